@@ -1,0 +1,3 @@
+"""Plateward: automated licence plate recognition with accountability built in."""
+
+__version__ = "0.1.0"

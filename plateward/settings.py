@@ -1,0 +1,154 @@
+"""Every setting Plateward has, in one pydantic-settings model.
+
+Values come, strongest first, from: arguments given to ``load_settings`` (the CLI's flags),
+``PLATEWARD_*`` environment variables (nested with ``__``, e.g.
+``PLATEWARD_RECOGNITION__THREADS=2``), the TOML configuration file, then the defaults below.
+The file is ``--config PATH`` or ``PLATEWARD_CONFIG``, else ``plateward.toml`` in the working
+directory when there is one. Unknown keys are refused, so a misspelt setting fails at start-up
+instead of being silently ignored. ``docs/configuration.md`` is generated from this module.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from plateward.errors import ConfigurationError
+
+CONFIG_ENV = "PLATEWARD_CONFIG"
+DEFAULT_CONFIG_FILE = Path("plateward.toml")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RecognitionSettings(Section):
+    """How images become plate reads (``plateward/recognition``)."""
+
+    threads: int = Field(
+        2, ge=1, le=64, description="onnxruntime intra-op threads for each model."
+    )
+    detector: Literal["platedet", "open-image-models"] = Field(
+        "platedet", description="Plate detector back-end."
+    )
+    detector_model: Path | None = Field(
+        None, description="Local ONNX file for the open-image-models detector back-end."
+    )
+    detection_confidence: float = Field(
+        0.25, ge=0.01, le=0.99, description="Lowest detector score kept as a plate."
+    )
+    reader: Literal["rapidocr", "fast-plate-ocr"] = Field(
+        "rapidocr", description="Plate text reader back-end."
+    )
+    reader_model: Path | None = Field(
+        None, description="Local ONNX file for the fast-plate-ocr reader back-end."
+    )
+    reader_config: Path | None = Field(
+        None, description="Local plate config (YAML) for the fast-plate-ocr reader back-end."
+    )
+    alternatives: int = Field(
+        5, ge=0, le=20, description="Alternative readings returned with each read."
+    )
+    max_image_pixels: int = Field(
+        80_000_000,
+        ge=10_000,
+        description="Largest image (width x height) decoded; bigger ones are refused as bombs.",
+    )
+    max_file_bytes: int = Field(
+        100_000_000, ge=1_000, description="Largest image file read from disk, in bytes."
+    )
+    crop_jpeg_quality: int = Field(
+        90, ge=10, le=100, description="JPEG quality of the stored plate crop."
+    )
+
+
+class VideoSettings(Section):
+    """Video files and live streams (``plateward/recognition/video.py``)."""
+
+    motion_threshold: float = Field(
+        0.004,
+        ge=0.0,
+        le=1.0,
+        description="Share of changed pixels below which a frame is skipped as motionless.",
+    )
+    max_fps: float = Field(
+        10.0,
+        gt=0,
+        le=240,
+        description="Most frames per second sent to the detector; the rest are skipped.",
+    )
+    track_timeout_s: float = Field(
+        1.5, gt=0, description="Seconds a plate track may go unseen before its pass is closed."
+    )
+    reconnect_attempts: int = Field(
+        3, ge=0, le=100, description="Times a dropped live stream is reopened before giving up."
+    )
+
+
+class Settings(BaseSettings):
+    """The root: one nested section per part of the system."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PLATEWARD_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    data_dir: Path = Field(
+        Path("var"), description="Folder for the database, images and other state."
+    )
+    recognition: RecognitionSettings = Field(default_factory=RecognitionSettings)
+    video: VideoSettings = Field(default_factory=VideoSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if settings_cls.model_config.get("toml_file"):
+            sources.append(TomlConfigSettingsSource(settings_cls))
+        return tuple(sources)
+
+
+def find_config_file(explicit: Path | None = None) -> Path | None:
+    """The configuration file to read, or None; an explicit file that is missing is an error."""
+    chosen = explicit or (Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None)
+    if chosen is not None:
+        if not chosen.is_file():
+            raise ConfigurationError(f"{chosen}: configuration file not found")
+        return chosen
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read the settings once, from all sources, and fail with one clear line if they are bad."""
+    path = find_config_file(config_file)
+    settings_cls: type[Settings] = Settings
+    if path is not None:
+        # A subclass that knows its file, so the model itself stays free of global state.
+        config = SettingsConfigDict(**{**Settings.model_config, "toml_file": path})
+        settings_cls = type("Settings", (Settings,), {"model_config": config})
+    try:
+        return settings_cls(**overrides)
+    except ValidationError as exc:
+        where = path or "environment"
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigurationError(f"{where}: invalid settings: {problems}") from None
