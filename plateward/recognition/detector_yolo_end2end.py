@@ -57,7 +57,7 @@ class YoloEnd2EndDetector:
         new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
         canvas = np.full((self.height, self.width, 3), 114, dtype=np.uint8)
         pad_x, pad_y = (self.width - new_w) / 2, (self.height - new_h) / 2
-        top, left = int(round(pad_y - 0.1)), int(round(pad_x - 0.1))
+        top, left = round(pad_y - 0.1), round(pad_x - 0.1)
         resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
         canvas[top : top + new_h, left : left + new_w] = resized
         rgb = cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB)

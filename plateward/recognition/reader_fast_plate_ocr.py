@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -63,7 +64,7 @@ class FastPlateOcrReader:
         return [Reading("".join(chars), float(np.prod(confs) ** (1 / len(confs))), tuple(confs))]
 
 
-def _load_config(path: Path) -> dict[str, object]:
+def _load_config(path: Path) -> dict[str, Any]:
     try:
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
