@@ -1,0 +1,144 @@
+"""Where a plate was issued: from text printed on it, else from its format.
+
+A state name on the plate ("California", "TEXAS") is the strongest evidence and is cheap to check
+in whatever small text lines the caller read. Without one, the layout of the characters still
+says something: "ABC1D23" is Mercosul, "1ABC234" is Californian, while "ABC123" fits half the
+world and earns no guess. Confidences are rough posteriors, meant for ranking and display.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from plateward.recognition import formats
+
+US_STATE_NAMES: dict[str, str] = {
+    "ALABAMA": "us-al",
+    "ALASKA": "us-ak",
+    "ARIZONA": "us-az",
+    "ARKANSAS": "us-ar",
+    "CALIFORNIA": "us-ca",
+    "COLORADO": "us-co",
+    "CONNECTICUT": "us-ct",
+    "DELAWARE": "us-de",
+    "FLORIDA": "us-fl",
+    "GEORGIA": "us-ga",
+    "HAWAII": "us-hi",
+    "IDAHO": "us-id",
+    "ILLINOIS": "us-il",
+    "INDIANA": "us-in",
+    "IOWA": "us-ia",
+    "KANSAS": "us-ks",
+    "KENTUCKY": "us-ky",
+    "LOUISIANA": "us-la",
+    "MAINE": "us-me",
+    "MARYLAND": "us-md",
+    "MASSACHUSETTS": "us-ma",
+    "MICHIGAN": "us-mi",
+    "MINNESOTA": "us-mn",
+    "MISSISSIPPI": "us-ms",
+    "MISSOURI": "us-mo",
+    "MONTANA": "us-mt",
+    "NEBRASKA": "us-ne",
+    "NEVADA": "us-nv",
+    "NEWHAMPSHIRE": "us-nh",
+    "NEWJERSEY": "us-nj",
+    "NEWMEXICO": "us-nm",
+    "NEWYORK": "us-ny",
+    "NORTHCAROLINA": "us-nc",
+    "NORTHDAKOTA": "us-nd",
+    "OHIO": "us-oh",
+    "OKLAHOMA": "us-ok",
+    "OREGON": "us-or",
+    "PENNSYLVANIA": "us-pa",
+    "RHODEISLAND": "us-ri",
+    "SOUTHCAROLINA": "us-sc",
+    "SOUTHDAKOTA": "us-sd",
+    "TENNESSEE": "us-tn",
+    "TEXAS": "us-tx",
+    "UTAH": "us-ut",
+    "VERMONT": "us-vt",
+    "VIRGINIA": "us-va",
+    "WASHINGTON": "us-wa",
+    "WESTVIRGINIA": "us-wv",
+    "WISCONSIN": "us-wi",
+    "WYOMING": "us-wy",
+    "DISTRICTOFCOLUMBIA": "us-dc",
+}
+"""State names as printed on plates, letters only, upper-case."""
+
+COUNTRY_WORDS: dict[str, str] = {"BRASIL": "br", "BRAZIL": "br", "ARGENTINA": "ar"}
+
+NAME_CONFIDENCE = 0.9
+"""Confidence of a region read from a state or country name on the plate."""
+
+MIN_FORMAT_SHARE = 0.7
+"""Least posterior share a region group needs before its format alone names it: most layouts
+(ABC123, AB123CD, ABC1234) are issued on several continents, and a guess from them would be
+wrong about as often as right."""
+
+_LETTERS = re.compile(r"[^A-Z]")
+
+
+def guess_region(
+    plate: str,
+    context_text: Sequence[str] = (),
+    regions: Sequence[str] = formats.REGION_GROUPS,
+) -> tuple[str | None, float]:
+    """The likely issuing region ("us-ca", "eu", "br", ...) and a confidence, or (None, 0.0).
+
+    ``regions`` limits the format-based guess to where the deployment sees plates from.
+    """
+    named = region_from_text(context_text)
+    if named is not None:
+        return named, NAME_CONFIDENCE
+    return region_from_format(plate, regions)
+
+
+def region_from_text(context_text: Sequence[str]) -> str | None:
+    """The region whose name appears in any of the texts, allowing one misread letter."""
+    for text in context_text:
+        letters = _LETTERS.sub("", text.upper())
+        if len(letters) < 4:
+            continue
+        names = {**US_STATE_NAMES, **COUNTRY_WORDS}
+        # Longest names first, so "WESTVIRGINIA" wins over "VIRGINIA".
+        for name in sorted(names, key=len, reverse=True):
+            if name in letters or (len(name) >= 6 and _near_substring(name, letters)):
+                return names[name]
+    return None
+
+
+def region_from_format(
+    plate: str, regions: Sequence[str] = formats.REGION_GROUPS
+) -> tuple[str | None, float]:
+    """The region group whose standard formats clearly best explain the plate's layout."""
+    groups = list(dict.fromkeys(formats.region_group(r) for r in regions))
+    if not plate or not groups:
+        return None, 0.0
+    likelihood: dict[str, float] = {}
+    for group in groups:
+        fitted = formats.fit(plate, group)
+        likelihood[group] = math.exp(fitted.log_prior) if fitted.standard else 0.0
+    total = sum(likelihood.values())
+    if total == 0:
+        return None, 0.0
+    group = max(likelihood, key=lambda g: likelihood[g])
+    share = likelihood[group] / total
+    if share < MIN_FORMAT_SHARE:
+        return None, 0.0
+    states = formats.specific_regions(plate, group)
+    if group == "us" and len(states) == 1:
+        return states[0][0], round(share * 0.8, 4)
+    return group, round(share * 0.7, 4)
+
+
+def _near_substring(name: str, text: str) -> bool:
+    """Whether ``name`` occurs in ``text`` with at most one substituted letter."""
+    for start in range(len(text) - len(name) + 1):
+        window = text[start : start + len(name)]
+        if sum(a != b for a, b in zip(name, window, strict=True)) <= 1:
+            return True
+    return False
