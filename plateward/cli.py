@@ -23,7 +23,9 @@ app = typer.Typer(
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", help="TOML configuration file (else PLATEWARD_CONFIG, else ./plateward.toml)."),
+    typer.Option(
+        "--config", help="TOML configuration file (else PLATEWARD_CONFIG, else ./plateward.toml)."
+    ),
 ]
 
 
@@ -59,7 +61,9 @@ def read(
 def evaluate(
     ctx: typer.Context,
     labels: Annotated[Path, typer.Argument(help="Labeled CSV (openalpr-dev or crop format).")],
-    json_output: Annotated[bool, typer.Option("--json", help="End with one JSON summary line.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="End with one JSON summary line.")
+    ] = False,
     misses: Annotated[
         Path | None, typer.Option("--misses", help="Write every miss to this CSV.")
     ] = None,

@@ -30,7 +30,9 @@ def ensure_samples(dest: Path, shared_data: Path | None = None) -> list[Path]:
     dest.mkdir(parents=True, exist_ok=True)
     samples = [_package_sample(dest)]
     if shared_data is not None:
-        samples += [p for p in (shared_data / "openalpr-dev" / s for s in SHARED_SAMPLES) if p.is_file()]
+        samples += [
+            p for p in (shared_data / "openalpr-dev" / s for s in SHARED_SAMPLES) if p.is_file()
+        ]
     return samples
 
 

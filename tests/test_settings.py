@@ -23,7 +23,9 @@ def test_defaults_without_any_file() -> None:
     assert settings.recognition.detector == "platedet"
 
 
-def test_file_then_environment_then_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_then_environment_then_arguments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "site.toml"
     config.write_text('data_dir = "/srv/plateward"\n[recognition]\nthreads = 1\nalternatives = 3\n')
     settings = load_settings(config)

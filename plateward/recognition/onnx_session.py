@@ -17,7 +17,9 @@ def open_session(model: Path | bytes, *, threads: int) -> ort.InferenceSession:
     options.log_severity_level = 3
     try:
         source = model if isinstance(model, bytes) else str(model)
-        return ort.InferenceSession(source, sess_options=options, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(
+            source, sess_options=options, providers=["CPUExecutionProvider"]
+        )
     except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
         name = "model" if isinstance(model, bytes) else str(model)
         raise ConfigurationError(f"{name}: cannot load ONNX model: {exc}") from exc

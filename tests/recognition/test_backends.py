@@ -72,7 +72,9 @@ def ocr_files(tmp_path: Path) -> tuple[Path, Path]:
     return model, config
 
 
-def test_fast_plate_ocr_reader_decodes_slots_and_drops_padding(ocr_files: tuple[Path, Path]) -> None:
+def test_fast_plate_ocr_reader_decodes_slots_and_drops_padding(
+    ocr_files: tuple[Path, Path],
+) -> None:
     reader = FastPlateOcrReader(*ocr_files, threads=1)
     crops = [np.zeros((40, 120, 3), np.uint8), np.full((30, 90, 3), 200, np.uint8)]
     results = reader.read(crops)
@@ -81,7 +83,9 @@ def test_fast_plate_ocr_reader_decodes_slots_and_drops_padding(ocr_files: tuple[
     assert results[0][0].confidence == pytest.approx(0.9, abs=0.01)
 
 
-def test_fast_plate_ocr_config_missing_fields_is_refused(tmp_path: Path, ocr_files: tuple[Path, Path]) -> None:
+def test_fast_plate_ocr_config_missing_fields_is_refused(
+    tmp_path: Path, ocr_files: tuple[Path, Path]
+) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("alphabet: 'AB_'\n")
     with pytest.raises(ConfigurationError, match="lacks pad_char"):
@@ -90,9 +94,7 @@ def test_fast_plate_ocr_config_missing_fields_is_refused(tmp_path: Path, ocr_fil
 
 def test_yolo_end2end_detector_maps_boxes_back_to_the_source_image(tmp_path: Path) -> None:
     # Letterboxing a 200x100 image into 64x64 scales by 0.32 and pads 16 px above and below.
-    rows = np.array(
-        [[0, 16, 24, 48, 40, 0, 0.8], [0, 0, 0, 5, 5, 0, 0.1]], dtype=np.float32
-    )
+    rows = np.array([[0, 16, 24, 48, 40, 0, 0.8], [0, 0, 0, 5, 5, 0, 0.1]], dtype=np.float32)
     model = constant_model(tmp_path / "det.onnx", TensorProto.FLOAT, [1, 3, 64, 64], rows)
     detector = YoloEnd2EndDetector(model, threads=1, confidence=0.25)
     found = detector.detect(np.zeros((100, 200, 3), np.uint8))
