@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -54,6 +54,15 @@ class RecognitionSettings(Section):
     reader_config: Path | None = Field(
         None, description="Local plate config (YAML) for the fast-plate-ocr reader back-end."
     )
+    plate_regions: tuple[str, ...] = Field(
+        ("us", "eu", "br", "ar"),
+        min_length=1,
+        description=(
+            "Where the plates read come from: groups (us, eu, br, ar) or single states and"
+            " countries (us-ca, eu-de). Readings are weighed against these regions' plate"
+            " formats, so naming only the ones a deployment sees sharpens the choice."
+        ),
+    )
     alternatives: int = Field(
         5, ge=0, le=20, description="Alternative readings returned with each read."
     )
@@ -68,6 +77,20 @@ class RecognitionSettings(Section):
     crop_jpeg_quality: int = Field(
         90, ge=10, le=100, description="JPEG quality of the stored plate crop."
     )
+
+    @field_validator("plate_regions")
+    @classmethod
+    def _known_regions(cls, regions: tuple[str, ...]) -> tuple[str, ...]:
+        from plateward.recognition.formats import known_regions
+
+        known = set(known_regions())
+        unknown = [r for r in regions if r not in known]
+        if unknown:
+            raise ValueError(
+                f"unknown plate region(s) {', '.join(unknown)}; use us, eu, br, ar or a code such"
+                " as us-ca or eu-de"
+            )
+        return regions
 
 
 class VideoSettings(Section):

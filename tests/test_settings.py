@@ -68,3 +68,12 @@ def test_bad_settings_fail_with_one_clear_line(tmp_path: Path, text: str, messag
 def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="configuration file not found"):
         load_settings(tmp_path / "absent.toml")
+
+
+def test_plate_regions_must_be_known(tmp_path: Path) -> None:
+    config = tmp_path / "regions.toml"
+    config.write_text('[recognition]\nplate_regions = ["us-ca", "eu"]\n')
+    assert load_settings(config).recognition.plate_regions == ("us-ca", "eu")
+    config.write_text('[recognition]\nplate_regions = ["us-zz"]\n')
+    with pytest.raises(ConfigurationError, match="unknown plate region.*us-zz"):
+        load_settings(config)

@@ -47,7 +47,9 @@ class Engine:
         hypotheses = self.reader.read(crops)
         reads: list[PlateRead] = []
         for detection, crop, readings in zip(detections, crops, hypotheses, strict=True):
-            choice = choose_plate(readings, self.settings.alternatives)
+            choice = choose_plate(
+                readings, self.settings.alternatives, regions=self.settings.plate_regions
+            )
             if choice is None:
                 continue
             reads.append(

@@ -15,6 +15,9 @@ def open_session(model: Path | bytes, *, threads: int) -> ort.InferenceSession:
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    # Idle pool threads would otherwise spin for work between runs, stealing the cores the
+    # video decoder and the other model need on a 2-core camera box.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         source = model if isinstance(model, bytes) else str(model)
         return ort.InferenceSession(

@@ -163,3 +163,19 @@ def test_reading_the_whole_crop_too_agrees_on_a_clear_plate() -> None:
     (readings,) = both.read([rendered_plate("HBX4927")])
     assert readings[0].text == "HBX4927"
     assert sum(r.confidence for r in readings) <= 1.0 + 1e-6
+
+
+def test_the_line_band_recovers_a_character_the_line_finder_cut_off(
+    reader: RapidOcrReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the main line misses the first character, the full-width band still reads it."""
+    plate = rendered_plate("HBX4927")
+    box = reader.main_line(plate)
+    assert box is not None
+    cut = (box[0] + 40, box[1], box[2], box[3])  # as if the detector missed the "H"
+    monkeypatch.setattr(reader, "main_line", lambda image: cut)
+    (with_band,) = reader.read([plate])
+    monkeypatch.setattr(reader, "read_line_band", False)
+    (line_only,) = reader.read([plate])
+    assert "HBX4927" in [r.text for r in with_band]
+    assert "HBX4927" not in [r.text for r in line_only]
