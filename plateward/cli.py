@@ -45,6 +45,19 @@ def main(ctx: typer.Context, config: ConfigOption = None) -> None:
         raise typer.Exit(2) from None
 
 
+def _add_parts() -> None:
+    """Each part of the system brings its own commands; imported lazily where they are heavy."""
+    from plateward.store.cli import camera_app, db_app
+    from plateward.web.cli import serve
+
+    app.add_typer(db_app, name="db")
+    app.add_typer(camera_app, name="camera")
+    app.command("serve")(serve)
+
+
+_add_parts()
+
+
 @app.command("read")
 def read(
     ctx: typer.Context,

@@ -137,6 +137,27 @@ class VideoSettings(Section):
     )
 
 
+class ServerSettings(Section):
+    """The HTTP server (``plateward serve``) and the ingest API it carries."""
+
+    host: str = Field("127.0.0.1", description="Address the server listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="TCP port the server listens on.")
+    max_batch_reads: int = Field(
+        1000, ge=1, le=100_000, description="Most reads one POST /api/v1/reads may carry."
+    )
+    max_request_bytes: int = Field(
+        50_000_000, ge=10_000, description="Largest request body accepted, in bytes."
+    )
+    max_image_bytes: int = Field(
+        5_000_000, ge=1_000, description="Largest plate or context image accepted, in bytes."
+    )
+    max_clock_skew_s: float = Field(
+        300.0,
+        ge=0,
+        description="How far in the future a capture time may be (camera clocks drift).",
+    )
+
+
 class Settings(BaseSettings):
     """The root: one nested section per part of the system."""
 
@@ -150,8 +171,21 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         Path("var"), description="Folder for the database, images and other state."
     )
+    db: str | None = Field(
+        None,
+        description=(
+            "Database URL (sqlite:///PATH or postgresql://USER:PASSWORD@HOST/NAME); by default"
+            " a SQLite file in data_dir. The environment variable is PLATEWARD_DB."
+        ),
+    )
     recognition: RecognitionSettings = Field(default_factory=lambda: RecognitionSettings())
     video: VideoSettings = Field(default_factory=lambda: VideoSettings())
+    server: ServerSettings = Field(default_factory=lambda: ServerSettings())
+
+    def database_url(self) -> str:
+        from plateward.store.database import default_url
+
+        return self.db or default_url(self.data_dir)
 
     @classmethod
     def settings_customise_sources(

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from plateward.settings import Settings, load_settings
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +27,68 @@ def shared_data() -> Path:
     if not (path / "openalpr-dev" / "labels.csv").is_file():
         pytest.skip(f"shared data not found at {path}")
     return path
+
+
+POSTGRES_ENV = "PLATEWARD_TEST_POSTGRES"
+"""A PostgreSQL server URL whose user may create databases; .ci/run sets it."""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database on each back-end: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'plateward.db'}"
+        return
+    server = os.environ.get(POSTGRES_ENV)
+    if not server:
+        if os.environ.get("CI"):
+            pytest.fail(f"{POSTGRES_ENV} is not set: CI must test PostgreSQL")
+        pytest.skip(f"set {POSTGRES_ENV}=postgresql://USER:PASSWORD@HOST to test PostgreSQL")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from plateward.store.partitions import forget_partitions
+
+    name = f"plateward_test_{uuid.uuid4().hex[:12]}"
+    admin_url = make_url(server).set(drivername="postgresql+psycopg", database="postgres")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    forget_partitions()
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return load_settings(db=database_url, data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[str]:
+    """The real application served by uvicorn on a free local port; yields its base URL."""
+    import uvicorn
+
+    from plateward.web.app import create_app
+
+    app = create_app(settings)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(10)
+    app.state.plateward.db.dispose()

@@ -1,0 +1,1 @@
+"""How reads arrive: the cameras' HTTP API, the edge agent beside each camera, and imports."""

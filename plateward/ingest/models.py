@@ -1,0 +1,53 @@
+"""The JSON a camera sends: one batch of reads, validated field by field.
+
+A read that fails validation rejects its whole batch (422, naming the read's index and field):
+the camera sent it as one unit and retries it as one unit, so storing part of it would make
+the retry's answer depend on what happened the first time.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+PLATE_PATTERN = r"^[A-Z0-9]{1,10}$"
+
+
+class AlternativeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plate: str = Field(pattern=PLATE_PATTERN)
+    confidence: float = Field(ge=0, le=1)
+
+
+class ReadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID = Field(description="Made by the camera; a read sent twice is stored once.")
+    captured_at: AwareDatetime = Field(description="When the camera saw the plate, with offset.")
+    plate: str = Field(pattern=PLATE_PATTERN, description="Normalized plate: A-Z and 0-9.")
+    raw_text: str = Field("", max_length=64)
+    confidence: float = Field(ge=0, le=1)
+    alternatives: list[AlternativeIn] = Field(default_factory=list, max_length=20)
+    region: str | None = Field(None, max_length=16)
+    region_confidence: float | None = Field(None, ge=0, le=1)
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    heading: float | None = Field(None, ge=0, lt=360)
+    plate_image: str | None = Field(
+        None,
+        description="The plate crop: base64 (JPEG or PNG), or 'part:NAME' naming a multipart part.",
+    )
+    context_image: str | None = Field(None, description="The wider view, as plate_image.")
+
+
+class ReadBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reads: list[ReadIn] = Field(min_length=1)
+
+
+class BatchStored(BaseModel):
+    stored: int = Field(description="Reads stored by this request.")
+    duplicates: int = Field(description="Reads already stored earlier (same UUID), skipped.")

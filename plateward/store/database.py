@@ -1,0 +1,59 @@
+"""Opening the database: SQLite by default, PostgreSQL with PostGIS for real deployments.
+
+One code path serves both. What differs is set up here (SQLite's pragmas) and in the
+migrations (PostgreSQL's partitions and spatial index); queries that PostGIS can answer faster
+ask ``is_postgres`` and fall back to portable SQL otherwise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from plateward.errors import ConfigurationError
+
+SQLITE_FILE = "plateward.db"
+
+
+def default_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / SQLITE_FILE}"
+
+
+def open_database(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(f"database URL {url!r}: {exc}") from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise ConfigurationError(
+            f"database URL {url!r}: only sqlite:/// and postgresql:// databases are supported"
+        )
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # WAL lets searches read while the ingest writes; NORMAL sync is durable across process
+    # crashes (a power cut can lose the last transactions, not corrupt the file).
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

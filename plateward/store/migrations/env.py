@@ -1,0 +1,16 @@
+"""Alembic's entry point: runs migrations on the engine ``migrate.py`` hands it."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from plateward.store.schema import metadata
+
+engine = context.config.attributes["engine"]
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    context.run_migrations()

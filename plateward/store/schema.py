@@ -1,0 +1,111 @@
+"""The tables, as SQLAlchemy Core: one definition for SQLite and PostgreSQL.
+
+Core tables rather than ORM classes because reads arrive in batches of hundreds and are
+searched in bulk: inserting and selecting rows as tuples is several times faster than building
+objects, and every query here is written against these columns directly.
+
+There is no owner or registration data anywhere: a read is a plate seen by a camera at a time
+and place, nothing more (policy A.7 keeps ALPR data apart from DMV records).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+PLATE_MAX_CHARS = 10
+SHA256_HEX_CHARS = 64
+
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+cameras = Table(
+    "cameras",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agency_id", Integer, ForeignKey("agencies.id"), nullable=False),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("vehicle_id", String(64)),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("heading", Float),
+    Column("public_areas_only", Boolean, nullable=False),
+    Column("court_order", Text),
+    Column("key_hash", String(SHA256_HEX_CHARS), nullable=False, unique=True),
+    Column("key_revoked_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("kind IN ('fixed', 'vehicle')", name="kind"),
+    CheckConstraint("kind = 'fixed' OR vehicle_id IS NOT NULL", name="vehicle_has_id"),
+    # Policy A.5: a camera that sees more than public areas needs a court order on file.
+    CheckConstraint("public_areas_only OR court_order IS NOT NULL", name="court_order"),
+)
+
+images = Table(
+    "images",
+    metadata,
+    Column("sha256", String(SHA256_HEX_CHARS), primary_key=True),
+    Column("media_type", String(32), nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+reads = Table(
+    "reads",
+    metadata,
+    # PostgreSQL partitions reads by capture time, and a partitioned table's key must hold the
+    # partition column, so the key is (id, captured_at); ids are UUIDs made by the camera.
+    Column("id", Uuid, primary_key=True),
+    Column("captured_at", DateTime(timezone=True), primary_key=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("camera_id", Integer, ForeignKey("cameras.id"), nullable=False),
+    Column("plate", String(PLATE_MAX_CHARS), nullable=False),
+    Column("raw_text", String(64), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("alternatives", JSON, nullable=False),
+    Column("region", String(16)),
+    Column("region_confidence", Float),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("heading", Float),
+    Column("plate_image", String(SHA256_HEX_CHARS), ForeignKey("images.sha256")),
+    Column("context_image", String(SHA256_HEX_CHARS), ForeignKey("images.sha256")),
+    CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude"),
+    CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude"),
+    CheckConstraint("confidence BETWEEN 0 AND 1", name="confidence"),
+    Index("ix_reads_plate_captured_at", "plate", "captured_at"),
+    Index("ix_reads_captured_at", "captured_at"),
+    Index("ix_reads_camera_id_captured_at", "camera_id", "captured_at"),
+    Index("ix_reads_latitude_longitude", "latitude", "longitude"),
+)

@@ -1,0 +1,68 @@
+"""The FastAPI application: built from settings, so tests and ``plateward serve`` share it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+from fastapi.responses import JSONResponse
+
+import plateward
+from plateward.errors import InvalidInput, NotFound, PlatewardError
+from plateward.ingest.api import router as ingest_router
+from plateward.ingest.models import ReadBatch
+from plateward.settings import Settings
+from plateward.store.database import open_database
+from plateward.store.images import ImageStore
+from plateward.store.migrate import upgrade
+from plateward.web.state import AppState
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The application, its database migrated to the current schema."""
+    db = open_database(settings.database_url())
+    upgrade(db)
+    app = FastAPI(
+        title="Plateward",
+        version=plateward.__version__,
+        summary="Automated license plate recognition with accountability built in.",
+    )
+    app.state.plateward = AppState(
+        settings=settings,
+        db=db,
+        images=ImageStore(settings.data_dir / "images", settings.server.max_image_bytes),
+    )
+    app.include_router(ingest_router)
+    _describe_models(app, [ReadBatch])
+
+    @app.exception_handler(PlatewardError)
+    async def plateward_error(_request: Request, exc: PlatewardError) -> JSONResponse:
+        status = 404 if isinstance(exc, NotFound) else 422 if isinstance(exc, InvalidInput) else 500
+        return JSONResponse({"detail": exc.message}, status_code=status)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _describe_models(app: FastAPI, models: list[type[BaseModel]]) -> None:
+    """Put models that routes read by hand (to bound the body size) into the OpenAPI schemas."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = get_openapi(
+                title=app.title, version=app.version, summary=app.summary, routes=app.routes
+            )
+            schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+            for model in models:
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                schemas.update(schema.pop("$defs", {}))
+                schemas[model.__name__] = schema
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

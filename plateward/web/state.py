@@ -1,0 +1,23 @@
+"""What every request handler shares: the settings, the database and the image store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlalchemy import Engine
+
+from plateward.settings import Settings
+from plateward.store.images import ImageStore
+
+
+@dataclass(frozen=True)
+class AppState:
+    settings: Settings
+    db: Engine
+    images: ImageStore
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.plateward
+    return state
