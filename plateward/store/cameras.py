@@ -42,10 +42,12 @@ def ensure_agency(connection: Connection, code: str, name: str) -> int:
     found = connection.execute(select(agencies.c.id).where(agencies.c.code == code)).first()
     if found is not None:
         return int(found.id)
-    result = connection.execute(
-        insert(agencies).values(code=code, name=name, created_at=dt.datetime.now(dt.UTC))
+    created = connection.execute(
+        insert(agencies)
+        .values(code=code, name=name, created_at=dt.datetime.now(dt.UTC))
+        .returning(agencies.c.id)
     )
-    return int(result.inserted_primary_key[0])
+    return int(created.scalar_one())
 
 
 def add_camera(
@@ -116,6 +118,19 @@ def revoke_camera(connection: Connection, code: str) -> None:
     )
     if done.rowcount == 0:
         camera_by_code(connection, code)  # raises NotFound for an unknown camera
+
+
+def rotate_camera_key(connection: Connection, code: str) -> str:
+    """Give a camera a new key (the old one stops working) and return it, shown this once."""
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    done = connection.execute(
+        update(cameras)
+        .where(cameras.c.code == code)
+        .values(key_hash=hash_key(key), key_revoked_at=None)
+    )
+    if done.rowcount == 0:
+        raise NotFound(f"camera {code}: no such camera")
+    return key
 
 
 def _camera(row: object) -> Camera:

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 import plateward
 from plateward.errors import InvalidInput, NotFound, PlatewardError
