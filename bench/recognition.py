@@ -26,8 +26,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
-import re
 import resource
 import subprocess
 import sys
@@ -41,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from a checkout, installed or not
     sys.path.insert(0, str(REPO))
 
+from bench.docs_section import machine_description, replace_section
 from plateward.recognition.evaluate import LabelSet, evaluate, load_labels
 from plateward.recognition.interfaces import Image
 from plateward.recognition.types import PlateRead
@@ -48,9 +47,6 @@ from plateward.settings import RecognitionSettings
 
 PIPELINES = ("baseline", "plateward", "plateward-any")
 BASELINE_DETECTION_CONFIDENCE = 0.3
-DOCS = REPO / "docs" / "benchmarks.md"
-SECTION_START = "<!-- bench/recognition.py: start -->"
-SECTION_END = "<!-- bench/recognition.py: end -->"
 
 
 @dataclass(frozen=True)
@@ -266,25 +262,6 @@ def results_table(results: dict[str, dict[str, Any]], sets: Sequence[str]) -> li
     return lines
 
 
-def machine_description() -> str:
-    cpu = "unknown CPU"
-    try:
-        found = re.search(
-            r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE
-        )
-        cpu = found.group(1).strip() if found else platform.processor() or cpu
-    except OSError:
-        pass
-    ram = "unknown"
-    try:
-        found = re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(), re.MULTILINE)
-        ram = f"{int(found.group(1)) / 1024**2:.1f} GiB" if found else ram
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{cores} CPUs (nproc), {cpu}, {ram} RAM, Python {platform.python_version()}"
-
-
 def load_line(load_avg: tuple[float, float]) -> str:
     """How busy the machine was, so a reader can tell whether the latencies mean anything."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -297,9 +274,9 @@ def load_line(load_avg: tuple[float, float]) -> str:
 def update_docs(table: list[str], args: argparse.Namespace, notes: list[str]) -> None:
     command = "python bench/recognition.py " + " ".join(args.argv)
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = "\n".join(
+    replace_section(
+        "bench/recognition.py",
         [
-            SECTION_START,
             "## Recognition (bench/recognition.py)",
             "",
             f"- Date: {when}",
@@ -316,18 +293,8 @@ def update_docs(table: list[str], args: argparse.Namespace, notes: list[str]) ->
             "after decoding. Load time is model loading in a fresh process; peak RSS is that",
             "process's maximum resident memory over the whole run.",
             *([""] + notes if notes else []),
-            SECTION_END,
-        ]
+        ],
     )
-    text = DOCS.read_text(encoding="utf-8") if DOCS.is_file() else "# Benchmarks\n"
-    if SECTION_START in text and SECTION_END in text:
-        before, rest = text.split(SECTION_START, 1)
-        after = rest.split(SECTION_END, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text, encoding="utf-8")
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -378,7 +345,7 @@ def main(argv: Sequence[str]) -> int:
         print(note)
     if not args.no_docs and (args.limit is None or args.docs):
         update_docs(table, args, notes)
-        print(f"updated {DOCS.relative_to(REPO)}")
+        print("updated docs/benchmarks.md")
     return 1 if notes else 0
 
 

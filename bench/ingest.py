@@ -1,0 +1,210 @@
+"""Ingest throughput through the real API: batches of reads posted over HTTP to `plateward serve`.
+
+    python bench/ingest.py [--reads 100000] [--batch 500] [--clients 2] [--db sqlite|postgresql]
+
+Starts the server as its own process (uvicorn, one worker) on a fresh database, registers a
+camera, builds every batch's JSON before the clock starts (so the client's own work is only
+sending), then posts them from ``--clients`` threads and reports reads stored per second,
+median and p95 batch latency, and the database's size. PostgreSQL needs
+PLATEWARD_TEST_POSTGRES (a server URL whose user may create databases). ``--docs`` writes the
+figures into docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.docs_section import machine_description, replace_section
+
+LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+
+
+def synthetic_read(rng: random.Random, start: dt.datetime) -> dict[str, object]:
+    plate = (
+        str(rng.randint(1, 9))
+        + "".join(rng.choice(LETTERS) for _ in range(3))
+        + f"{rng.randint(0, 999):03d}"
+    )
+    return {
+        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "captured_at": (start + dt.timedelta(seconds=rng.uniform(0, 86400 * 20))).isoformat(),
+        "plate": plate,
+        "raw_text": plate,
+        "confidence": round(rng.uniform(0.5, 1.0), 4),
+        "alternatives": [{"plate": plate[:-1] + "8", "confidence": 0.02}],
+        "region": "us-ca",
+        "region_confidence": 0.7,
+        "latitude": 38.5 + rng.uniform(-0.2, 0.2),
+        "longitude": -121.5 + rng.uniform(-0.2, 0.2),
+        "heading": rng.uniform(0, 359),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def database_url(kind: str, folder: Path) -> tuple[str, str | None]:
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'bench.db'}", None
+    server = os.environ.get("PLATEWARD_TEST_POSTGRES")
+    if not server:
+        sys.exit("set PLATEWARD_TEST_POSTGRES=postgresql://USER:PASSWORD@HOST to bench PostgreSQL")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"plateward_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_url(server).set(drivername="postgresql+psycopg", database="postgres")
+    with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    return admin.set(database=name).render_as_string(hide_password=False), name
+
+
+def drop_database(name: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(os.environ["PLATEWARD_TEST_POSTGRES"]).set(
+        drivername="postgresql+psycopg", database="postgres"
+    )
+    with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def run(args: argparse.Namespace) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        url, pg_name = database_url(args.db, folder)
+        env = {**os.environ, "PLATEWARD_DB": url, "PLATEWARD_DATA_DIR": str(folder)}
+        plateward = [sys.executable, "-m", "plateward"]
+        key = subprocess.run(
+            [*plateward, "camera", "add", "BENCH-1", "--agency", "BENCH"],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        port = free_port()
+        server = subprocess.Popen(
+            [*plateward, "serve", "--port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(f"{base}/healthz", timeout=1)
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise SystemExit("server did not start") from None
+                    time.sleep(0.2)
+            rng = random.Random(42)
+            start = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+            bodies = [
+                json.dumps({"reads": [synthetic_read(rng, start) for _ in range(args.batch)]})
+                for _ in range(args.reads // args.batch)
+            ]
+            latencies: list[float] = []
+            stored = 0
+            lock = threading.Lock()
+            queue = list(reversed(bodies))
+
+            def client() -> None:
+                nonlocal stored
+                headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+                with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+                    while True:
+                        with lock:
+                            if not queue:
+                                return
+                            body = queue.pop()
+                        t0 = time.perf_counter()
+                        response = http.post("/api/v1/reads", content=body)
+                        response.raise_for_status()
+                        with lock:
+                            latencies.append(time.perf_counter() - t0)
+                            stored += response.json()["stored"]
+
+            began = time.perf_counter()
+            threads = [threading.Thread(target=client) for _ in range(args.clients)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            elapsed = time.perf_counter() - began
+        finally:
+            server.terminate()
+            server.wait(30)
+            if pg_name:
+                drop_database(pg_name)
+        latencies.sort()
+        return {
+            "reads": float(stored),
+            "seconds": elapsed,
+            "reads_per_s": stored / elapsed,
+            "batch_ms_median": statistics.median(latencies) * 1000,
+            "batch_ms_p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reads", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), nargs="+",
+                        default=["sqlite", "postgresql"])  # fmt: skip
+    parser.add_argument("--docs", action="store_true", help="write docs/benchmarks.md")
+    args = parser.parse_args()
+    rows = []
+    for kind in args.db:
+        result = run(argparse.Namespace(**{**vars(args), "db": kind}))
+        print(kind, json.dumps({k: round(v, 1) for k, v in result.items()}), flush=True)
+        rows.append(
+            f"| {kind} | {result['reads']:.0f} | {result['reads_per_s']:.0f} |"
+            f" {result['batch_ms_median']:.0f} | {result['batch_ms_p95']:.0f} |"
+        )
+    if args.docs:
+        load = os.getloadavg()[0]
+        replace_section(
+            "bench/ingest.py",
+            [
+                "## Ingest through the API (bench/ingest.py)",
+                "",
+                f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+                f"- Command: `python bench/ingest.py {' '.join(sys.argv[1:])}`",
+                f"- Machine: {machine_description()}; load average at the end {load:.1f}",
+                (
+                    f"- {args.clients} client threads in the bench process, batches of {args.batch}"
+                    " reads without images, the server one uvicorn process on the same 2 cores"
+                ),
+                "",
+                "| database | reads | reads/s | batch p50 ms | batch p95 ms |",
+                "|---|---|---|---|---|",
+                *rows,
+            ],
+        )
+
+
+if __name__ == "__main__":
+    main()
