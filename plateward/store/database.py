@@ -56,4 +56,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Plates are stored upper case, so LIKE may as well compare case-sensitively, which is
+    # what lets SQLite answer a prefix pattern (7B3*) from the plate index instead of a scan.
+    cursor.execute("PRAGMA case_sensitive_like=ON")
     cursor.close()

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.dialects import sqlite
 
 from plateward.store.partitions import ensure_partitions
+from plateward.store.plate_index import index_plates
 from plateward.store.schema import reads
 
 
@@ -69,6 +70,7 @@ def store_reads(
     ensure_partitions(connection, [r.captured_at for r in fresh.values()])
     rows = [_row(r, camera_id, received) for r in fresh.values()]
     # ON CONFLICT: a concurrent retry of the same batch may have stored some since the check.
+    index_plates(connection, {r.plate for r in fresh.values()})
     if postgres:
         inserted = _insert_postgres(connection, rows)
     else:

@@ -10,6 +10,9 @@ and place, nothing more (policy A.7 keeps ALPR data apart from DMV records).
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -26,6 +29,36 @@ from sqlalchemy import (
     Text,
     Uuid,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A moment in UTC, stored and returned timezone-aware on both back-ends.
+
+    SQLite has no timezone type: SQLAlchemy writes the wall-clock digits of whatever datetime it
+    is given and reads them back naive. Converting to UTC on the way in and marking UTC on the
+    way out makes a capture time mean the same instant on SQLite and PostgreSQL.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+            raise ValueError(f"{value!r}: a stored time needs a UTC offset")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        moment: dt.datetime = value
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC)
+
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -46,7 +79,7 @@ agencies = Table(
     Column("id", Integer, primary_key=True),
     Column("code", String(32), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 cameras = Table(
@@ -64,8 +97,8 @@ cameras = Table(
     Column("public_areas_only", Boolean, nullable=False),
     Column("court_order", Text),
     Column("key_hash", String(SHA256_HEX_CHARS), nullable=False, unique=True),
-    Column("key_revoked_at", DateTime(timezone=True)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("key_revoked_at", UtcDateTime()),
+    Column("created_at", UtcDateTime(), nullable=False),
     CheckConstraint("kind IN ('fixed', 'vehicle')", name="kind"),
     CheckConstraint("kind = 'fixed' OR vehicle_id IS NOT NULL", name="vehicle_has_id"),
     # Policy A.5: a camera that sees more than public areas needs a court order on file.
@@ -78,7 +111,7 @@ images = Table(
     Column("sha256", String(SHA256_HEX_CHARS), primary_key=True),
     Column("media_type", String(32), nullable=False),
     Column("size_bytes", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 reads = Table(
@@ -87,8 +120,8 @@ reads = Table(
     # PostgreSQL partitions reads by capture time, and a partitioned table's key must hold the
     # partition column, so the key is (id, captured_at); ids are UUIDs made by the camera.
     Column("id", Uuid, primary_key=True),
-    Column("captured_at", DateTime(timezone=True), primary_key=True),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("captured_at", UtcDateTime(), primary_key=True),
+    Column("received_at", UtcDateTime(), nullable=False),
     Column("camera_id", Integer, ForeignKey("cameras.id"), nullable=False),
     Column("plate", String(PLATE_MAX_CHARS), nullable=False),
     Column("raw_text", String(64), nullable=False),
@@ -108,4 +141,20 @@ reads = Table(
     Index("ix_reads_captured_at", "captured_at"),
     Index("ix_reads_camera_id_captured_at", "camera_id", "captured_at"),
     Index("ix_reads_latitude_longitude", "latitude", "longitude"),
+)
+
+# The distinct plates ever read, and each one's two-character pieces: a partial search for
+# "*KX?9*" looks up the plates holding "KX" (a few thousand of millions) and matches only
+# those, where a LIKE over every read would scan the whole table (store/plate_index.py).
+plates = Table(
+    "plates",
+    metadata,
+    Column("plate", String(PLATE_MAX_CHARS), primary_key=True),
+)
+
+plate_bigrams = Table(
+    "plate_bigrams",
+    metadata,
+    Column("bigram", String(2), primary_key=True),
+    Column("plate", String(PLATE_MAX_CHARS), primary_key=True),
 )

@@ -1,0 +1,101 @@
+"""The one select every search starts from: reads joined to their camera, with the filters.
+
+Each search adds its own condition (a plate, a pattern, a place) to this query, so the filters
+mean the same thing everywhere and a hit always has the same columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, func, select
+
+from plateward.search.filters import Filters
+from plateward.search.results import ReadHit
+from plateward.store.schema import cameras, reads
+
+Bind = Connection | Engine
+"""Searches accept a connection (to share the caller's transaction) or an engine."""
+
+HIT_COLUMNS = (
+    reads.c.id,
+    reads.c.plate,
+    reads.c.captured_at,
+    cameras.c.code.label("camera"),
+    reads.c.latitude,
+    reads.c.longitude,
+    reads.c.confidence,
+    reads.c.region,
+    reads.c.plate_image,
+)
+
+
+@contextmanager
+def connected(bind: Bind) -> Iterator[Connection]:
+    if isinstance(bind, Connection):
+        yield bind
+        return
+    with bind.connect() as connection:
+        yield connection
+
+
+def select_hits(filters: Filters, *extra: Any) -> Select[Any]:
+    """Reads joined to cameras, narrowed by ``filters``; no order and no limit yet."""
+    query = select(*HIT_COLUMNS, *extra).join_from(
+        reads, cameras, reads.c.camera_id == cameras.c.id
+    )
+    return narrow(query, filters)
+
+
+def select_plates(filters: Filters) -> Select[Any]:
+    """The distinct plates of the reads that pass ``filters``.
+
+    The camera join is added only when a camera filter needs it, so the plain case can be
+    answered from the (plate, captured_at) index alone.
+    """
+    query = select(reads.c.plate).distinct()
+    if filters.cameras:
+        query = query.join_from(reads, cameras, reads.c.camera_id == cameras.c.id)
+    return narrow(query, filters)
+
+
+def narrow(query: Select[Any], filters: Filters) -> Select[Any]:
+    """Add the filters' conditions; a camera filter needs the query to join cameras."""
+    if filters.start is not None:
+        query = query.where(reads.c.captured_at >= filters.start)
+    if filters.end is not None:
+        query = query.where(reads.c.captured_at < filters.end)
+    if filters.cameras:
+        query = query.where(cameras.c.code.in_(filters.cameras))
+    if filters.region is not None:
+        query = query.where(func.lower(reads.c.region) == filters.region)
+    if filters.min_confidence is not None:
+        query = query.where(reads.c.confidence >= filters.min_confidence)
+    return query
+
+
+def to_hit(row: Any, *, score: float | None = None, distance_m: float | None = None) -> ReadHit:
+    m = row._mapping
+    return ReadHit(
+        id=m["id"],
+        plate=m["plate"],
+        captured_at=as_utc(m["captured_at"]),
+        camera=m["camera"],
+        latitude=m["latitude"],
+        longitude=m["longitude"],
+        confidence=m["confidence"],
+        region=m["region"],
+        plate_image=m["plate_image"],
+        score=score,
+        distance_m=distance_m,
+    )
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite returns naive UTC; PostgreSQL returns aware times in the session's zone."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)

@@ -1,0 +1,81 @@
+"""Tolerant search: misreads found and ranked, look-alikes above other edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine
+
+from plateward.errors import InvalidInput
+from plateward.search.filters import Filters
+from plateward.search.justification import Justification
+from plateward.search.tolerant import search_tolerant
+
+AddRead = Callable[..., uuid.UUID]
+
+
+def test_lookalikes_outrank_other_edits(
+    engine: Engine, add_read: AddRead, why: Justification, t0: dt.datetime
+) -> None:
+    plates = {
+        "7ABC123": "the plate itself",
+        "7A8C123": "B read as 8",
+        "7A8C1Z3": "two look-alikes",
+        "7ABX123": "one other edit",
+        "7BC12": "two deletions",
+        "XYBC123": "two other edits",
+        "7ABC1234X": "two insertions",
+        "TA8CIZ3": "four look-alikes: too many",
+        "XYZC123": "three other edits: too many",
+        "9QRS555": "unrelated",
+    }
+    for plate in plates:
+        add_read(plate)
+    add_read("7A8C123", at=t0 + dt.timedelta(hours=1))
+
+    hits = search_tolerant(engine, "7ABC123", justification=why)
+
+    found = [h.plate for h in hits]
+    assert set(found) == {
+        "7ABC123",
+        "7A8C123",
+        "7A8C1Z3",
+        "7ABX123",
+        "7BC12",
+        "XYBC123",
+        "7ABC1234X",
+    }
+    assert found[:4] == ["7ABC123", "7A8C123", "7A8C123", "7A8C1Z3"]
+    assert found.index("7A8C1Z3") < found.index("XYBC123")  # a look-alike pair beats 2 edits
+    assert found.index("7ABX123") < found.index("XYBC123")  # one edit beats two
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)  # type: ignore[type-var]
+    assert scores[0] == 1.0
+    assert hits[1].captured_at > hits[2].captured_at  # equal scores: newest first
+
+
+def test_limit_keeps_the_best_and_filters_apply(
+    engine: Engine, add_read: AddRead, why: Justification
+) -> None:
+    add_read("XYBC123")
+    add_read("7ABX123")
+    add_read("7A8C123", camera="POLE-2")
+    add_read("7ABC123", confidence=0.3)
+
+    best = search_tolerant(engine, "7ABC123", justification=why, filters=Filters(limit=2))
+    assert [h.plate for h in best] == ["7ABC123", "7A8C123"]
+    sure = search_tolerant(
+        engine, "7ABC123", justification=why, filters=Filters(min_confidence=0.5)
+    )
+    assert [h.plate for h in sure] == ["7A8C123", "7ABX123", "XYBC123"]
+    pole2 = search_tolerant(
+        engine, "7ABC123", justification=why, filters=Filters(cameras=("POLE-2",))
+    )
+    assert [h.plate for h in pole2] == ["7A8C123"]
+    strict = search_tolerant(engine, "7ABC123", justification=why, max_edits=0)
+    assert [h.plate for h in strict] == ["7ABC123", "7A8C123"]
+    with pytest.raises(InvalidInput, match="max edits 3"):
+        search_tolerant(engine, "7ABC123", justification=why, max_edits=3)
