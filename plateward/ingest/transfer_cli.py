@@ -1,0 +1,245 @@
+"""``plateward import`` and ``plateward export``: reads in from other systems, reads out as files.
+
+An export hands ALPR data to someone outside the database, so like a search it needs a purpose:
+``--case`` and/or ``--reason``, validated by the same ``Justification`` the searches use (the
+access log that records it is a later part). Without one the export is refused, exit status 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+from sqlalchemy import Connection
+
+from plateward.errors import InvalidInput, PlatewardError
+from plateward.ingest.formats.records import BadRecord
+from plateward.ingest.imports import FORMATS, ImportReport, import_reads
+from plateward.search.justification import Justification
+from plateward.store.cli import DbOption, with_db
+from plateward.store.database import open_database
+from plateward.store.export import ExportFilter, write_csv, write_geojson
+from plateward.store.migrate import upgrade
+
+transfer_app = typer.Typer(no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import reads from OpenALPR, Plate Recognizer or a Plateward CSV into one camera.",
+    no_args_is_help=True,
+)
+export_app = typer.Typer(
+    help="Export reads as CSV or GeoJSON (needs --case or --reason).", no_args_is_help=True
+)
+transfer_app.add_typer(import_app, name="import")
+transfer_app.add_typer(export_app, name="export")
+
+FileArgument = Annotated[
+    Path,
+    typer.Argument(
+        exists=True, dir_okay=False, help="One JSON object, JSON lines, or a JSON array."
+    ),
+]
+CameraOption = Annotated[str, typer.Option("--camera", help="Code of the camera the reads go to.")]
+SkipBadOption = Annotated[
+    bool,
+    typer.Option(
+        "--skip-bad", help="Report bad records and import the rest (else nothing is imported)."
+    ),
+]
+
+
+@import_app.command("openalpr")
+def import_openalpr(
+    ctx: typer.Context,
+    file: FileArgument,
+    camera: CameraOption,
+    skip_bad: SkipBadOption = False,
+    db: DbOption = None,
+) -> None:
+    """OpenALPR agent alpr_group records (heartbeats and other data types are ignored)."""
+    _import(ctx, "openalpr", file, camera, skip_bad, db)
+
+
+@import_app.command("platerecognizer")
+def import_platerecognizer(
+    ctx: typer.Context,
+    file: FileArgument,
+    camera: CameraOption,
+    skip_bad: SkipBadOption = False,
+    db: DbOption = None,
+) -> None:
+    """Plate Recognizer Stream webhooks or Snapshot answers: one read per result."""
+    _import(ctx, "platerecognizer", file, camera, skip_bad, db)
+
+
+@import_app.command("csv")
+def import_csv(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV from `plateward export csv`.")
+    ],
+    camera: CameraOption,
+    skip_bad: SkipBadOption = False,
+    db: DbOption = None,
+) -> None:
+    """A CSV in the columns of plateward export csv (a row from another camera is refused)."""
+    _import(ctx, "csv", file, camera, skip_bad, db)
+
+
+def _import(
+    ctx: typer.Context, name: str, file: Path, camera: str, skip_bad: bool, db: str | None
+) -> None:
+    settings = with_db(ctx.obj, db)
+    engine = open_database(settings.database_url())
+
+    def skipped(exc: BadRecord) -> None:
+        typer.echo(f"skipped: {exc.message}", err=True)
+
+    try:
+        upgrade(engine)
+        report = import_reads(
+            engine, FORMATS[name], file, camera, skip_bad=skip_bad, on_skip=skipped
+        )
+    except PlatewardError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        typer.echo(f"{file}: nothing was imported", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(_summary(file, camera, report))
+
+
+def _summary(file: Path, camera: str, report: ImportReport) -> str:
+    parts = [f"{report.stored} read(s) stored", f"{report.duplicates} already stored"]
+    if report.ignored:
+        parts.append(f"{report.ignored} record(s) without reads ignored")
+    if report.skipped:
+        parts.append(f"{report.skipped} bad record(s) skipped")
+    if report.images_dropped:
+        parts.append(f"{report.images_dropped} image link(s) to images not held here dropped")
+    return f"{file} -> camera {camera}: " + ", ".join(parts)
+
+
+StartOption = Annotated[
+    str | None,
+    typer.Option(help="Captured at or after: 2026-01-31, or 2026-01-31T08:00:00-08:00."),
+]
+EndOption = Annotated[str | None, typer.Option(help="Captured before (same forms as --start).")]
+CamerasOption = Annotated[
+    list[str] | None, typer.Option("--camera", help="Only this camera (repeat for more).")
+]
+OutputOption = Annotated[
+    str, typer.Option("--output", "-o", help="File to write, or - for standard output.")
+]
+CaseOption = Annotated[str | None, typer.Option("--case", help="Case number the export is for.")]
+ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why the export is needed.")]
+
+
+@export_app.command("csv")
+def export_csv(
+    ctx: typer.Context,
+    start: StartOption = None,
+    end: EndOption = None,
+    camera: CamerasOption = None,
+    output: OutputOption = "-",
+    case: CaseOption = None,
+    reason: ReasonOption = None,
+    db: DbOption = None,
+) -> None:
+    """Reads as CSV, in the columns plateward import csv reads back."""
+    _export(ctx, write_csv, start, end, camera, output, case, reason, db)
+
+
+@export_app.command("geojson")
+def export_geojson(
+    ctx: typer.Context,
+    start: StartOption = None,
+    end: EndOption = None,
+    camera: CamerasOption = None,
+    output: OutputOption = "-",
+    case: CaseOption = None,
+    reason: ReasonOption = None,
+    db: DbOption = None,
+) -> None:
+    """Reads as a GeoJSON FeatureCollection of Points, for mapping tools."""
+    _export(ctx, write_geojson, start, end, camera, output, case, reason, db)
+
+
+Writer = Callable[[Connection, TextIO, ExportFilter], int]
+
+
+def _export(
+    ctx: typer.Context,
+    writer: Writer,
+    start: str | None,
+    end: str | None,
+    cameras: list[str] | None,
+    output: str,
+    case: str | None,
+    reason: str | None,
+    db: str | None,
+) -> None:
+    try:
+        justification = Justification(case, reason)
+        selection = ExportFilter(
+            start=_moment(start, "--start"),
+            end=_moment(end, "--end"),
+            cameras=tuple(cameras or ()),
+        )
+    except PlatewardError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    settings = with_db(ctx.obj, db)
+    engine = open_database(settings.database_url())
+    try:
+        with engine.connect() as connection:
+            if output == "-":
+                count = writer(connection, sys.stdout, selection)
+            else:
+                count = _to_file(Path(output), lambda out: writer(connection, out, selection))
+    except PlatewardError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    purpose = ", ".join(
+        p
+        for p in (
+            f"case {justification.case_number}" if justification.case_number else "",
+            f"reason {justification.reason!r}" if justification.reason else "",
+        )
+        if p
+    )
+    typer.echo(f"exported {count} read(s) to {output} ({purpose})", err=True)
+
+
+def _to_file(path: Path, write: Callable[[TextIO], int]) -> int:
+    """Write beside the target and rename at the end, so a failed export leaves no half file."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            count = write(out)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return count
+
+
+def _moment(text: str | None, option: str) -> dt.datetime | None:
+    """A date (midnight UTC) or a time with its offset: a bare local time is ambiguous."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), dt.UTC)
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{option} {value!r}: not an ISO 8601 date or time") from None
+    if moment.tzinfo is None:
+        raise InvalidInput(f"{option} {value!r}: add a UTC offset, e.g. Z or -08:00")
+    return moment
