@@ -52,7 +52,16 @@ def _add_parts() -> None:
 
     app.add_typer(db_app, name="db")
     app.add_typer(camera_app, name="camera")
+    from plateward.search.cli import search_app
+
+    app.add_typer(search_app, name="search")
     app.command("serve")(serve)
+    from plateward.ingest.edge_cli import edge
+
+    app.command("edge")(edge)
+    from plateward.ingest.transfer_cli import transfer_app
+
+    app.add_typer(transfer_app)  # plateward import ..., plateward export ...
 
 
 _add_parts()

@@ -158,6 +158,42 @@ class ServerSettings(Section):
     )
 
 
+class EdgeSettings(Section):
+    """The edge agent beside a camera and its outbox (``plateward edge``)."""
+
+    outbox: Path | None = Field(
+        None,
+        description=(
+            "SQLite file holding reads until the server acknowledges them; by default"
+            " edge-outbox.db in data_dir. One outbox serves one camera."
+        ),
+    )
+    batch_reads: int = Field(
+        50, ge=1, le=1000, description="Most reads posted in one batch (the oldest first)."
+    )
+    timeout_s: float = Field(
+        30.0, gt=0, le=600, description="Seconds one batch may take to post before it is retried."
+    )
+    backoff_base_s: float = Field(
+        1.0, gt=0, le=600, description="Wait after the first failed post; doubled after each."
+    )
+    backoff_cap_s: float = Field(
+        300.0,
+        gt=0,
+        le=86_400,
+        description="Longest wait between posts while the server is unreachable or failing.",
+    )
+    poll_s: float = Field(
+        5.0,
+        gt=0,
+        le=3600,
+        description=(
+            "Seconds between looks at a watched folder for new images, and before a lost"
+            " stream is reopened."
+        ),
+    )
+
+
 class Settings(BaseSettings):
     """The root: one nested section per part of the system."""
 
@@ -181,6 +217,7 @@ class Settings(BaseSettings):
     recognition: RecognitionSettings = Field(default_factory=lambda: RecognitionSettings())
     video: VideoSettings = Field(default_factory=lambda: VideoSettings())
     server: ServerSettings = Field(default_factory=lambda: ServerSettings())
+    edge: EdgeSettings = Field(default_factory=lambda: EdgeSettings())
 
     def database_url(self) -> str:
         from plateward.store.database import default_url
