@@ -46,22 +46,24 @@ def main(ctx: typer.Context, config: ConfigOption = None) -> None:
 
 
 def _add_parts() -> None:
-    """Each part of the system brings its own commands; imported lazily where they are heavy."""
+    """Each part of the system brings its own commands, registered here in one place."""
+    from plateward.access.cli import token_app, user_app
+    from plateward.audit.cli import audit_app
+    from plateward.ingest.edge_cli import edge
+    from plateward.ingest.transfer_cli import transfer_app
+    from plateward.search.cli import search_app
     from plateward.store.cli import camera_app, db_app
     from plateward.web.cli import serve
 
+    app.command("serve")(serve)
     app.add_typer(db_app, name="db")
     app.add_typer(camera_app, name="camera")
-    from plateward.search.cli import search_app
-
-    app.add_typer(search_app, name="search")
-    app.command("serve")(serve)
-    from plateward.ingest.edge_cli import edge
-
     app.command("edge")(edge)
-    from plateward.ingest.transfer_cli import transfer_app
-
     app.add_typer(transfer_app)  # plateward import ..., plateward export ...
+    app.add_typer(search_app, name="search")
+    app.add_typer(user_app, name="user")
+    app.add_typer(token_app, name="token")
+    app.add_typer(audit_app, name="audit")
 
 
 _add_parts()

@@ -13,6 +13,7 @@ import plateward
 from plateward.errors import InvalidInput, NotFound, PlatewardError
 from plateward.ingest.api import router as ingest_router
 from plateward.ingest.models import ReadBatch
+from plateward.search.api import router as search_router
 from plateward.settings import Settings
 from plateward.store.database import open_database
 from plateward.store.images import ImageStore
@@ -35,6 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
         images=ImageStore(settings.data_dir / "images", settings.server.max_image_bytes),
     )
     app.include_router(ingest_router)
+    app.include_router(search_router)
     _describe_models(app, [ReadBatch])
 
     @app.exception_handler(PlatewardError)

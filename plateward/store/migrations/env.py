@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
+import plateward.access.schema
+import plateward.audit.schema  # noqa: F401
 from plateward.store.schema import metadata
 
 engine = context.config.attributes["engine"]

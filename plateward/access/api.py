@@ -1,0 +1,35 @@
+"""Who is calling the API: a person's token, checked against the permission table.
+
+Every route that touches ALPR data depends on ``require(action)``: no token is 401, a role
+without the action is 403 naming the action, so a route cannot forget to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from plateward.access.roles import Action, allowed
+from plateward.access.users import User, user_for_token
+from plateward.web.state import app_state
+
+
+def current_user(request: Request, authorization: Annotated[str | None, Header()] = None) -> User:
+    if not authorization or not authorization.startswith("Bearer "):
+        raise HTTPException(401, "sign in: send 'Authorization: Bearer <your API token>'")
+    with app_state(request).db.connect() as connection:
+        user = user_for_token(connection, authorization.removeprefix("Bearer ").strip())
+    if user is None:
+        raise HTTPException(401, "API token not recognised or revoked")
+    return user
+
+
+def require(action: Action) -> Callable[..., User]:
+    def check(user: Annotated[User, Depends(current_user)]) -> User:
+        if not allowed(user.role, action):
+            raise HTTPException(403, f"role {user.role.value} may not {action.value}")
+        return user
+
+    return check

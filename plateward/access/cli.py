@@ -1,0 +1,69 @@
+"""``plateward user`` and ``plateward token``: bootstrap accounts and give them API tokens."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from plateward.access.users import add_user, issue_token, user_by_name
+from plateward.errors import PlatewardError
+from plateward.store.cameras import ensure_agency
+from plateward.store.cli import DbOption, with_db
+from plateward.store.database import open_database
+from plateward.store.migrate import upgrade
+
+user_app = typer.Typer(help="Create accounts (one per person, never shared).", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for people and service accounts.", no_args_is_help=True)
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The person's own username.")],
+    role: Annotated[
+        str, typer.Option(help="user, investigator, administrator, auditor or internal_affairs.")
+    ],
+    agency: Annotated[str, typer.Option(help="Agency code; created if new.")],
+    full_name: Annotated[str, typer.Option(help="The person's name.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Add an account; the password is read from a prompt, or from standard input if piped."""
+    if sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    settings = with_db(ctx.obj, db)
+    engine = open_database(settings.database_url())
+    upgrade(engine)
+    try:
+        with engine.begin() as connection:
+            agency_id = ensure_agency(connection, agency, agency)
+            user = add_user(
+                connection, username=username, full_name=full_name, role=role,
+                agency_id=agency_id, password=password,
+            )  # fmt: skip
+    except PlatewardError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"user {user.username} ({user.role.value}, {user.agency}) added")
+
+
+@token_app.command("add")
+def token_add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument()],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "api",
+    db: DbOption = None,
+) -> None:
+    """Issue an API token for a user and print it (shown only this once)."""
+    settings = with_db(ctx.obj, db)
+    engine = open_database(settings.database_url())
+    try:
+        with engine.begin() as connection:
+            token = issue_token(connection, user_by_name(connection, username).id, name)
+    except PlatewardError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(token)

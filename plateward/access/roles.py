@@ -1,0 +1,48 @@
+"""Roles and what each may do: the one table a reader checks to know who can do what.
+
+Actions are checked by name at every entry point (API route, CLI command); a role not listed
+for an action is refused with 403. Auditors and internal affairs review how data was used but
+do not search it themselves: the audit reads the log, not the reads.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    USER = "user"
+    """A deputy: looks up plates for patrol and calls for service."""
+    INVESTIGATOR = "investigator"
+    ADMINISTRATOR = "administrator"
+    AUDITOR = "auditor"
+    INTERNAL_AFFAIRS = "internal_affairs"
+
+
+class Action(StrEnum):
+    SEARCH = "search"
+    """Exact plate, partial plate, tolerant and timeline searches."""
+    ANALYSE = "analyse"
+    """Grid, stakeout and cloned-plate searches across many vehicles."""
+    VIEW_IMAGE = "view_image"
+    EXPORT = "export"
+    MANAGE_USERS = "manage_users"
+    MANAGE_CAMERAS = "manage_cameras"
+    READ_ACCESS_LOG = "read_access_log"
+    REVIEW_AUDIT = "review_audit"
+
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.SEARCH: frozenset({Role.USER, Role.INVESTIGATOR, Role.ADMINISTRATOR}),
+    Action.ANALYSE: frozenset({Role.INVESTIGATOR, Role.ADMINISTRATOR}),
+    Action.VIEW_IMAGE: frozenset({Role.USER, Role.INVESTIGATOR, Role.ADMINISTRATOR}),
+    Action.EXPORT: frozenset({Role.INVESTIGATOR, Role.ADMINISTRATOR}),
+    Action.MANAGE_USERS: frozenset({Role.ADMINISTRATOR}),
+    Action.MANAGE_CAMERAS: frozenset({Role.ADMINISTRATOR}),
+    Action.READ_ACCESS_LOG: frozenset({Role.ADMINISTRATOR, Role.AUDITOR, Role.INTERNAL_AFFAIRS}),
+    Action.REVIEW_AUDIT: frozenset({Role.AUDITOR, Role.INTERNAL_AFFAIRS}),
+}
+
+
+def allowed(role: Role | str, action: Action) -> bool:
+    return Role(role) in PERMISSIONS[action]
