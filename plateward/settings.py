@@ -194,6 +194,52 @@ class EdgeSettings(Section):
     )
 
 
+class AccessSettings(Section):
+    """Who may use the data and how they say why (``plateward/access``, policy A.9)."""
+
+    offense_types: tuple[str, ...] = Field(
+        (
+            "Homicide",
+            "Robbery",
+            "Burglary",
+            "Vehicle theft",
+            "Assault",
+            "Kidnapping",
+            "Sex crime",
+            "Narcotics",
+            "Hit and run",
+            "Fraud",
+            "Wanted person",
+            "Missing person",
+            "AMBER Alert",
+            "Blue Alert",
+            "Silver Alert",
+            "Yellow Alert",
+        ),
+        min_length=1,
+        description="Offense types an inquiry may name as its purpose, beside free text.",
+    )
+
+
+class WebSettings(Section):
+    """The web pages: sign-in sessions and their cookie (``plateward/web``)."""
+
+    secure_cookies: bool = Field(
+        True,
+        description=(
+            "Mark the session cookie Secure, so browsers send it over HTTPS only. Plain-http"
+            " requests addressed to localhost, 127.0.0.1 or ::1 get it without Secure (the"
+            " traffic never leaves the machine); turn off only on a network without TLS."
+        ),
+    )
+    session_idle_minutes: int = Field(
+        30, ge=1, le=1440, description="Minutes without a request after which a session ends."
+    )
+    session_lifetime_hours: int = Field(
+        12, ge=1, le=72, description="Hours after sign-in at which a session ends, however used."
+    )
+
+
 class Settings(BaseSettings):
     """The root: one nested section per part of the system."""
 
@@ -217,6 +263,8 @@ class Settings(BaseSettings):
     recognition: RecognitionSettings = Field(default_factory=lambda: RecognitionSettings())
     video: VideoSettings = Field(default_factory=lambda: VideoSettings())
     server: ServerSettings = Field(default_factory=lambda: ServerSettings())
+    access: AccessSettings = Field(default_factory=lambda: AccessSettings())
+    web: WebSettings = Field(default_factory=lambda: WebSettings())
     edge: EdgeSettings = Field(default_factory=lambda: EdgeSettings())
 
     def database_url(self) -> str:

@@ -20,11 +20,12 @@ from sqlalchemy import Connection
 from plateward.access.api import require
 from plateward.access.roles import Action
 from plateward.access.users import User
-from plateward.audit.log import Entry, append
 from plateward.errors import InvalidInput
 from plateward.search.cloned import search_cloned
 from plateward.search.filters import Filters
 from plateward.search.grid import search_polygon, search_radius
+from plateward.search.inquiry import jsonable, run_inquiry
+from plateward.search.inquiry_http import Why, inquiry_from
 from plateward.search.justification import Justification
 from plateward.search.plates import plate_timeline, search_partial, search_plate
 from plateward.search.results import Area
@@ -37,11 +38,6 @@ T = TypeVar("T")
 
 Searcher = Annotated[User, Depends(require(Action.SEARCH))]
 Analyst = Annotated[User, Depends(require(Action.ANALYSE))]
-
-
-class Why(BaseModel):
-    case_number: str | None = Field(None, description="Case or report number.")
-    reason: str | None = Field(None, description="Specific reason for this inquiry.")
 
 
 class Narrowing(BaseModel):
@@ -168,30 +164,12 @@ async def _run(
     why: Why,
     search: Callable[[Connection, Justification], Sequence[T]],
 ) -> dict[str, Any]:
-    try:
-        justification = Justification(why.case_number, why.reason)
-    except InvalidInput as exc:
-        raise HTTPException(400, exc.message) from None
     state = app_state(request)
-    client = request.client.host if request.client else None
+    inquiry = inquiry_from(request, user, action, query, why)
 
     def in_transaction() -> list[dict[str, Any]]:
-        with state.db.begin() as connection:
-            found = search(connection, justification)
-            append(
-                connection,
-                Entry(
-                    username=user.username,
-                    agency=user.agency,
-                    action=action,
-                    query=_jsonable(query),
-                    case_number=justification.case_number,
-                    reason=justification.reason,
-                    result_count=len(found),
-                    client_address=client,
-                ),
-            )
-            return [_jsonable(dataclasses.asdict(hit)) for hit in found]  # type: ignore[call-overload]
+        found = run_inquiry(state.db, inquiry, search, len)
+        return [jsonable(dataclasses.asdict(hit)) for hit in found]  # type: ignore[call-overload]
 
     try:
         results = await run_in_threadpool(in_transaction)
@@ -216,17 +194,3 @@ def _f(narrowing: Narrowing) -> Filters:
 
 def _q(narrowing: Narrowing) -> dict[str, Any]:
     return {k: v for k, v in narrowing.model_dump(mode="json").items() if v not in (None, [])}
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, float) and value == float("inf"):
-        return "inf"
-    if hasattr(value, "hex") and type(value).__name__ == "UUID":
-        return str(value)
-    return value

@@ -14,6 +14,7 @@ from plateward.errors import InvalidInput, NotFound, PlatewardError
 from plateward.ingest.api import router as ingest_router
 from plateward.ingest.models import ReadBatch
 from plateward.search.api import router as search_router
+from plateward.search.view_api import router as view_router
 from plateward.settings import Settings
 from plateward.store.database import open_database
 from plateward.store.images import ImageStore
@@ -37,6 +38,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(ingest_router)
     app.include_router(search_router)
+    app.include_router(view_router)
     _describe_models(app, [ReadBatch])
 
     @app.exception_handler(PlatewardError)

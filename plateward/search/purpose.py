@@ -1,0 +1,32 @@
+"""A justification from what a person typed: case number, offense type and free text.
+
+Agencies keep a list of offense types (``access.offense_types``); choosing one gives the audit
+a field it can count, and the free text says what about it. An offense not on the list is
+refused rather than stored, so the list stays the vocabulary auditors report on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from plateward.errors import InvalidInput
+from plateward.search.justification import Justification
+
+
+def justify(
+    case_number: str | None,
+    reason: str | None,
+    offense: str | None,
+    offense_types: Sequence[str],
+) -> Justification:
+    offense = (offense or "").strip() or None
+    if offense is not None:
+        known = {o.lower(): o for o in offense_types}
+        if offense.lower() not in known:
+            raise InvalidInput(
+                f"justification: offense {offense!r} is not on the list ({', '.join(offense_types)})"
+            )
+        offense = known[offense.lower()]
+        text = (reason or "").strip()
+        reason = f"{offense}: {text}" if text else offense
+    return Justification(case_number, reason)
