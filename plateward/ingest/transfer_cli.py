@@ -8,6 +8,7 @@ access log that records it is a later part). Without one the export is refused, 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import os
 import sys
 from collections.abc import Callable
@@ -17,9 +18,12 @@ from typing import Annotated, TextIO
 import typer
 from sqlalchemy import Connection
 
+from plateward.access.roles import Role
+from plateward.access.users import User
 from plateward.errors import InvalidInput, PlatewardError
 from plateward.ingest.formats.records import BadRecord
 from plateward.ingest.imports import FORMATS, ImportReport, import_reads
+from plateward.search.inquiry import Inquiry, run_inquiry
 from plateward.search.justification import Justification
 from plateward.store.cli import DbOption, with_db
 from plateward.store.database import open_database
@@ -195,12 +199,22 @@ def _export(
         raise typer.Exit(2) from None
     settings = with_db(ctx.obj, db)
     engine = open_database(settings.database_url())
+    # An export is an inquiry: logged, as the console's account, in the export's transaction.
+    inquiry = Inquiry(
+        user=User(0, f"os:{getpass.getuser()}", "", Role.ADMINISTRATOR, "local"),
+        action=f"export.{ctx.info_name}",
+        query={"start": start, "end": end, "cameras": list(cameras or ()), "output": output},
+        justification=justification,
+        client_address="cli",
+    )
+
+    def export(connection: Connection, _why: Justification) -> int:
+        if output == "-":
+            return writer(connection, sys.stdout, selection)
+        return _to_file(Path(output), lambda out: writer(connection, out, selection))
+
     try:
-        with engine.connect() as connection:
-            if output == "-":
-                count = writer(connection, sys.stdout, selection)
-            else:
-                count = _to_file(Path(output), lambda out: writer(connection, out, selection))
+        count = run_inquiry(engine, inquiry, export, lambda n: n)
     except PlatewardError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None

@@ -8,16 +8,20 @@ Errors from the search itself exit with status 1, the way every Plateward comman
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from collections.abc import Callable
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from sqlalchemy import Connection
 
+from plateward.access.roles import Role
+from plateward.access.users import User
 from plateward.errors import InvalidInput, PlatewardError
 from plateward.search.cloned import DEFAULT_MAX_SPEED_KMH, DEFAULT_MIN_DISTANCE_M, search_cloned
 from plateward.search.filters import DEFAULT_LIMIT, Filters
 from plateward.search.grid import search_polygon, search_radius
+from plateward.search.inquiry import Inquiry, run_inquiry
 from plateward.search.justification import Justification
 from plateward.search.likeness import MAX_EDITS
 from plateward.search.output import (
@@ -366,20 +370,40 @@ def _area(text: str, number: int) -> Area:
 
 
 def _search(ctx: typer.Context, db: str | None, run: Callable[[Connection], T]) -> T:
+    """Run a search and log it, as the person at this console, in one transaction.
+
+    The console has the database itself, so the entry names the operating-system account that
+    ran the command, with the command's options as the query and "cli" as the address.
+    """
     settings = ctx.obj
     assert isinstance(settings, Settings)
     url = with_db(settings, db).database_url()
+    params = ctx.params
+    inquiry = Inquiry(
+        user=User(0, f"os:{getpass.getuser()}", "", Role.ADMINISTRATOR, "local"),
+        action=f"search.{ctx.info_name}",
+        query={
+            k: v
+            for k, v in params.items()
+            if k not in ("db", "json_output", "case", "reason") and v not in (None, [], ())
+        },
+        justification=_justify(params.get("case"), params.get("reason")),
+        client_address="cli",
+    )
     try:
         engine = open_database(url)
         try:
             upgrade(engine)
-            with engine.connect() as connection:
-                return run(connection)
+            return run_inquiry(engine, inquiry, lambda c, _why: run(c), _count)
         finally:
             engine.dispose()
     except PlatewardError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None
+
+
+def _count(found: object) -> int:
+    return len(found) if isinstance(found, list | tuple) else 1
 
 
 def _print_hits(hits: list[ReadHit], title: str, json_output: bool) -> None:

@@ -129,3 +129,25 @@ def test_bad_options_are_refused_before_searching(database_url: str, engine: Eng
     assert code == 1 and "error: pattern '7B%'" in err
     code, _, err = run("grid", "--lat", "38.5", "--lon", "-121.5", "--radius-m", "10", *WHY, *db)
     assert code == 1 and "grid search: give a time window" in err
+
+
+def test_console_searches_are_logged_with_their_options(
+    database_url: str, engine: Engine, add_read: AddRead, t0: dt.datetime
+) -> None:
+    from sqlalchemy import select
+
+    from plateward.audit.schema import access_log
+    from plateward.audit.verify import verify_chain
+
+    add_read("7ABC123", at=t0)
+    code, _, _ = run("partial", "7AB*", "--reason", "hit and run on Main St", "--db", database_url)
+    assert code == 0
+    with engine.connect() as connection:
+        (entry,) = connection.execute(select(access_log)).all()
+        assert verify_chain(connection).intact
+    assert entry.action == "search.partial"
+    assert entry.username.startswith("os:")
+    assert entry.client_address == "cli"
+    assert entry.query["pattern"] == "7AB*"
+    assert entry.reason == "hit and run on Main St"
+    assert entry.result_count == 1

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Engine, delete, insert, select
 from typer.testing import CliRunner
 
+from plateward.audit.schema import access_log
 from plateward.cli import app
 from plateward.errors import InvalidInput, NotFound
 from plateward.ingest.imports import FORMATS, import_reads
@@ -193,6 +194,14 @@ def test_cli_export_needs_a_justification(
     assert "exported 1 read(s)" in result.output
     assert len(json.loads(out.read_text())["features"]) == 1
     assert not out.with_name(out.name + ".partial").exists()
+    with engine.connect() as connection:
+        (entry,) = connection.execute(select(access_log)).all()
+    assert (entry.action, entry.case_number, entry.result_count) == (
+        "export.geojson",
+        "24-001873",
+        1,
+    )
+    assert entry.query["cameras"] == ["POLE-2"]
 
 
 def test_cli_export_then_import_round_trip(
