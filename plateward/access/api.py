@@ -32,4 +32,5 @@ def require(action: Action) -> Callable[..., User]:
             raise HTTPException(403, f"role {user.role.value} may not {action.value}")
         return user
 
+    check.action = action  # type: ignore[attr-defined]  # read by the authorization test
     return check
