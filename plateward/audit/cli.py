@@ -19,7 +19,7 @@ def audit_verify(ctx: typer.Context, db: DbOption = None) -> None:
     with engine.connect() as connection:
         verdict = verify_chain(connection)
     if verdict.intact:
-        typer.echo(f"access log intact: {verdict.entries} entries")
+        typer.echo(f"access log intact: {verdict.entries} entries, last hash {verdict.last_hash}")
         return
     typer.echo(f"access log broken at entry {verdict.first_bad}: {verdict.problem}", err=True)
     raise typer.Exit(1)

@@ -29,6 +29,8 @@ class Verdict:
     entries: int
     first_bad: int | None
     problem: str | None
+    last_hash: str = ""
+    """The newest entry's hash: kept outside the database, it shows if entries were cut off."""
 
     @property
     def intact(self) -> bool:
@@ -56,4 +58,4 @@ def verify_chain(connection: Connection) -> Verdict:
             return Verdict(count, m["id"], f"entry {m['id']} was changed after it was written")
         previous = m["entry_hash"]
         expected_id += 1
-    return Verdict(count, None, None)
+    return Verdict(count, None, None, previous)
