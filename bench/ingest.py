@@ -1,6 +1,6 @@
 """Ingest throughput through the real API: batches of reads posted over HTTP to `plateward serve`.
 
-    python bench/ingest.py [--reads 100000] [--batch 500] [--clients 2] [--db sqlite|postgresql]
+    python bench/ingest.py [--reads 100000] [--batch 500] [--clients 2] [--workers 1] [--db sqlite postgresql]
 
 Starts the server as its own process (uvicorn, one worker) on a fresh database, registers a
 camera, builds every batch's JSON before the clock starts (so the client's own work is only
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         ).stdout.strip()  # fmt: skip
         port = free_port()
         server = subprocess.Popen(
-            [*plateward, "serve", "--port", str(port)],
+            [*plateward, "serve", "--port", str(port), "--workers", str(args.workers)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
         try:
@@ -172,6 +172,7 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), nargs="+",
                         default=["sqlite", "postgresql"])  # fmt: skip
     parser.add_argument("--docs", action="store_true", help="write docs/benchmarks.md")
@@ -196,7 +197,7 @@ def main() -> None:
                 f"- Machine: {machine_description()}; load average at the end {load:.1f}",
                 (
                     f"- {args.clients} client threads in the bench process, batches of {args.batch}"
-                    " reads without images, the server one uvicorn process on the same 2 cores"
+                    f" reads without images, the server {args.workers} uvicorn process(es) on the same machine"
                 ),
                 "",
                 "| database | reads | reads/s | batch p50 ms | batch p95 ms |",
