@@ -48,6 +48,7 @@ def main(ctx: typer.Context, config: ConfigOption = None) -> None:
 def _add_parts() -> None:
     """Each part of the system brings its own commands, registered here in one place."""
     from plateward.access.cli import token_app, user_app
+    from plateward.access.training_cli import training_app
     from plateward.audit.cli import audit_app
     from plateward.ingest.edge_cli import edge
     from plateward.ingest.transfer_cli import transfer_app
@@ -63,6 +64,7 @@ def _add_parts() -> None:
     app.add_typer(search_app, name="search")
     app.add_typer(user_app, name="user")
     app.add_typer(token_app, name="token")
+    app.add_typer(training_app, name="training")
     app.add_typer(audit_app, name="audit")
 
 

@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -92,3 +92,39 @@ def server(settings: Settings) -> Iterator[str]:
     running.should_exit = True
     thread.join(10)
     app.state.plateward.db.dispose()
+
+
+@pytest.fixture
+def train() -> Callable[..., None]:
+    """A function giving a user current certificates for every course their role needs.
+
+    Data actions refuse untrained people (policy F), so a test that searches as someone first
+    trains them: ``train(connection, user_id)`` in the transaction that made the account. The
+    rows are written directly, not through ``record_certificate``, so the access log holds only
+    what the test itself does (tests/access/test_training.py covers recording).
+    """
+    import datetime as dt
+    import hashlib
+
+    from sqlalchemy import Connection, insert
+
+    from plateward.access.training import today_utc
+    from plateward.access.training_courses import list_courses
+    from plateward.access.training_schema import certificates
+    from plateward.access.users import user_by_id
+
+    def give(connection: Connection, user_id: int, completed_on: dt.date | None = None) -> None:
+        role = user_by_id(connection, user_id).role
+        for course in list_courses(connection, active_only=True):
+            if role in course.required_for:
+                connection.execute(
+                    insert(certificates).values(
+                        user_id=user_id, course_id=course.id,
+                        completed_on=completed_on or today_utc(),
+                        file_sha256=hashlib.sha256(course.code.encode()).hexdigest(),
+                        file_name="certificate.pdf", media_type="application/pdf", size_bytes=1,
+                        recorded_by="test", recorded_at=dt.datetime.now(dt.UTC),
+                    )
+                )  # fmt: skip
+
+    return give

@@ -1,7 +1,8 @@
 """Who is calling the API: a person's token, checked against the permission table.
 
 Every route that touches ALPR data depends on ``require(action)``: no token is 401, a role
-without the action is 403 naming the action, so a route cannot forget to check.
+without the action is 403 naming the action, so a route cannot forget to check. A data action
+also needs current training certificates (policy F): without them, 403 naming the courses.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 
 from plateward.access.roles import Action, allowed
+from plateward.access.training import today_utc, training_refusal
 from plateward.access.users import User, user_for_token
 from plateward.web.state import app_state
 
@@ -27,9 +29,13 @@ def current_user(request: Request, authorization: Annotated[str | None, Header()
 
 
 def require(action: Action) -> Callable[..., User]:
-    def check(user: Annotated[User, Depends(current_user)]) -> User:
+    def check(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
         if not allowed(user.role, action):
             raise HTTPException(403, f"role {user.role.value} may not {action.value}")
+        with app_state(request).db.connect() as connection:
+            refusal = training_refusal(connection, user, action, today_utc())
+        if refusal:
+            raise HTTPException(403, refusal)
         return user
 
     check.action = action  # type: ignore[attr-defined]  # read by the authorization test

@@ -67,3 +67,38 @@ def token_add(
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None
     typer.echo(token)
+
+
+@user_app.command("totp")
+def user_totp(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument()],
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Turn the second factor off (a lost phone).")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Turn on a TOTP second factor for web sign-in and print its otpauth:// URI (shown once).
+
+    A new secret replaces any old one and ends the person's web sessions. Give the URI to the
+    person only (as a QR code or typed into an authenticator app): it is the second factor.
+    """
+    from plateward.access.totp import disable_totp, enable_totp, provisioning_uri
+
+    settings = with_db(ctx.obj, db)
+    engine = open_database(settings.database_url())
+    upgrade(engine)
+    try:
+        with engine.begin() as connection:
+            user = user_by_name(connection, username)
+            if remove:
+                had = disable_totp(connection, user.id)
+            else:
+                secret = enable_totp(connection, user.id)
+    except PlatewardError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    if remove:
+        typer.echo(f"user {username}: second factor {'removed' if had else 'was not set'}")
+    else:
+        typer.echo(provisioning_uri(secret, username))

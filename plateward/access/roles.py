@@ -30,6 +30,10 @@ class Action(StrEnum):
     MANAGE_CAMERAS = "manage_cameras"
     READ_ACCESS_LOG = "read_access_log"
     REVIEW_AUDIT = "review_audit"
+    MANAGE_TRAINING = "manage_training"
+    """Edit the course catalog and record people's certificates (policy D.1, F)."""
+    VIEW_TRAINING = "view_training"
+    """See who is qualified to use the data (policy D.2) and what the others still lack."""
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -41,7 +45,15 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_CAMERAS: frozenset({Role.ADMINISTRATOR}),
     Action.READ_ACCESS_LOG: frozenset({Role.ADMINISTRATOR, Role.AUDITOR, Role.INTERNAL_AFFAIRS}),
     Action.REVIEW_AUDIT: frozenset({Role.AUDITOR, Role.INTERNAL_AFFAIRS}),
+    Action.MANAGE_TRAINING: frozenset({Role.ADMINISTRATOR}),
+    Action.VIEW_TRAINING: frozenset({Role.ADMINISTRATOR, Role.AUDITOR}),
 }
+
+NEEDS_TRAINING: frozenset[Action] = frozenset(
+    {Action.SEARCH, Action.ANALYSE, Action.VIEW_IMAGE, Action.EXPORT}
+)
+"""Actions that touch ALPR data: a role allowing one is not enough without current training
+certificates (policy F; ``access/training.py`` checks them)."""
 
 
 def allowed(role: Role | str, action: Action) -> bool:

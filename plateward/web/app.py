@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 import plateward
+from plateward.access.training_api import router as training_router
+from plateward.audit.api import router as audit_router
 from plateward.errors import InvalidInput, NotFound, PlatewardError
 from plateward.ingest.api import router as ingest_router
 from plateward.ingest.models import ReadBatch
@@ -19,6 +21,7 @@ from plateward.settings import Settings
 from plateward.store.database import open_database
 from plateward.store.images import ImageStore
 from plateward.store.migrate import upgrade
+from plateward.web.pages import install_pages
 from plateward.web.state import AppState
 
 
@@ -37,8 +40,11 @@ def create_app(settings: Settings) -> FastAPI:
         images=ImageStore(settings.data_dir / "images", settings.server.max_image_bytes),
     )
     app.include_router(ingest_router)
+    app.include_router(audit_router)
+    app.include_router(training_router)
     app.include_router(search_router)
     app.include_router(view_router)
+    install_pages(app)
     _describe_models(app, [ReadBatch])
 
     @app.exception_handler(PlatewardError)

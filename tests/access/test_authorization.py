@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -64,7 +64,7 @@ def concrete(path: str) -> str:
 
 
 @pytest.fixture
-def tokens(settings: Settings, server: str) -> dict[str, str]:
+def tokens(settings: Settings, server: str, train: Callable[..., None]) -> dict[str, str]:
     engine = open_database(settings.database_url())
     out: dict[str, str] = {}
     with engine.begin() as connection:
@@ -72,6 +72,7 @@ def tokens(settings: Settings, server: str) -> dict[str, str]:
         for role in Role:
             user = add_user(connection, username=f"authz_{role.value}", full_name=role.value,
                             role=role.value, agency_id=agency, password=PASSWORD)  # fmt: skip
+            train(connection, user.id)  # the table is about roles; training has its own tests
             out[role.value] = issue_token(connection, user.id, "authz")
         revoked = issue_token(connection, user.id, "old")
         connection.execute(update(api_tokens).where(api_tokens.c.name == "old")

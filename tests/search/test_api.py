@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -22,8 +23,8 @@ WHEN = dt.datetime(2026, 11, 2, 15, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def tokens(settings: Settings, server: str) -> dict[str, str]:
-    """A token per role, and reads of 7ABC123 at two places."""
+def tokens(settings: Settings, server: str, train: Callable[..., None]) -> dict[str, str]:
+    """A token per role (each with current training), and reads of 7ABC123 at two places."""
     engine = open_database(settings.database_url())
     out = {}
     with engine.begin() as connection:
@@ -34,6 +35,7 @@ def tokens(settings: Settings, server: str) -> dict[str, str]:
                 connection, username=f"{role}1", full_name=role, role=role, agency_id=agency,
                 password=PASSWORD,
             )  # fmt: skip
+            train(connection, user.id)
             out[role] = issue_token(connection, user.id, "test")
         store_reads(
             connection,

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Callable
 
 import cv2
 import httpx
@@ -23,7 +24,7 @@ PASSWORD = "copper meadow signal 2031"
 
 
 @pytest.fixture
-def setup(settings: Settings, server: str) -> dict[str, str]:
+def setup(settings: Settings, server: str, train: Callable[..., None]) -> dict[str, str]:
     """A deputy's and an auditor's tokens, and one read with a plate crop posted by a camera."""
     engine = open_database(settings.database_url())
     with engine.begin() as connection:
@@ -33,6 +34,7 @@ def setup(settings: Settings, server: str) -> dict[str, str]:
         for role in ("user", "auditor"):
             user = add_user(connection, username=f"v_{role}", full_name=role, role=role,
                             agency_id=agency, password=PASSWORD)  # fmt: skip
+            train(connection, user.id)
             tokens[role] = issue_token(connection, user.id, "test")
     engine.dispose()
     ok, crop = cv2.imencode(".jpg", np.full((30, 90, 3), 200, np.uint8))

@@ -5,6 +5,9 @@ from __future__ import annotations
 from alembic import context
 
 import plateward.access.schema
+import plateward.access.session_schema
+import plateward.access.training_schema
+import plateward.audit.review_schema
 import plateward.audit.schema  # noqa: F401
 from plateward.store.schema import metadata
 

@@ -1,0 +1,70 @@
+"""Who is auditing, and the access log entry each audit action leaves behind.
+
+Auditors read the access log and the inquiries it records, so their own work is logged the
+same way (``audit.sample``, ``audit.review``, ...): whoever audits the auditors sees who drew
+which sample, who judged which entry, and who read the log.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from plateward.access.roles import Action, allowed
+from plateward.access.users import User, user_by_name
+from plateward.audit.log import Entry, append
+from plateward.errors import InvalidInput
+
+SYSTEM_AGENCY = "system"
+"""The agency logged for audit work run from the command line without ``--by``."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person (or scheduled job) doing audit work, as the access log records them."""
+
+    username: str
+    agency: str
+    client_address: str | None = None
+
+
+def actor_for(user: User, client_address: str | None = None) -> Actor:
+    return Actor(user.username, user.agency, client_address)
+
+
+def system_actor() -> Actor:
+    """A command run without ``--by`` (a scheduled sample): logged under the OS login."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "unknown"
+    return Actor(f"system:{login}"[:64], SYSTEM_AGENCY)
+
+
+def named_actor(connection: Connection, username: str, action: Action) -> Actor:
+    """The account ``--by`` names, refused unless its role may do ``action``."""
+    user = user_by_name(connection, username)
+    if not allowed(user.role, action):
+        raise InvalidInput(f"user {username}: role {user.role.value} may not {action.value}")
+    return actor_for(user)
+
+
+def record(
+    connection: Connection, actor: Actor, action: str, query: dict[str, Any], result_count: int
+) -> int:
+    """Append the audit action to the access log, in the caller's transaction."""
+    return append(
+        connection,
+        Entry(
+            username=actor.username,
+            agency=actor.agency,
+            action=action,
+            query=query,
+            reason="audit of ALPR use (policy H)",
+            result_count=result_count,
+            client_address=actor.client_address,
+        ),
+    )
