@@ -183,21 +183,7 @@ def _new_read(
         except InvalidInput as exc:
             status = 413 if "limit" in exc.message else 422
             raise HTTPException(status, exc.message) from None
-    return NewRead(
-        id=read.id,
-        captured_at=read.captured_at,
-        plate=read.plate,
-        raw_text=read.raw_text,
-        confidence=read.confidence,
-        alternatives=[a.model_dump() for a in read.alternatives],
-        region=read.region,
-        region_confidence=read.region_confidence,
-        latitude=read.latitude,
-        longitude=read.longitude,
-        heading=read.heading,
-        plate_image=images["plate_image"],
-        context_image=images["context_image"],
-    )
+    return read.to_new_read(images["plate_image"], images["context_image"])
 
 
 def _image_bytes(value: str, parts: dict[str, bytes], where: str) -> bytes:

@@ -11,6 +11,8 @@ import uuid
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from plateward.store.reads import NewRead
+
 PLATE_PATTERN = r"^[A-Z0-9]{1,10}$"
 
 
@@ -40,6 +42,24 @@ class ReadIn(BaseModel):
         description="The plate crop: base64 (JPEG or PNG), or 'part:NAME' naming a multipart part.",
     )
     context_image: str | None = Field(None, description="The wider view, as plate_image.")
+
+    def to_new_read(self, plate_image: str | None, context_image: str | None) -> NewRead:
+        """The read as the store takes it, with its images already stored (SHA-256 names)."""
+        return NewRead(
+            id=self.id,
+            captured_at=self.captured_at,
+            plate=self.plate,
+            raw_text=self.raw_text,
+            confidence=self.confidence,
+            alternatives=[a.model_dump() for a in self.alternatives],
+            region=self.region,
+            region_confidence=self.region_confidence,
+            latitude=self.latitude,
+            longitude=self.longitude,
+            heading=self.heading,
+            plate_image=plate_image,
+            context_image=context_image,
+        )
 
 
 class ReadBatch(BaseModel):

@@ -117,20 +117,9 @@ def build_read(fields: Mapping[str, Any], target: Target, where: str) -> NewRead
         raise BadRecord(where, _describe(exc)) from None
     if read.captured_at > target.latest:
         raise BadRecord(where, f"capture time {read.captured_at.isoformat()} is in the future")
-    return NewRead(
-        id=read.id,
-        captured_at=read.captured_at,
-        plate=read.plate,
-        raw_text=read.raw_text,
-        confidence=read.confidence,
-        alternatives=[a.model_dump() for a in read.alternatives],
-        region=read.region,
-        region_confidence=read.region_confidence,
-        latitude=read.latitude,
-        longitude=read.longitude,
-        heading=read.heading,
-        plate_image=_image(fields.get("plate_image"), where, "plate_image"),
-        context_image=_image(fields.get("context_image"), where, "context_image"),
+    return read.to_new_read(
+        _image(fields.get("plate_image"), where, "plate_image"),
+        _image(fields.get("context_image"), where, "context_image"),
     )
 
 
