@@ -1,6 +1,7 @@
 """Ingest throughput through the real API: batches of reads posted over HTTP to `plateward serve`.
 
-    python bench/ingest.py [--reads 100000] [--batch 500] [--clients 2] [--workers 1] [--db sqlite postgresql]
+    python bench/ingest.py [--reads 100000] [--batch 500] [--clients 2] [--workers 1]
+                           [--new-plates 1.0] [--db sqlite postgresql]
 
 Starts the server as its own process (uvicorn, one worker) on a fresh database, registers a
 camera, builds every batch's JSON before the clock starts (so the client's own work is only
@@ -8,6 +9,13 @@ sending), then posts them from ``--clients`` threads and reports reads stored pe
 median and p95 batch latency, and the database's size. PostgreSQL needs
 PLATEWARD_TEST_POSTGRES (a server URL whose user may create databases). ``--docs`` writes the
 figures into docs/benchmarks.md.
+
+Reads come in capture order, 20 a second with up to 2 s of jitter, as a camera's queue sends
+them; ids are random (UUID version 4) and positions scattered over 40 km, as from patrol cars.
+``--new-plates`` is the share of reads whose plate the database has not seen before. Each new
+plate also goes into the plate index (about seven rows), so 1.0, the default, is the worst
+case; a deployment that has run a while mostly re-reads known vehicles. The known plates are
+those of ``--warm-up`` reads posted before the clock starts.
 """
 
 from __future__ import annotations
@@ -36,17 +44,26 @@ if str(REPO) not in sys.path:
 from bench.docs_section import machine_description, replace_section
 
 LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+READ_INTERVAL_S = 0.05
 
 
-def synthetic_read(rng: random.Random, start: dt.datetime) -> dict[str, object]:
-    plate = (
+def new_plate(rng: random.Random) -> str:
+    return (
         str(rng.randint(1, 9))
         + "".join(rng.choice(LETTERS) for _ in range(3))
         + f"{rng.randint(0, 999):03d}"
     )
+
+
+def synthetic_read(
+    rng: random.Random, start: dt.datetime, number: int, plate: str | None = None
+) -> dict[str, object]:
+    """The ``number``-th read of the stream: cameras send reads in about the order they saw them."""
+    plate = plate or new_plate(rng)
+    seen = start + dt.timedelta(seconds=number * READ_INTERVAL_S + rng.uniform(0, 2))
     return {
         "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-        "captured_at": (start + dt.timedelta(seconds=rng.uniform(0, 86400 * 20))).isoformat(),
+        "captured_at": seen.isoformat(),
         "plate": plate,
         "raw_text": plate,
         "confidence": round(rng.uniform(0.5, 1.0), 4),
@@ -120,8 +137,30 @@ def run(args: argparse.Namespace) -> dict[str, float]:
                     time.sleep(0.2)
             rng = random.Random(42)
             start = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+            warm_up = [synthetic_read(rng, start, n) for n in range(args.warm_up)]
+            headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+            for k in range(0, len(warm_up), args.batch):
+                body = json.dumps({"reads": warm_up[k : k + args.batch]})
+                httpx.post(
+                    f"{base}/api/v1/reads", content=body, headers=headers, timeout=60
+                ).raise_for_status()
+            known = [str(read["plate"]) for read in warm_up]
+
+            def plate() -> str | None:
+                if known and rng.random() >= args.new_plates:
+                    return rng.choice(known)
+                return None
+
+            numbers = iter(range(args.warm_up, args.warm_up + args.reads))
             bodies = [
-                json.dumps({"reads": [synthetic_read(rng, start) for _ in range(args.batch)]})
+                json.dumps(
+                    {
+                        "reads": [
+                            synthetic_read(rng, start, next(numbers), plate())
+                            for _ in range(args.batch)
+                        ]
+                    }
+                )
                 for _ in range(args.reads // args.batch)
             ]
             latencies: list[float] = []
@@ -131,7 +170,6 @@ def run(args: argparse.Namespace) -> dict[str, float]:
 
             def client() -> None:
                 nonlocal stored
-                headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
                 with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
                     while True:
                         with lock:
@@ -173,6 +211,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument("--new-plates", type=float, default=1.0,
+                        help="share of reads whose plate is not yet stored")  # fmt: skip
+    parser.add_argument("--warm-up", type=int, default=10_000,
+                        help="reads stored before timing; their plates are the known ones")  # fmt: skip
     parser.add_argument("--db", choices=("sqlite", "postgresql"), nargs="+",
                         default=["sqlite", "postgresql"])  # fmt: skip
     parser.add_argument("--docs", action="store_true", help="write docs/benchmarks.md")
@@ -197,7 +239,9 @@ def main() -> None:
                 f"- Machine: {machine_description()}; load average at the end {load:.1f}",
                 (
                     f"- {args.clients} client threads in the bench process, batches of {args.batch}"
-                    f" reads without images, the server {args.workers} uvicorn process(es) on the same machine"
+                    f" reads without images, the server {args.workers} uvicorn process(es) on the same machine;"
+                    f" {args.warm_up:,} reads stored first, untimed; {args.new_plates:.0%} of the timed"
+                    " reads carry a plate not yet stored, the rest a plate of the warm-up reads"
                 ),
                 "",
                 "| database | reads | reads/s | batch p50 ms | batch p95 ms |",

@@ -56,6 +56,11 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # A 64 MiB page cache (the default is 2 MiB) keeps the reads indexes' upper levels in
+    # memory, and checkpointing every 8,000 pages instead of 1,000 lets a page that several
+    # batches changed be copied back once: together about +30% reads/s (bench/ingest.py).
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA wal_autocheckpoint=8000")
     # Plates are stored upper case, so LIKE may as well compare case-sensitively, which is
     # what lets SQLite answer a prefix pattern (7B3*) from the plate index instead of a scan.
     cursor.execute("PRAGMA case_sensitive_like=ON")

@@ -12,11 +12,11 @@ the moment its read is.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Select, intersect, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Select, TextClause, intersect, select, text
 
 from plateward.store.schema import PLATE_MAX_CHARS, plate_bigrams, plates
 
@@ -27,24 +27,47 @@ def bigrams(plate: str) -> set[str]:
     return {plate[k : k + 2] for k in range(len(plate) - 1)}
 
 
-def index_plates(connection: Connection, seen: Iterable[str]) -> int:
-    """Add the plates not yet indexed; returns how many were new."""
-    wanted = set(seen)
+def index_plates(connection: Connection, seen: Iterable[str]) -> None:
+    """Index the plates of a batch that are not yet indexed.
+
+    Two set-based statements with the batch's plates as one JSON parameter: the database
+    finds the new plates and cuts them into pieces itself. Sending each plate and piece as a
+    row of an executemany cost 150 ms per 500-read batch on PostgreSQL (bench/ingest.py).
+    """
+    wanted = sorted(set(seen))
     if not wanted:
-        return 0
-    known = set(
-        connection.execute(select(plates.c.plate).where(plates.c.plate.in_(wanted))).scalars()
+        return
+    postgres = connection.dialect.name == "postgresql"
+    statements = _PG_INDEX if postgres else _SQLITE_INDEX
+    parameters = {"plates": json.dumps(wanted)}
+    for statement in statements:
+        connection.execute(statement, parameters)
+
+
+def _index_statements(batch_plates: str) -> tuple[TextClause, TextClause]:
+    positions = ", ".join(f"({k})" for k in range(1, PLATE_MAX_CHARS))
+    # Pieces first, while "not yet in plates" still picks out the new plates; ON CONFLICT
+    # DO NOTHING because a concurrent batch may index the same new plate at the same time.
+    pieces = text(
+        f"WITH batch(plate) AS (SELECT DISTINCT value FROM {batch_plates}),"
+        " fresh(plate) AS (SELECT plate FROM batch WHERE NOT EXISTS"
+        "  (SELECT 1 FROM plates WHERE plates.plate = batch.plate)),"
+        f" position(k) AS (VALUES {positions})"
+        " INSERT INTO plate_bigrams (bigram, plate)"
+        " SELECT DISTINCT substr(plate, k, 2), plate FROM fresh, position"
+        " WHERE length(plate) > k ON CONFLICT DO NOTHING"
     )
-    new = sorted(wanted - known)
-    if not new:
-        return 0
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    # DO NOTHING: a concurrent batch may index the same new plate between the check and here.
-    connection.execute(dialect.insert(plates).on_conflict_do_nothing(), [{"plate": p} for p in new])
-    pieces = [{"bigram": b, "plate": p} for p in new for b in bigrams(p)]
-    if pieces:
-        connection.execute(dialect.insert(plate_bigrams).on_conflict_do_nothing(), pieces)
-    return len(new)
+    whole = text(
+        f"INSERT INTO plates (plate) SELECT DISTINCT value FROM {batch_plates}"
+        " WHERE true ON CONFLICT DO NOTHING"
+    )
+    return pieces, whole
+
+
+_PG_INDEX = _index_statements(
+    "json_array_elements_text(CAST(:plates AS json)) AS batch_json(value)"
+)
+_SQLITE_INDEX = _index_statements("json_each(:plates)")
 
 
 def rebuild_plate_index(connection: Connection) -> None:

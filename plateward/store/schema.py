@@ -150,6 +150,7 @@ plates = Table(
     "plates",
     metadata,
     Column("plate", String(PLATE_MAX_CHARS), primary_key=True),
+    sqlite_with_rowid=False,
 )
 
 plate_bigrams = Table(
@@ -157,4 +158,5 @@ plate_bigrams = Table(
     metadata,
     Column("bigram", String(2), primary_key=True),
     Column("plate", String(PLATE_MAX_CHARS), primary_key=True),
+    sqlite_with_rowid=False,
 )
