@@ -3,10 +3,11 @@
 A grid search asks who was at a place, so it always needs a window: "every car that ever passed
 this corner" is not an investigative question, and on a busy road it is millions of reads.
 
-PostgreSQL answers with the PostGIS ``location`` column and its GiST index. SQLite narrows by
-the latitude/longitude index to a box around the area, and the exact test (great-circle
-distance, point in polygon) runs here on what is left. Both draw the same circle (see ``geo``).
-Results come in the order they were seen.
+Both back-ends first narrow to the grid cells around the area within the window, by the
+(cell, captured_at) index (store/grid_cells.py). PostgreSQL then applies the exact test with
+PostGIS on the ``location`` column; SQLite keeps the reads inside a box around the area and
+the exact test (great-circle distance, point in polygon) runs here on what is left. Both draw
+the same circle (see ``geo``). Results come in the order they were seen.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from plateward.search.justification import Justification, require_justification
 from plateward.search.query import Bind, connected, select_hits, to_hit
 from plateward.search.results import ReadHit
 from plateward.store.database import is_postgres
+from plateward.store.grid_cells import cell_column, cells_covering
 from plateward.store.schema import reads
 
 LOCATION: ColumnElement[Any] = literal_column("reads.location")
@@ -86,12 +88,14 @@ def reads_within(
         # use_spheroid=false: the sphere, so PostgreSQL and SQLite agree to the millimetre.
         distance = func.ST_Distance(LOCATION, point, False, type_=Float)
         query = select_hits(filters, distance.label("distance_m")).where(
-            func.ST_DWithin(LOCATION, point, radius_m, False)
+            func.ST_DWithin(LOCATION, point, radius_m, False),
+            *_in_cells(connection, bounding_box(latitude, longitude, radius_m)),
         )
         for row in _rows(connection, _in_time_order(query).limit(limit), None):
             yield to_hit(row, distance_m=float(row.distance_m))
         return
-    query = select_hits(filters).where(_in_box(bounding_box(latitude, longitude, radius_m)))
+    box = bounding_box(latitude, longitude, radius_m)
+    query = select_hits(filters).where(_in_box(box), *_in_cells(connection, box))
 
     def near(row: Any) -> bool:
         return distance_m(latitude, longitude, row.latitude, row.longitude) <= radius_m
@@ -108,11 +112,14 @@ def _reads_inside(
 ) -> Iterator[ReadHit]:
     if is_postgres(connection.engine):
         area = func.ST_GeogFromText("SRID=4326;" + polygon_wkt(points))
-        query = select_hits(filters).where(func.ST_Covers(area, LOCATION))
+        query = select_hits(filters).where(
+            func.ST_Covers(area, LOCATION), *_in_cells(connection, polygon_box(points))
+        )
         for row in _rows(connection, _in_time_order(query).limit(limit), None):
             yield to_hit(row)
         return
-    query = select_hits(filters).where(_in_box(polygon_box(points)))
+    box = polygon_box(points)
+    query = select_hits(filters).where(_in_box(box), *_in_cells(connection, box))
 
     def inside(row: Any) -> bool:
         return in_polygon(row.latitude, row.longitude, points)
@@ -139,6 +146,12 @@ def _rows(
                     return
     finally:
         result.close()
+
+
+def _in_cells(connection: Connection, box: Box) -> list[ColumnElement[bool]]:
+    """The cells condition, or none for an area so wide that the time index is cheaper."""
+    cells = cells_covering(box.south, box.north, box.west, box.east)
+    return [] if cells is None else [cell_column(connection).in_(cells)]
 
 
 def _in_box(box: Box) -> Any:

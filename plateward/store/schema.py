@@ -140,7 +140,9 @@ reads = Table(
     Index("ix_reads_plate_captured_at", "plate", "captured_at"),
     Index("ix_reads_captured_at", "captured_at"),
     Index("ix_reads_camera_id_captured_at", "camera_id", "captured_at"),
-    Index("ix_reads_latitude_longitude", "latitude", "longitude"),
+    # Grid searches use an expression index on (grid cell, captured_at), made by migration
+    # 0008 in each back-end's SQL (store/grid_cells.py); PostgreSQL also has the PostGIS
+    # location column and its GiST index (migration 0001).
 )
 
 # The distinct plates ever read, and each one's two-character pieces: a partial search for
