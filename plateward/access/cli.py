@@ -1,4 +1,9 @@
-"""``plateward user`` and ``plateward token``: bootstrap accounts and give them API tokens."""
+"""``plateward user`` and ``plateward token``: bootstrap accounts and give them API tokens.
+
+Each change is logged in the access log in its own transaction, as the operating-system account
+that ran the command (``os:<login>``, address ``cli``), as console training changes are; the
+entry names the account, never its password, token or second-factor secret.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ from typing import Annotated
 
 import typer
 
+from plateward.access.account_log import log_account_change
 from plateward.access.users import add_user, issue_token, user_by_name
+from plateward.audit.actor import console_actor
 from plateward.errors import PlatewardError
 from plateward.store.cameras import ensure_agency
 from plateward.store.cli import DbOption, with_db
@@ -44,6 +51,10 @@ def user_add(
                 connection, username=username, full_name=full_name, role=role,
                 agency_id=agency_id, password=password,
             )  # fmt: skip
+            log_account_change(connection, console_actor(), "user.add", {
+                "username": user.username, "full_name": user.full_name,
+                "role": user.role.value, "agency": user.agency,
+            })  # fmt: skip
     except PlatewardError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None
@@ -62,7 +73,11 @@ def token_add(
     engine = open_database(settings.database_url())
     try:
         with engine.begin() as connection:
-            token = issue_token(connection, user_by_name(connection, username).id, name)
+            user = user_by_name(connection, username)
+            token = issue_token(connection, user.id, name)
+            log_account_change(connection, console_actor(), "user.token.add", {
+                "username": user.username, "agency": user.agency, "token_name": name,
+            })  # fmt: skip
     except PlatewardError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None
@@ -91,10 +106,14 @@ def user_totp(
     try:
         with engine.begin() as connection:
             user = user_by_name(connection, username)
+            whose = {"username": user.username, "agency": user.agency}
             if remove:
                 had = disable_totp(connection, user.id)
+                log_account_change(connection, console_actor(), "user.totp.remove", whose,
+                                   changed=int(had))  # fmt: skip
             else:
                 secret = enable_totp(connection, user.id)
+                log_account_change(connection, console_actor(), "user.totp.enable", whose)
     except PlatewardError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None

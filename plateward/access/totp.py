@@ -15,10 +15,11 @@ import hmac
 import pyotp
 from sqlalchemy import Connection, delete, insert, select, update
 
+from plateward.access.account_log import log_lockout
 from plateward.access.schema import users
 from plateward.access.session_schema import totp_secrets
 from plateward.access.sessions import end_sessions_of
-from plateward.access.users import LOCKOUT, MAX_FAILED_LOGINS, LockedOut
+from plateward.access.users import LOCKOUT, MAX_FAILED_LOGINS, LockedOut, user_by_id
 
 ISSUER = "Plateward"
 STEP_S = 30
@@ -65,12 +66,13 @@ def has_totp(connection: Connection, user_id: int) -> bool:
 
 
 def check_code(
-    connection: Connection, user_id: int, code: str, now: dt.datetime | None = None
-) -> bool:
+    connection: Connection, user_id: int, code: str, now: dt.datetime | None = None,
+    *, client_address: str | None = None,
+) -> bool:  # fmt: skip
     """Whether ``code`` is the person's current code; raises LockedOut while locked.
 
     Like ``sign_in``, a wrong code is counted in the caller's transaction, which must commit
-    even when the answer is False.
+    even when the answer is False, and the wrong code that locks the account logs the lockout.
     """
     now = now or dt.datetime.now(dt.UTC)
     locked_until = connection.execute(
@@ -100,6 +102,11 @@ def check_code(
         connection.execute(
             update(users).where(users.c.id == user_id).values(locked_until=now + LOCKOUT)
         )
+        person = user_by_id(connection, user_id)
+        log_lockout(
+            connection, username=person.username, agency=person.agency, step="second_factor",
+            failures=failures, locked_until=now + LOCKOUT, client_address=client_address,
+        )  # fmt: skip
         failures = 0
     connection.execute(
         update(totp_secrets).where(totp_secrets.c.user_id == user_id).values(failed_codes=failures)

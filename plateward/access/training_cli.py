@@ -7,7 +7,6 @@ that ran the command (``os:<login>``, address ``cli``), as console searches are.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
@@ -26,7 +25,7 @@ from plateward.access.training_courses import (
     edit_course,
     list_courses,
 )
-from plateward.audit.actor import Actor
+from plateward.audit.actor import console_actor
 from plateward.errors import PlatewardError
 from plateward.settings import Settings
 from plateward.store.cli import DbOption, with_db
@@ -70,7 +69,7 @@ def course_add(
     course = _run(
         ctx, db,
         lambda c: add_course(c, code=code, title=title, required_for=roles, systems=systems,
-                             valid_days=valid_days, actor=_console()),
+                             valid_days=valid_days, actor=console_actor()),
     )  # fmt: skip
     typer.echo(_describe(course))
 
@@ -97,7 +96,7 @@ def course_edit(
     days: int | None | Keep = None if no_expiry else KEEP if valid_days is None else valid_days
     course = _run(
         ctx, db,
-        lambda c: edit_course(c, code, actor=_console(), title=title, systems=systems,
+        lambda c: edit_course(c, code, actor=console_actor(), title=title, systems=systems,
                               required_for=_roles(required_for), valid_days=days, active=active),
     )  # fmt: skip
     typer.echo(_describe(course))
@@ -127,7 +126,7 @@ def record(
         ctx, db,
         lambda c: record_certificate(c, files, username=username, course=course,
                                      completed_on=completed_on, file_name=file.name, data=data,
-                                     actor=_console(), today=today_utc()),
+                                     actor=console_actor(), today=today_utc()),
     )  # fmt: skip
     until = f", counts until {done.expires_on}" if done.expires_on else ""
     typer.echo(
@@ -173,14 +172,6 @@ def _settings(ctx: typer.Context, db: str | None) -> Settings:
     settings = ctx.obj
     assert isinstance(settings, Settings)
     return with_db(settings, db)
-
-
-def _console() -> Actor:
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = "unknown"
-    return Actor(f"os:{login}"[:64], "local", "cli")
 
 
 def _roles(text: str | None) -> list[str] | None:

@@ -1,7 +1,8 @@
 """Accounts: creating them, signing in with a password (with lockout), and API tokens.
 
 A token is 32 random bytes shown once and stored as its SHA-256, like a camera key: it cannot
-be guessed, so a slow hash would only slow every API call.
+be guessed, so a slow hash would only slow every API call. A lockout is logged here, where it
+happens, so no caller of ``sign_in`` can lock an account without a trace in the access log.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from plateward.access.account_log import log_lockout
 from plateward.access.passwords import (
     check_password_rules,
     hash_password,
@@ -97,12 +99,14 @@ def user_by_name(connection: Connection, username: str) -> User:
 
 
 def sign_in(
-    connection: Connection, username: str, password: str, now: dt.datetime | None = None
-) -> User | None:
+    connection: Connection, username: str, password: str, now: dt.datetime | None = None,
+    *, client_address: str | None = None,
+) -> User | None:  # fmt: skip
     """The user if the password is right; None if not. Raises LockedOut while locked.
 
     Failures are counted in the caller's transaction, which must commit even when the answer
-    is None, or the count would never grow.
+    is None, or the count would never grow; the failure that locks the account also logs the
+    lockout there (``client_address`` is whoever made it).
     """
     now = now or dt.datetime.now(dt.UTC)
     row = connection.execute(
@@ -121,6 +125,12 @@ def sign_in(
             .where(users.c.id == row.id)
             .values(failed_logins=0 if locked else failures, locked_until=locked)
         )
+        if locked:
+            log_lockout(
+                connection, username=row.username, agency=user_by_id(connection, row.id).agency,
+                step="password", failures=failures, locked_until=locked,
+                client_address=client_address,
+            )  # fmt: skip
         return None
     values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
     if needs_rehash(row.password_hash):

@@ -44,6 +44,15 @@ def system_actor() -> Actor:
     return Actor(f"system:{login}"[:64], SYSTEM_AGENCY)
 
 
+def console_actor() -> Actor:
+    """Someone at the server's console, who has the database itself: the OS account, ``cli``."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "unknown"
+    return Actor(f"os:{login}"[:64], "local", "cli")
+
+
 def named_actor(connection: Connection, username: str, action: Action) -> Actor:
     """The account ``--by`` names, refused unless its role may do ``action``."""
     user = user_by_name(connection, username)

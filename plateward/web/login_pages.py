@@ -1,9 +1,11 @@
 """Signing in and out: /login (password), /login/code (TOTP, when the person has one), /logout.
 
 Every attempt goes into the access log ("login", or "login.failed" with the step that failed),
-in the same transaction that counts the failure towards the lockout. Nothing tells a wrong
-username from a wrong password. A session is created only after the password is right, and a
-new one again after the second factor, so a token seen before sign-in is never worth anything.
+in the same transaction that counts the failure towards the lockout; the failure that locks the
+account also leaves a "user.locked" entry (written by ``sign_in`` or ``check_code``). Nothing
+tells a wrong username from a wrong password. A session is created only after the password is
+right, and a new one again after the second factor, so a token seen before sign-in is never
+worth anything.
 
 The sign-in form itself is protected from forgery (someone else's page signing a deputy into
 the forger's account) by a double-submit token: a cookie scoped to /login and the same value
@@ -75,7 +77,7 @@ def login(
     error, status = None, 200
     with state.db.begin() as connection:
         try:
-            user = sign_in(connection, name, password)
+            user = sign_in(connection, name, password, client_address=_client(request))
         except LockedOut:
             user, error, status = None, LOCKED, 429
             _log_failure(connection, request, name, "password", "locked")
@@ -126,7 +128,7 @@ def code(
     user = session.user
     with state.db.begin() as connection:
         try:
-            right = check_code(connection, user.id, code)
+            right = check_code(connection, user.id, code, client_address=_client(request))
         except LockedOut:
             _log_failure(connection, request, user.username, "second_factor", "locked")
             end_session(connection, session.id)

@@ -1,8 +1,11 @@
-"""Every API route, called as every role, as nobody, and with a revoked token.
+"""Every API route, called as every role, as nobody, with a revoked token, and untrained.
 
 The expected outcome comes from the permission table (access/roles.py), never from the
 routes, and the routes are found by walking the application, so a route added without
-``require(...)`` fails here instead of serving ALPR data to anyone.
+``require(...)`` fails here instead of serving ALPR data to anyone. The untrained people hold
+each role without a single certificate: where the role allows a data action
+(``NEEDS_TRAINING``) they must be refused with the courses they lack, and everywhere else
+answered exactly as their trained colleagues are, since training unlocks nothing else.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import update
 
-from plateward.access.roles import PERMISSIONS, Action, Role
+from plateward.access.roles import NEEDS_TRAINING, PERMISSIONS, Action, Role
 from plateward.access.schema import api_tokens
+from plateward.access.training_courses import list_courses
 from plateward.access.users import add_user, issue_token
 from plateward.settings import Settings
 from plateward.store.cameras import ensure_agency
@@ -74,6 +78,11 @@ def tokens(settings: Settings, server: str, train: Callable[..., None]) -> dict[
                             role=role.value, agency_id=agency, password=PASSWORD)  # fmt: skip
             train(connection, user.id)  # the table is about roles; training has its own tests
             out[role.value] = issue_token(connection, user.id, "authz")
+        for role in Role:
+            novice = add_user(connection, username=f"authz_untrained_{role.value}",
+                              full_name=role.value, role=role.value, agency_id=agency,
+                              password=PASSWORD)  # fmt: skip
+            out[f"untrained_{role.value}"] = issue_token(connection, novice.id, "authz")
         revoked = issue_token(connection, user.id, "old")
         connection.execute(update(api_tokens).where(api_tokens.c.name == "old")
                            .values(revoked_at=api_tokens.c.created_at))  # fmt: skip
@@ -114,3 +123,34 @@ def test_every_route_as_every_role(settings: Settings, server: str, tokens: dict
                 assert response.status_code == 403, (method, path, role, response.text)
             checked += 1
     assert checked >= 10 * len(Role)
+
+
+def test_every_route_as_every_untrained_role(
+    settings: Settings, server: str, tokens: dict[str, str]
+) -> None:
+    """Untrained: refused naming each missing course for data actions, else as if trained."""
+    engine = open_database(settings.database_url())
+    with engine.connect() as connection:
+        catalog = list_courses(connection, active_only=True)
+    engine.dispose()
+    required = {role: [c.title for c in catalog if role in c.required_for] for role in Role}
+    assert any(required.values()), "the catalog requires no course of anyone"
+    refused_for_training = 0
+    for method, path, action in api_routes(settings):
+        if action is None:
+            continue
+        for role in Role:
+            untrained = call(server, method, path, tokens[f"untrained_{role.value}"])
+            where = (method, path, role, untrained.text)
+            if role in PERMISSIONS[action] and action in NEEDS_TRAINING and required[role]:
+                assert untrained.status_code == 403, where
+                detail = untrained.json()["detail"]
+                assert detail.startswith("training required: "), where
+                assert all(title in detail for title in required[role]), where
+                refused_for_training += 1
+                continue
+            trained = call(server, method, path, tokens[role.value])
+            assert untrained.status_code == trained.status_code, where
+            if trained.status_code in (401, 403):
+                assert untrained.json() == trained.json(), where
+    assert refused_for_training >= len(NEEDS_TRAINING)

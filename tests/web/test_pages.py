@@ -102,6 +102,11 @@ def test_five_failures_lock_the_account(
     assert "locked" in page.inner_text(".error")
     assert page.url == f"{server}/login"
     assert log_rows()[-1]["outcome"] == "locked"
+    (locked,) = [r for r in log_rows() if r["action"] == "user.locked"]
+    assert (locked["username"], locked["agency"], locked["client_address"]) == (
+        "deputy1", "CCSO", "127.0.0.1",
+    )  # fmt: skip
+    assert locked["query"]["step"] == "password"
 
 
 @SQLITE_ONLY
