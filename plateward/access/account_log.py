@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from plateward.audit.log import Entry, append
+from plateward.audit.log import Entry, append, append_change
 
 if TYPE_CHECKING:  # the actor module imports users.py, which imports this one
     from plateward.audit.actor import Actor
@@ -30,18 +30,7 @@ def log_account_change(
     connection: Connection, actor: Actor, action: str, query: dict[str, Any], changed: int = 1
 ) -> int:
     """Record ``action`` on an account by ``actor``; ``changed`` is how many records it changed."""
-    return append(
-        connection,
-        Entry(
-            username=actor.username,
-            agency=actor.agency,
-            action=action,
-            query=query,
-            reason=REASON,
-            result_count=changed,
-            client_address=actor.client_address,
-        ),
-    )
+    return append_change(connection, actor, action, query, reason=REASON, result_count=changed)
 
 
 def log_lockout(

@@ -12,21 +12,10 @@ from typing import Any
 from sqlalchemy import Connection
 
 from plateward.audit.actor import Actor
-from plateward.audit.log import Entry, append
+from plateward.audit.log import append_change
 
 REASON = "training records (policy D.1, F)"
 
 
 def log_change(connection: Connection, actor: Actor, action: str, query: dict[str, Any]) -> int:
-    return append(
-        connection,
-        Entry(
-            username=actor.username,
-            agency=actor.agency,
-            action=action,
-            query=query,
-            reason=REASON,
-            result_count=1,
-            client_address=actor.client_address,
-        ),
-    )
+    return append_change(connection, actor, action, query, reason=REASON)

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from plateward.access.roles import Action, allowed
 from plateward.access.users import User, user_by_name
-from plateward.audit.log import Entry, append
+from plateward.audit.log import append_change
 from plateward.errors import InvalidInput
 
 SYSTEM_AGENCY = "system"
@@ -65,15 +65,7 @@ def record(
     connection: Connection, actor: Actor, action: str, query: dict[str, Any], result_count: int
 ) -> int:
     """Append the audit action to the access log, in the caller's transaction."""
-    return append(
-        connection,
-        Entry(
-            username=actor.username,
-            agency=actor.agency,
-            action=action,
-            query=query,
-            reason="audit of ALPR use (policy H)",
-            result_count=result_count,
-            client_address=actor.client_address,
-        ),
-    )
+    return append_change(
+        connection, actor, action, query,
+        reason="audit of ALPR use (policy H)", result_count=result_count,
+    )  # fmt: skip

@@ -12,11 +12,14 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, text
 
 from plateward.audit.schema import access_log
+
+if TYPE_CHECKING:  # actor.py reaches the accounts, which log through this module
+    from plateward.audit.actor import Actor
 
 GENESIS_HASH = "0" * 64
 
@@ -65,6 +68,33 @@ def append(connection: Connection, entry: Entry, at: dt.datetime | None = None) 
         )
     )
     return number
+
+
+def append_change(
+    connection: Connection,
+    actor: Actor,
+    action: str,
+    query: dict[str, Any],
+    *,
+    reason: str,
+    result_count: int = 1,
+) -> int:
+    """Log an administrative change (accounts, training, audits) made by ``actor``.
+
+    Such changes have no case number: ``reason`` names the duty they serve instead.
+    """
+    return append(
+        connection,
+        Entry(
+            username=actor.username,
+            agency=actor.agency,
+            action=action,
+            query=query,
+            reason=reason,
+            result_count=result_count,
+            client_address=actor.client_address,
+        ),
+    )
 
 
 def entry_hash(fields: dict[str, Any], previous_hash: str) -> str:
