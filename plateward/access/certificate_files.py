@@ -9,13 +9,11 @@ names it, so a crash leaves at worst an unreferenced file, never a record withou
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from plateward.errors import InvalidInput, NotFound
-from plateward.store.images import MEDIA_TYPES
+from plateward.store.images import MEDIA_TYPES, write_once
 
 MAX_CERTIFICATE_BYTES = 20_000_000
 """A scanned multi-page certificate stays well under this; anything bigger is not one."""
@@ -42,14 +40,7 @@ class CertificateFiles:
         """Store ``data`` once (the same file twice is one copy); ``what`` names it in errors."""
         media_type = certificate_type(data, what, self.max_bytes)
         digest = hashlib.sha256(data).hexdigest()
-        target = self.path(digest)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-                tmp.write(data)
-                tmp.flush()
-                os.fsync(tmp.fileno())
-            os.replace(tmp.name, target)
+        write_once(self.path(digest), data)
         return StoredFile(digest, media_type, len(data))
 
     def get(self, sha256: str) -> bytes:

@@ -34,14 +34,7 @@ class ImageStore:
         """Store ``data`` (JPEG or PNG) once; return its SHA-256 hex digest."""
         media_type = media_type_of(data, what, self.max_bytes)
         digest = hashlib.sha256(data).hexdigest()
-        target = self.path(digest)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-                tmp.write(data)
-                tmp.flush()
-                os.fsync(tmp.fileno())
-            os.replace(tmp.name, target)
+        write_once(self.path(digest), data)
         known = connection.execute(select(images.c.sha256).where(images.c.sha256 == digest))
         if known.first() is None:
             connection.execute(
@@ -59,6 +52,21 @@ class ImageStore:
         if len(sha256) != 64 or not target.is_file():
             raise NotFound(f"image {sha256}: not stored")
         return target.read_bytes()
+
+
+def write_once(target: Path, data: bytes) -> None:
+    """Write a content-named file unless it is there: synced under a temporary name, renamed.
+
+    A reader or a crash thus sees the whole file or none; the same content twice is one copy.
+    """
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+        tmp.write(data)
+        tmp.flush()
+        os.fsync(tmp.fileno())
+    os.replace(tmp.name, target)
 
 
 def media_type_of(data: bytes, what: str, max_bytes: int) -> str:
