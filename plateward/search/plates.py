@@ -30,7 +30,7 @@ def search_plate(
     query = select_hits(filters).where(reads.c.plate == wanted)
     query = query.order_by(reads.c.captured_at.desc(), reads.c.id).limit(filters.limit)
     with connected(bind) as connection:
-        return [to_hit(row) for row in connection.execute(query)]
+        return [to_hit(row) for row in connection.execute(query).all()]
 
 
 def search_partial(
@@ -48,7 +48,7 @@ def search_partial(
     query = select_hits(filters).where(condition)
     query = query.order_by(reads.c.captured_at.desc(), reads.c.id).limit(filters.limit)
     with connected(bind) as connection:
-        return [to_hit(row) for row in connection.execute(query)]
+        return [to_hit(row) for row in connection.execute(query).all()]
 
 
 def plate_timeline(
@@ -60,7 +60,7 @@ def plate_timeline(
     query = select_hits(filters).where(reads.c.plate == wanted)
     query = query.order_by(reads.c.captured_at, reads.c.id).limit(filters.limit)
     with connected(bind) as connection:
-        return [to_hit(row) for row in connection.execute(query)]
+        return [to_hit(row) for row in connection.execute(query).all()]
 
 
 def plate_text(text: str) -> str:

@@ -96,6 +96,8 @@ def to_hit(row: Any, *, score: float | None = None, distance_m: float | None = N
 
 def as_utc(moment: dt.datetime) -> dt.datetime:
     """SQLite returns naive UTC; PostgreSQL returns aware times in the session's zone."""
+    if moment.tzinfo is dt.UTC:
+        return moment
     if moment.tzinfo is None:
         return moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC)

@@ -1,4 +1,4 @@
-"""What searches return: plain frozen values, so the CLI, the API and the audit log share them.
+"""What searches return: plain values, so the CLI, the API and the audit log share them.
 
 A hit carries the plate image's SHA-256 rather than the image: the image store serves it by that
 name, and a search result list stays small enough to send whole.
@@ -11,9 +11,15 @@ import uuid
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ReadHit:
-    """One read that a search found; ``score`` and ``distance_m`` only where a search ranks."""
+    """One read that a search found; ``score`` and ``distance_m`` only where a search ranks.
+
+    Not frozen, unlike the other results: a search builds up to a thousand of these, and a
+    frozen dataclass sets each field through ``object.__setattr__``, which took 3.6 us per hit
+    against 0.7 us here, a fifth of an exact-plate search on SQLite. Nothing changes a hit
+    after the search returns it.
+    """
 
     id: uuid.UUID
     plate: str

@@ -59,6 +59,23 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
             return moment.replace(tzinfo=dt.UTC)
         return moment.astimezone(dt.UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """On SQLite, parse the stored text straight to an aware UTC time.
+
+        The general path parses the text to a naive time and then sets its zone; a search
+        returning a thousand reads spent about 4 ms doing that (bench/search.py), where
+        ``fromisoformat`` on the text with its offset appended takes a fifth of the time.
+        SQLite's stored form is always UTC, written by ``process_bind_param`` above.
+        """
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        parse = dt.datetime.fromisoformat
+
+        def process(value: str | None) -> dt.datetime | None:
+            return None if value is None else parse(value + "+00:00")
+
+        return process
+
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
