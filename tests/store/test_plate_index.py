@@ -9,7 +9,7 @@ import uuid
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from plateward.search.patterns import LIKE_ESCAPE, like_pattern, normalise_pattern
 from plateward.store.cameras import add_camera, ensure_agency
@@ -74,3 +74,35 @@ def test_index_matches_shell_wildcards(tmp_path: object) -> None:
 
     check()
     engine.dispose()
+
+
+def test_postgres_plate_columns_compare_bytes(database_url: str) -> None:
+    """Migration 0009: every plate column in byte order, so they compare with each other."""
+    engine = fill(database_url)
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        return
+    with engine.connect() as connection:
+        collations = connection.execute(
+            text(
+                "SELECT table_name, column_name, collation_name FROM information_schema.columns"
+                " WHERE column_name IN ('plate', 'bigram')"
+                " AND table_name IN ('reads', 'plates', 'plate_bigrams')"
+            )
+        ).all()
+        indexes = set(
+            connection.execute(
+                text("SELECT indexname FROM pg_indexes WHERE tablename = 'reads'")
+            ).scalars()
+        )
+        # A plate from the index joins its reads: mixed collations would raise here.
+        joined = connection.execute(
+            text(
+                "SELECT count(*) FROM reads JOIN plate_bigrams USING (plate)"
+                " WHERE plate_bigrams.bigram = '7B'"
+            )
+        ).scalar_one()
+    engine.dispose()
+    assert sorted(c for _, _, c in collations) == ["C"] * 4, collations
+    assert not indexes & {"ix_reads_plate_trgm", "ix_reads_location"}
+    assert joined == 2 * sum("7B" in p for p in PLATES)
