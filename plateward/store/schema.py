@@ -96,7 +96,8 @@ def plate_type(length: int = PLATE_MAX_CHARS) -> String:
     A language collation made every comparison in the plate indexes call strcoll, twice the
     cost of indexing new plates (migration 0009). SQLite compares bytes already.
     """
-    return String(length).with_variant(String(length, collation="C"), "postgresql")  # type: ignore[return-value]
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
 
 SHA256_HEX_CHARS = 64
 
