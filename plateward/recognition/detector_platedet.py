@@ -6,11 +6,11 @@ platedet's own wrapper is not used, for three reasons that each cost time or rec
   anchors. Here the graph is cut before that decoding, which leaves a fully convolutional
   network, and each image is padded only to the next multiple of 32: a 16:9 frame runs at
   640 x 384, ~40% less convolution. The boxes are decoded in NumPy for the anchors above the
-  score floor. The model is also converted to float32 (``onnx_precision``); on the 2-core dev
-  machine that alone ran at the same speed as float16 (within noise), but it keeps box
-  coordinates out of float16's 0.5 px steps.
+  score floor. The model is also converted to float32 (``onnx_precision``), which keeps box
+  coordinates out of float16's 0.5 px steps (``platedet_graph`` does the cutting).
 * It returns boxes only. The mask prototypes and coefficients it discards give the plate's
-  outline, from which ``straighten.cut_plate`` warps a tilted or skewed plate upright.
+  outline, from which ``straighten.cut_plate`` warps a tilted or skewed plate upright. They
+  are computed only around the plates kept (``platedet_masks``), not for the whole frame.
 * Plates on light vans and trucks can score far below any sane threshold in the whole frame
   (0.01-0.25 for most first-pass misses in the dev data), yet score 0.6-0.9 when magnified.
   When the first pass finds nothing at the configured confidence, a second look zooms on the
@@ -26,24 +26,23 @@ from typing import TypeVar
 import cv2
 import numpy as np
 import numpy.typing as npt
-import onnx
 
 from plateward.errors import ConfigurationError, InvalidInput
 from plateward.recognition.interfaces import Image
-from plateward.recognition.onnx_precision import float16_to_float32
 from plateward.recognition.onnx_session import open_session
+from plateward.recognition.platedet_graph import (
+    IMAGE_INPUT,
+    LEVEL_OUTPUTS,
+    NECK_OUTPUTS,
+    cut,
+    load_float32,
+)
+from plateward.recognition.platedet_masks import MaskHead
 from plateward.recognition.types import Box, Detection, Polygon
 
 FloatArray = npt.NDArray[np.float32]
 Coords = TypeVar("Coords", FloatArray, float)
 
-_LEVEL_OUTPUTS = (
-    "/model.22/Concat_1_output_0",  # stride 8: 64 box-distribution logits + 1 plate logit
-    "/model.22/Concat_2_output_0",  # stride 16
-    "/model.22/Concat_3_output_0",  # stride 32
-)
-_COEFF_OUTPUT = "/model.22/Concat_output_0"  # 32 mask coefficients per anchor, all levels
-_PROTO_OUTPUT = "output1"  # 32 mask prototypes at a quarter of the input resolution
 _STRIDES_PX = (8, 16, 32)
 _DFL_BINS = 16
 _PROTO_STRIDE_PX = 4
@@ -100,8 +99,12 @@ class _Candidate:
     box: FloatArray
     """x1, y1, x2, y2 in source pixels, unclipped."""
     score: float
-    coeffs: FloatArray
-    protos: FloatArray
+    level: int
+    """The head level (0: stride 8) and the cell of the anchor that found the plate."""
+    row: int
+    col: int
+    necks: tuple[FloatArray, ...]
+    """The neck's feature maps of the pass that found it, one per level, for the masks."""
     letterbox: _Letterbox
 
 
@@ -130,7 +133,11 @@ class PlatedetDetector:
                 f"input_long_side_px={input_long_side_px}: must be a positive multiple of 32"
             )
         self.model_path = model_path or default_model_path()
-        self.session = open_session(_fully_convolutional_float32(self.model_path), threads=threads)
+        model = load_float32(self.model_path)
+        self.session = open_session(
+            cut(model, [IMAGE_INPUT], [*LEVEL_OUTPUTS, *NECK_OUTPUTS]), threads=threads
+        )
+        self.masks = MaskHead(model, threads=threads)
         self.confidence = confidence
         self.input_long_side_px = input_long_side_px
         self.iou_threshold = iou_threshold
@@ -157,14 +164,14 @@ class PlatedetDetector:
                 region, network_px = _zoom_region(weak.box, width, height)
                 kept += self._run(image, region, network_px, self.confidence)
             kept = _suppress(sorted(kept, key=lambda c: -c.score), self.iou_threshold)
-        found = [_to_detection(c, width, height) for c in kept]
+        found = [_to_detection(c, width, height, self.masks) for c in kept]
         return [d for d in found if d is not None]
 
     def _run(self, image: Image, region: Box, long_side_px: int, floor: float) -> list[_Candidate]:
         """Candidates scoring at least ``floor`` in ``region`` of the image, suppressed, best first."""
         tensor, letterbox = self._letterbox(image, region, long_side_px)
-        outputs = self.session.run(None, {"images": tensor})
-        levels, coeffs, protos = outputs[:3], outputs[3][0], outputs[4][0]
+        outputs = self.session.run(None, {IMAGE_INPUT: tensor})
+        levels, necks = outputs[:3], tuple(outputs[3:])
         logits = np.concatenate([level[0, 64].reshape(-1) for level in levels])
         floor_logit = np.log(floor / (1.0 - floor))
         index = np.flatnonzero(logits >= floor_logit)
@@ -183,16 +190,24 @@ class PlatedetDetector:
             cv2.dnn.NMSBoxes(xywh.tolist(), scores.tolist(), float(floor), self.iou_threshold),
             dtype=np.int64,
         ).reshape(-1)
-        return [
-            _Candidate(
-                box=np.array([x1[i], y1[i], x2[i], y2[i]], dtype=np.float32),
-                score=float(scores[i]),
-                coeffs=coeffs[:, index[i]],
-                protos=protos,
-                letterbox=letterbox,
+        sizes = np.cumsum([0] + [level.shape[2] * level.shape[3] for level in levels])
+        candidates = []
+        for i in keep:
+            anchor = int(index[i])
+            level = int(np.searchsorted(sizes, anchor, side="right")) - 1
+            row, col = divmod(anchor - int(sizes[level]), levels[level].shape[3])
+            candidates.append(
+                _Candidate(
+                    box=np.array([x1[i], y1[i], x2[i], y2[i]], dtype=np.float32),
+                    score=float(scores[i]),
+                    level=level,
+                    row=row,
+                    col=col,
+                    necks=necks,
+                    letterbox=letterbox,
+                )
             )
-            for i in keep
-        ]
+        return candidates
 
     def _letterbox(
         self, image: Image, region: Box, long_side_px: int
@@ -231,44 +246,6 @@ class PlatedetDetector:
                 strides.append(np.full(xs.size, stride, dtype=np.float32))
             self._anchors[key] = (np.concatenate(centres, axis=1), np.concatenate(strides))
         return self._anchors[key]
-
-
-def _fully_convolutional_float32(model_path: Path) -> bytes:
-    """The model in float32, cut before the fixed-size box decoding, with any input size.
-
-    Everything up to the per-level head outputs is convolution, resize and concatenation, so
-    only the input's declared shape and the stored intermediate shapes pin it to 640 x 640.
-    """
-    try:
-        model = onnx.load(str(model_path))
-    except Exception as exc:  # missing file, truncated download, not protobuf
-        raise ConfigurationError(f"{model_path}: cannot read ONNX model: {exc}") from exc
-    graph = model.graph
-    names = {*(o for n in graph.node for o in n.output)}
-    wanted = (*_LEVEL_OUTPUTS, _COEFF_OUTPUT, _PROTO_OUTPUT)
-    if len(graph.input) != 1 or graph.input[0].name != "images" or not set(wanted) <= names:
-        raise ConfigurationError(f"{model_path}: not the platedet YOLOv8-seg model")
-    float16_to_float32(model)
-    del graph.value_info[:]
-    del graph.output[:]
-    graph.output.extend(
-        onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None) for name in wanted
-    )
-    dims = graph.input[0].type.tensor_type.shape.dim
-    dims[2].dim_param, dims[3].dim_param = "height", "width"
-    needed = set(wanted)
-    kept = []
-    for node in reversed(graph.node):
-        if needed.intersection(node.output):
-            kept.append(node)
-            needed.update(node.input)
-    del graph.node[:]
-    graph.node.extend(reversed(kept))
-    initializers = [i for i in graph.initializer if i.name in needed]
-    del graph.initializer[:]
-    graph.initializer.extend(initializers)
-    serialised: bytes = model.SerializeToString()
-    return serialised
 
 
 def _decode_boxes(
@@ -323,7 +300,9 @@ def _zoom_region(box: FloatArray, width: int, height: int) -> tuple[Box, int]:
     return (x1, y1, min(width, int(x1 + region_w)), min(height, int(y1 + region_h))), network_px
 
 
-def _to_detection(candidate: _Candidate, width: int, height: int) -> Detection | None:
+def _to_detection(
+    candidate: _Candidate, width: int, height: int, masks: MaskHead
+) -> Detection | None:
     x1, y1, x2, y2 = candidate.box
     box = (
         int(np.clip(np.floor(x1), 0, width)),
@@ -333,10 +312,11 @@ def _to_detection(candidate: _Candidate, width: int, height: int) -> Detection |
     )
     if box[2] - box[0] < 2 or box[3] - box[1] < 2:
         return None
-    return Detection(box=box, confidence=candidate.score, polygon=_mask_polygon(candidate, box))
+    polygon = _mask_polygon(candidate, box, masks)
+    return Detection(box=box, confidence=candidate.score, polygon=polygon)
 
 
-def _mask_polygon(candidate: _Candidate, box: Box) -> Polygon:
+def _mask_polygon(candidate: _Candidate, box: Box, masks: MaskHead) -> Polygon:
     """The plate's outline from its segmentation mask, as 4 corners in source pixels.
 
     The mask is evaluated only around the box (coefficients x prototypes, at a quarter of the
@@ -344,8 +324,8 @@ def _mask_polygon(candidate: _Candidate, box: Box) -> Polygon:
     between prototype cells, cut to the box as YOLOv8 does (the mask bleeds onto bumpers of the
     plate's colour), and thresholded.
     """
-    letterbox, protos = candidate.letterbox, candidate.protos
-    proto_h, proto_w = protos.shape[1:]
+    letterbox, stride8 = candidate.letterbox, candidate.necks[0]
+    proto_h, proto_w = 2 * stride8.shape[2], 2 * stride8.shape[3]
     # The box in prototype cells, with a cell of margin so the resize has neighbours.
     left, top = letterbox.to_network(float(box[0]), float(box[1]))
     right, bottom = letterbox.to_network(float(box[2]), float(box[3]))
@@ -355,7 +335,11 @@ def _mask_polygon(candidate: _Candidate, box: Box) -> Polygon:
     cy2 = int(np.clip(np.ceil(bottom / _PROTO_STRIDE_PX) + 1, 0, proto_h))
     if cx2 - cx1 < 2 or cy2 - cy1 < 2:
         return ()
-    logits = np.tensordot(candidate.coeffs, protos[:, cy1:cy2, cx1:cx2], axes=1)
+    coefficients = masks.coefficients(
+        candidate.necks[candidate.level], candidate.level, candidate.row, candidate.col
+    )
+    prototypes = masks.prototypes(stride8, cy1, cy2, cx1, cx2)
+    logits = np.tensordot(coefficients, prototypes, axes=1)
     # With bilinear resizing (pixel centres aligned) by source pixels per cell, output pixel
     # i lands on source pixel origin + i.
     cell_px = _PROTO_STRIDE_PX / letterbox.scale

@@ -123,6 +123,41 @@ def test_decoded_boxes_match_the_models_own_head(
     np.testing.assert_allclose(scores, reference[0, 4], atol=1e-4)
 
 
+@pytest.mark.parametrize("level", [0, 1, 2])
+def test_mask_coefficients_from_a_patch_match_the_whole_frame(
+    detector: PlatedetDetector,
+    network_input: np.ndarray,
+    full_float32: ort.InferenceSession,
+    level: int,
+) -> None:
+    """Coefficients for one anchor, computed from features around it, equal the full model's.
+
+    Corners and edges (where the patch stops at the map's edge) as well as the middle.
+    """
+    (reference,) = full_float32.run(["output0"], {"images": network_input})
+    necks = detector.session.run(None, {"images": network_input})[3:]
+    side = 640 // (8 << level)
+    offset = sum((640 // (8 << k)) ** 2 for k in range(level))
+    for row, col in [(0, 0), (0, side - 1), (side - 1, 0), (side - 1, side - 1), (1, 7),
+                     (side // 2, side // 3), (side - 2, side // 2)]:  # fmt: skip
+        got = detector.masks.coefficients(necks[level], level, row, col)
+        want = reference[0, 5:, offset + row * side + col]
+        np.testing.assert_allclose(got, want, atol=2e-3, err_msg=f"cell {row},{col}")
+
+
+def test_mask_prototypes_from_a_patch_match_the_whole_frame(
+    detector: PlatedetDetector, network_input: np.ndarray, full_float32: ort.InferenceSession
+) -> None:
+    (reference,) = full_float32.run(["output1"], {"images": network_input})
+    stride8 = detector.session.run(None, {"images": network_input})[3]
+    windows = [(0, 5, 0, 9), (155, 160, 150, 160), (80, 91, 60, 101), (1, 30, 140, 160),
+               (77, 78, 33, 34), (96, 104, 0, 40)]  # fmt: skip
+    for y1, y2, x1, x2 in windows:
+        got = detector.masks.prototypes(stride8, y1, y2, x1, x2)
+        want = reference[0, :, y1:y2, x1:x2]
+        np.testing.assert_allclose(got, want, atol=2e-3, err_msg=f"window {y1}:{y2}, {x1}:{x2}")
+
+
 # --- detector behaviour ----------------------------------------------------------------------
 
 
