@@ -6,14 +6,16 @@ timeline comes oldest first, because it is read as the vehicle's movements in or
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select
 
 from plateward.errors import InvalidInput
 from plateward.recognition.confusions import normalise
 from plateward.search.filters import Filters
 from plateward.search.justification import Justification, require_justification
 from plateward.search.patterns import LIKE_ESCAPE, has_wildcard, like_pattern, normalise_pattern
-from plateward.search.query import Bind, connected, select_hits, to_hit
+from plateward.search.query import Bind, connected, plate_order, select_hits, to_hit
 from plateward.search.results import ReadHit
 from plateward.store.plate_index import matching_plates
 from plateward.store.schema import PLATE_MAX_CHARS, reads
@@ -28,9 +30,7 @@ def search_plate(
     require_justification(justification)
     wanted = plate_text(plate)
     query = select_hits(filters).where(reads.c.plate == wanted)
-    query = query.order_by(reads.c.captured_at.desc(), reads.c.id).limit(filters.limit)
-    with connected(bind) as connection:
-        return [to_hit(row) for row in connection.execute(query).all()]
+    return _in_capture_order(bind, query, filters, newest_first=True)
 
 
 def search_partial(
@@ -46,9 +46,7 @@ def search_partial(
     else:
         condition = reads.c.plate == normalised
     query = select_hits(filters).where(condition)
-    query = query.order_by(reads.c.captured_at.desc(), reads.c.id).limit(filters.limit)
-    with connected(bind) as connection:
-        return [to_hit(row) for row in connection.execute(query).all()]
+    return _in_capture_order(bind, query, filters, newest_first=True)
 
 
 def plate_timeline(
@@ -58,9 +56,16 @@ def plate_timeline(
     require_justification(justification)
     wanted = plate_text(plate)
     query = select_hits(filters).where(reads.c.plate == wanted)
-    query = query.order_by(reads.c.captured_at, reads.c.id).limit(filters.limit)
+    return _in_capture_order(bind, query, filters, newest_first=False)
+
+
+def _in_capture_order(
+    bind: Bind, query: Select[Any], filters: Filters, *, newest_first: bool
+) -> list[ReadHit]:
     with connected(bind) as connection:
-        return [to_hit(row) for row in connection.execute(query).all()]
+        order = plate_order(connection, newest_first=newest_first)
+        rows = connection.execute(query.order_by(*order).limit(filters.limit)).all()
+    return [to_hit(row) for row in rows]
 
 
 def plate_text(text: str) -> str:

