@@ -42,7 +42,8 @@ def search_partial(
     condition: ColumnElement[bool]
     if has_wildcard(normalised):
         like = like_pattern(normalised)
-        condition = reads.c.plate.in_(matching_plates(normalised, like, LIKE_ESCAPE))
+        dialect = bind.dialect.name
+        condition = reads.c.plate.in_(matching_plates(normalised, like, LIKE_ESCAPE, dialect))
     else:
         condition = reads.c.plate == normalised
     query = select_hits(filters).where(condition)

@@ -9,7 +9,7 @@ months of each batch; the answer is cached per process, so steady ingest costs n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
 
@@ -17,6 +17,8 @@ _known: set[tuple[str, str]] = set()
 
 
 def month_start(moment: dt.datetime) -> dt.date:
+    """The first day of the UTC month that ``moment`` falls in."""
+    moment = moment.astimezone(dt.UTC)
     return dt.date(moment.year, moment.month, 1)
 
 
@@ -24,12 +26,16 @@ def partition_name(month: dt.date) -> str:
     return f"reads_y{month.year:04d}m{month.month:02d}"
 
 
-def ensure_partitions(connection: Connection, moments: Iterable[dt.datetime]) -> None:
+def ensure_partitions(connection: Connection, moments: Sequence[dt.datetime]) -> None:
     """Create the monthly partitions that ``moments`` fall in; no-op on SQLite."""
-    if connection.dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql" or not moments:
         return
     database = str(connection.engine.url)
-    for month in sorted({month_start(m.astimezone(dt.UTC)) for m in moments}):
+    # A batch nearly always falls in one month: when its first and last do, that is the only
+    # one, and converting each of 500 times to UTC (1 ms a batch) is not needed.
+    first, last = month_start(min(moments)), month_start(max(moments))
+    months = {first} if first == last else {month_start(m) for m in moments}
+    for month in sorted(months):
         key = (database, partition_name(month))
         if key in _known:
             continue

@@ -176,6 +176,8 @@ reads = Table(
 # The distinct plates ever read, and each one's two-character pieces: a partial search for
 # "*KX?9*" looks up the plates holding "KX" (a few thousand of millions) and matches only
 # those, where a LIKE over every read would scan the whole table (store/plate_index.py).
+# PostgreSQL keeps the pieces in a GIN index on plates instead (migration 0010); the
+# plate_bigrams table exists on SQLite only.
 plates = Table(
     "plates",
     metadata,

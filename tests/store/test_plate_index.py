@@ -9,7 +9,7 @@ import uuid
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from plateward.search.patterns import LIKE_ESCAPE, like_pattern, normalise_pattern
 from plateward.store.cameras import add_camera, ensure_agency
@@ -38,16 +38,24 @@ def fill(url: str) -> Engine:
     return engine
 
 
+def indexed_pieces(connection: Connection) -> int:
+    """How many (piece, plate) pairs the back-end's plate index holds."""
+    if connection.dialect.name == "postgresql":
+        pairs = "SELECT DISTINCT plate, unnest(plate_pieces(plate)) FROM plates"
+        return int(connection.execute(text(f"SELECT count(*) FROM ({pairs}) AS p")).scalar_one())
+    return int(connection.execute(select(func.count()).select_from(plate_bigrams)).scalar_one())
+
+
 def test_reads_index_their_plates_once(database_url: str) -> None:
     engine = fill(database_url)
     with engine.connect() as connection:
         indexed = set(connection.execute(select(plates.c.plate)).scalars())
-        pieces = connection.execute(select(func.count()).select_from(plate_bigrams)).scalar_one()
+        pieces = indexed_pieces(connection)
     assert indexed == set(PLATES)
     assert pieces == sum(len({p[k : k + 2] for k in range(len(p) - 1)}) for p in PLATES)
     with engine.begin() as connection:
         rebuild_plate_index(connection)  # idempotent over what ingest already indexed
-        again = connection.execute(select(func.count()).select_from(plate_bigrams)).scalar_one()
+        again = indexed_pieces(connection)
     assert again == pieces
     engine.dispose()
 
@@ -57,8 +65,8 @@ patterns = st.text(alphabet=ALPHABET + "?*", min_size=1, max_size=7).filter(
 )
 
 
-def test_index_matches_shell_wildcards(tmp_path: object) -> None:
-    engine = fill(f"sqlite:///{tmp_path}/index.db")
+def test_index_matches_shell_wildcards(database_url: str) -> None:
+    engine = fill(database_url)
 
     @settings(max_examples=150, deadline=None)
     @given(typed=patterns)
@@ -67,7 +75,9 @@ def test_index_matches_shell_wildcards(tmp_path: object) -> None:
         with engine.connect() as connection:
             found = set(
                 connection.execute(
-                    matching_plates(pattern, like_pattern(pattern), LIKE_ESCAPE)
+                    matching_plates(
+                        pattern, like_pattern(pattern), LIKE_ESCAPE, engine.dialect.name
+                    )
                 ).scalars()
             )
         assert found == {p for p in PLATES if fnmatch.fnmatchcase(p, pattern)}
@@ -77,7 +87,7 @@ def test_index_matches_shell_wildcards(tmp_path: object) -> None:
 
 
 def test_postgres_plate_columns_compare_bytes(database_url: str) -> None:
-    """Migration 0009: every plate column in byte order, so they compare with each other."""
+    """Migrations 0009 and 0010: plate columns in byte order; pieces in a GIN index."""
     engine = fill(database_url)
     if engine.dialect.name != "postgresql":
         engine.dispose()
@@ -92,17 +102,29 @@ def test_postgres_plate_columns_compare_bytes(database_url: str) -> None:
         ).all()
         indexes = set(
             connection.execute(
-                text("SELECT indexname FROM pg_indexes WHERE tablename = 'reads'")
+                text("SELECT indexname FROM pg_indexes WHERE tablename IN ('reads', 'plates')")
             ).scalars()
         )
         # A plate from the index joins its reads: mixed collations would raise here.
         joined = connection.execute(
             text(
-                "SELECT count(*) FROM reads JOIN plate_bigrams USING (plate)"
-                " WHERE plate_bigrams.bigram = '7B'"
+                "SELECT count(*) FROM reads JOIN plates USING (plate)"
+                " WHERE plate_pieces(plates.plate) @> ARRAY['7B']"
             )
         ).scalar_one()
+        # The partial search's candidates come from the GIN index, not a scan of plates.
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(
+            connection.execute(
+                text(
+                    "EXPLAIN SELECT plate FROM plates"
+                    " WHERE plate_pieces(plate) @> ARRAY['7B'] AND plate LIKE '%7B%'"
+                )
+            ).scalars()
+        )
     engine.dispose()
-    assert sorted(c for _, _, c in collations) == ["C"] * 4, collations
+    assert sorted(c for _, _, c in collations) == ["C"] * 2, collations
     assert not indexes & {"ix_reads_plate_trgm", "ix_reads_location"}
+    assert "ix_plates_pieces" in indexes
+    assert "ix_plates_pieces" in plan, plan
     assert joined == 2 * sum("7B" in p for p in PLATES)
