@@ -1,76 +1,125 @@
 """Who used the CPU during a timed phase: the server, the database, the bench itself, the rest.
 
 On two cores, throughput is bounded by the CPU that all of them share, so a figure of reads/s
-means little without the split: it says which side a change must make cheaper. Reads Linux's
-/proc; elsewhere every figure is None.
+means little without the split: it says which side a change must make cheaper. PostgreSQL's
+share is split by process role (the backends serving the server's queries, autovacuum, and
+the WAL writer, checkpointer and background writer), because autovacuum workers come and go
+and a backend's figure alone would hide them. Reads Linux's /proc; elsewhere it says nothing.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import threading
 from pathlib import Path
+from types import TracebackType
+from typing import Self
 
 _PROC = Path("/proc")
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_EVERY_S = 0.5
 
 
-def _ticks_per_second() -> int:
-    return os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-@dataclass(frozen=True)
-class Sample:
-    """CPU seconds used so far: per process (pid -> (name, parent pid, seconds)) and in all."""
-
-    processes: dict[int, tuple[str, int, float]]
-    machine_busy: float
-
-
-def sample() -> Sample | None:
-    if not (_PROC / "stat").is_file():
-        return None
-    tick = _ticks_per_second()
-    processes: dict[int, tuple[str, int, float]] = {}
+def _processes() -> dict[int, tuple[str, int, float]]:
+    """pid -> (role name, parent pid, CPU seconds used so far)."""
+    found: dict[int, tuple[str, int, float]] = {}
     for entry in _PROC.iterdir():
         if not entry.name.isdigit():
             continue
         try:
             raw = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue  # the process ended while we looked
         name = raw[raw.index("(") + 1 : raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2 :].split()
         # Fields after the name: state, ppid, ..., utime (12th), stime (13th), counted from 0.
-        processes[int(entry.name)] = (
-            name,
-            int(fields[1]),
-            (int(fields[11]) + int(fields[12])) / tick,
-        )
+        fields = raw[raw.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / _TICK
+        found[int(entry.name)] = (_role(name, command), int(fields[1]), seconds)
+    return found
+
+
+def _role(name: str, command: str) -> str:
+    if name != "postgres":
+        return name
+    if "autovacuum" in command:
+        return "postgres autovacuum"
+    if "postgres:" in command and any(
+        part in command for part in ("writer", "checkpointer", "logger", "archiver")
+    ):
+        return "postgres background"
+    return "postgres backends"
+
+
+def _machine_busy() -> float:
     # The machine's line: user, nice, system, idle, iowait, irq, softirq, ... in ticks.
     ticks = [int(v) for v in (_PROC / "stat").read_text().splitlines()[0].split()[1:8]]
-    busy = (sum(ticks[:3]) + sum(ticks[5:7])) / tick
-    return Sample(processes, busy)
+    return (sum(ticks[:3]) + sum(ticks[5:7])) / _TICK
 
 
-def split(before: Sample | None, after: Sample | None, server_pid: int) -> dict[str, float] | None:
-    """CPU seconds between two samples: server (its process tree), postgres, bench, other."""
-    if before is None or after is None:
-        return None
-    tree = {server_pid}
-    grew = True
-    while grew:
-        children = {pid for pid, (_, parent, _) in after.processes.items() if parent in tree}
-        grew = not children <= tree
-        tree |= children
-    own = os.getpid()
-    used = {"server": 0.0, "postgres": 0.0, "bench": 0.0}
-    for pid, (name, _, seconds) in after.processes.items():
-        spent = seconds - before.processes.get(pid, (name, 0, 0.0))[2]
-        if pid in tree:
-            used["server"] += spent
-        elif name == "postgres":
-            used["postgres"] += spent
-        elif pid == own:
-            used["bench"] += spent
-    used["other"] = max(0.0, after.machine_busy - before.machine_busy - sum(used.values()))
-    return used
+class CpuWatch:
+    """Samples every process's CPU time while the block runs; ``split()`` afterwards.
+
+    Sampling (every 0.5 s) rather than reading twice catches processes that start and end
+    inside the block, such as autovacuum workers; what such a process used after its last
+    sample is counted under "other".
+    """
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.available = (_PROC / "stat").is_file()
+        self._first: dict[int, float] = {}
+        self._last: dict[int, tuple[str, int, float]] = {}
+        self._busy = (0.0, 0.0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Self:
+        if self.available:
+            self._busy = (_machine_busy(), 0.0)
+            self._sample()
+            self._first = {pid: seconds for pid, (_, _, seconds) in self._last.items()}
+            self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self.available:
+            self._stop.set()
+            self._thread.join()
+            self._sample()
+            self._busy = (self._busy[0], _machine_busy())
+
+    def _run(self) -> None:
+        while not self._stop.wait(_EVERY_S):
+            self._sample()
+
+    def _sample(self) -> None:
+        self._last.update(_processes())
+
+    def split(self) -> dict[str, float]:
+        """CPU seconds used in the block: server (its process tree), bench, postgres roles, other."""
+        if not self.available:
+            return {}
+        tree = {self.server_pid}
+        grew = True
+        while grew:
+            children = {pid for pid, (_, parent, _) in self._last.items() if parent in tree}
+            grew = not children <= tree
+            tree |= children
+        used: dict[str, float] = {"server": 0.0, "bench": 0.0}
+        own = os.getpid()
+        for pid, (role, _, seconds) in self._last.items():
+            spent = seconds - self._first.get(pid, 0.0)
+            if pid in tree:
+                used["server"] += spent
+            elif pid == own:
+                used["bench"] += spent
+            elif role.startswith("postgres"):
+                used[role] = used.get(role, 0.0) + spent
+        used["other"] = max(0.0, self._busy[1] - self._busy[0] - sum(used.values()))
+        return used

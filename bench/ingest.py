@@ -44,7 +44,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.cpu_split import sample, split
+from bench.cpu_split import CpuWatch
 from bench.docs_section import machine_description, replace_section
 
 LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
@@ -195,15 +195,15 @@ def run(args: argparse.Namespace) -> dict[str, float]:
                             latencies.append(time.perf_counter() - t0)
                             stored += response.json()["stored"]
 
-            cpu_before = sample()
             began = time.perf_counter()
-            threads = [threading.Thread(target=client) for _ in range(args.clients)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            with CpuWatch(server.pid) as watch:
+                threads = [threading.Thread(target=client) for _ in range(args.clients)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
             elapsed = time.perf_counter() - began
-            cpu = split(cpu_before, sample(), server.pid)
+            cpu = watch.split()
         finally:
             server.terminate()
             server.wait(30)
@@ -211,7 +211,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
                 drop_database(pg_name)
         latencies.sort()
         batches = len(bodies)
-        per_batch = {f"cpu_ms_{k}": v * 1000 / batches for k, v in (cpu or {}).items()}
+        per_batch = {f"cpu_ms {k}": v * 1000 / batches for k, v in cpu.items()}
         return {
             "reads": float(stored),
             "seconds": elapsed,

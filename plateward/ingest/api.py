@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from plateward.errors import InvalidInput
 from plateward.ingest.models import BatchStored, ReadBatch, ReadIn
 from plateward.store.cameras import Camera, camera_for_key
-from plateward.store.reads import NewRead, store_reads
+from plateward.store.reads import NewRead, Stored, store_reads
 from plateward.web.state import AppState, app_state
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
@@ -77,10 +77,7 @@ async def post_reads(
         batch_json, parts = await _multipart(request, body)
     else:
         batch_json = body
-    batch = _parse_batch(batch_json, state)
-    received = dt.datetime.now(dt.UTC)
-    _check_times(batch, received, state.settings.server.max_clock_skew_s)
-    stored = await run_in_threadpool(_store, state, camera, batch, parts, received)
+    stored = await run_in_threadpool(_validate_and_store, state, camera, batch_json, parts)
     return BatchStored(stored=stored.stored, duplicates=stored.duplicates)
 
 
@@ -155,24 +152,27 @@ def _check_times(batch: ReadBatch, now: dt.datetime, skew_s: float) -> None:
             )
 
 
-def _store(
-    state: AppState,
-    camera: Camera,
-    batch: ReadBatch,
-    parts: dict[str, bytes],
-    received: dt.datetime,
-) -> Any:
-    with state.db.begin() as connection:
-        new = [
-            _new_read(connection, state, index, read, parts)
-            for index, read in enumerate(batch.reads)
-        ]
-        return store_reads(connection, camera.id, new, received)
+def _validate_and_store(
+    state: AppState, camera: Camera, batch_json: bytes, parts: dict[str, bytes]
+) -> Stored:
+    # On SQLite validation shares the write's turn: store/writer.py says why.
+    with state.writer.turn() as engine:
+        batch = _parse_batch(batch_json, state)
+        received = dt.datetime.now(dt.UTC)
+        _check_times(batch, received, state.settings.server.max_clock_skew_s)
+        with engine.begin() as connection:
+            new = [
+                _new_read(connection, state, index, read, parts)
+                for index, read in enumerate(batch.reads)
+            ]
+            return store_reads(connection, camera.id, new, received)
 
 
 def _new_read(
     connection: Any, state: AppState, index: int, read: ReadIn, parts: dict[str, bytes]
 ) -> NewRead:
+    if read.plate_image is None and read.context_image is None:
+        return read.to_new_read(None, None)
     images: dict[str, str | None] = {}
     for name in ("plate_image", "context_image"):
         value = getattr(read, name)

@@ -35,7 +35,7 @@ def open_database(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", sqlite_pragmas)
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise ConfigurationError(
@@ -51,7 +51,7 @@ def is_postgres(engine: Engine) -> bool:
 SQLITE_MMAP_BYTES = 1 << 40
 
 
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+def sqlite_pragmas(connection: Any, _record: Any) -> None:
     # WAL lets searches read while the ingest writes; NORMAL sync is durable across process
     # crashes (a power cut can lose the last transactions, not corrupt the file).
     cursor = connection.cursor()

@@ -6,10 +6,11 @@ such a search reads every row: seconds at ten million reads. Distinct plates are
 the reads, and the plates holding a given pair of characters a fraction of those (about 1 in
 200), so the search finds its plates here and then their reads by the plate index.
 
-Where the pieces live differs by back-end: SQLite keeps them in the ``plate_bigrams`` table;
-PostgreSQL in a GIN index over ``plate_pieces(plate)`` on ``plates`` (migration 0010 says
-why). Kept current in the same transaction as the reads, so a plate is findable the moment
-its read is.
+Where the pieces live differs by back-end: SQLite keeps them in the FTS5 table
+``plate_pieces`` (migration 0011), PostgreSQL in a GIN index over ``plate_pieces(plate)`` on
+``plates`` (migration 0010). Both buffer new entries and merge them in sorted runs, where a
+b-tree of (piece, plate) rows took each piece at a random page. Kept current in the same
+transaction as the reads, so a plate is findable the moment its read is.
 """
 
 from __future__ import annotations
@@ -18,10 +19,20 @@ import json
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Select, Text, func, intersect, select, text
+from sqlalchemy import (
+    Connection,
+    Select,
+    Text,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from plateward.store.schema import PLATE_MAX_CHARS, plate_bigrams, plates
+from plateward.store.schema import PLATE_MAX_CHARS, plates
 
 _LITERAL_RUNS = re.compile(r"[A-Z0-9]+")
 
@@ -48,21 +59,26 @@ def index_plates(connection: Connection, seen: Iterable[str]) -> None:
         connection.execute(statement, parameters)
 
 
+# A plate's pieces as FTS5 indexes them: one space-separated token per piece.
+_PIECES = " || ' ' || ".join(
+    f"CASE WHEN length(plate) > {k} THEN substr(plate, {k}, 2) ELSE '' END"
+    for k in range(1, PLATE_MAX_CHARS)
+)
+# FTS5 has no unique key, so the pieces go in first, for the plates "not yet in plates"
+# picks out; SQLite's one writer at a time keeps two batches from both finding a plate new.
+_SQLITE_NEW_PLATES = (
+    "INSERT INTO plate_pieces (plate, pieces) SELECT plate, {pieces} FROM ({plates}) AS batch"
+    " WHERE NOT EXISTS (SELECT 1 FROM plates WHERE plates.plate = batch.plate)"
+)
 _SQLITE_INDEX = (
-    # Pieces first, while "not yet in plates" still picks out the new plates; ON CONFLICT
-    # DO NOTHING because a concurrent batch may index the same new plate at the same time.
     text(
-        "WITH batch(plate) AS (SELECT DISTINCT value FROM json_each(:plates)),"
-        " fresh(plate) AS (SELECT plate FROM batch WHERE NOT EXISTS"
-        "  (SELECT 1 FROM plates WHERE plates.plate = batch.plate)),"
-        f" position(k) AS (VALUES {', '.join(f'({k})' for k in range(1, PLATE_MAX_CHARS))})"
-        " INSERT INTO plate_bigrams (bigram, plate)"
-        " SELECT DISTINCT substr(plate, k, 2), plate FROM fresh, position"
-        " WHERE length(plate) > k ON CONFLICT DO NOTHING"
+        _SQLITE_NEW_PLATES.format(
+            pieces=_PIECES, plates="SELECT DISTINCT value AS plate FROM json_each(:plates)"
+        )
     ),
     text(
         "INSERT INTO plates (plate) SELECT DISTINCT value FROM json_each(:plates)"
-        " WHERE true ORDER BY value ON CONFLICT DO NOTHING"
+        " WHERE true ON CONFLICT DO NOTHING"
     ),
 )
 # The GIN index on plate_pieces(plate) follows the plates table by itself.
@@ -77,23 +93,15 @@ _PG_INDEX = (
 
 def rebuild_plate_index(connection: Connection) -> None:
     """Index every plate already in the reads table (migrations and bulk loads call this)."""
+    if connection.dialect.name == "sqlite":
+        every = "SELECT DISTINCT plate FROM reads"
+        connection.execute(text(_SQLITE_NEW_PLATES.format(pieces=_PIECES, plates=every)))
     connection.execute(
         text(
             "INSERT INTO plates (plate) SELECT DISTINCT plate FROM reads"
             " WHERE plate NOT IN (SELECT plate FROM plates)"
         )
     )
-    if connection.dialect.name == "postgresql":
-        return
-    for start in range(1, PLATE_MAX_CHARS):
-        connection.execute(
-            text(
-                "INSERT INTO plate_bigrams (bigram, plate)"
-                f" SELECT substr(plate, {start}, 2), plate FROM plates"
-                f" WHERE length(plate) >= {start + 1}"
-                " ON CONFLICT DO NOTHING"
-            )
-        )
 
 
 def matching_plates(pattern: str, like: str, escape: str, dialect: str) -> Select[tuple[str]]:
@@ -110,20 +118,17 @@ def matching_plates(pattern: str, like: str, escape: str, dialect: str) -> Selec
         # No two known characters side by side (e.g. "*K?9*"): match the distinct plates,
         # still far fewer than the reads.
         return select(plates.c.plate).where(matches)
+    pieces = sorted(set().union(*(bigrams(run) for run in runs)))
     if dialect == "postgresql":
         # GIN intersects the posting lists of every piece itself.
-        pieces = sorted(set().union(*(bigrams(run) for run in runs)))
         held = func.plate_pieces(plates.c.plate, type_=ARRAY(Text)).contains(pieces)
         return select(plates.c.plate).where(held, matches)
-    # SQLite: the pieces of the longest run (up to three), each a range of plate_bigrams.
-    longest = max(runs, key=len)
-    queries = [
-        select(plate_bigrams.c.plate).where(
-            plate_bigrams.c.bigram == piece, plate_bigrams.c.plate.like(like, escape=escape)
-        )
-        for piece in sorted(bigrams(longest))[:3]
-    ]
-    if len(queries) == 1:
-        return queries[0]
-    candidates = intersect(*queries).subquery()
-    return select(candidates.c.plate)
+    # FTS5: space-separated quoted tokens must all be present. The match names the table,
+    # not the column: an index without positions (detail=none) takes no column filters,
+    # and the plate column is not indexed anyway.
+    query = " ".join(f'"{piece}"' for piece in pieces)
+    held = literal_column(_fts.name).match(query)
+    return select(_fts.c.plate).where(held, _fts.c.plate.like(like, escape=escape))
+
+
+_fts = table("plate_pieces", column("plate", Text))

@@ -7,13 +7,14 @@ Cameras retry batches whose acknowledgement they never saw, so a read that is al
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, Dialect, text
 
 from plateward.store.partitions import ensure_partitions
 from plateward.store.plate_index import index_plates
@@ -62,9 +63,16 @@ def store_reads(
     received = received_at or dt.datetime.now(dt.UTC)
     if connection.dialect.name == "postgresql":
         ensure_partitions(connection, [r.captured_at for r in batch])
-        inserted = _store_postgres(connection, batch, camera_id, received)
+        parameters = {
+            "rows": _PG_BATCH.dump_json(batch).decode(),
+            "camera_id": camera_id,
+            "received_at": received,
+        }
+        inserted = int(connection.execute(_PG_STORE, parameters).scalar_one())
     else:
-        inserted = _store_sqlite(connection, batch, camera_id, received)
+        inserted = _store_sqlite(
+            connection, _sqlite_rows(connection.dialect, batch, camera_id, received)
+        )
     return Stored(stored=inserted, duplicates=len(batch) - inserted)
 
 
@@ -113,41 +121,43 @@ _PG_STORE = text(
     " ORDER BY plate ON CONFLICT DO NOTHING)"
     " SELECT count(*) FROM inserted"
 )
+# The whole batch as one JSON parameter, unpacked, checked and indexed by PostgreSQL.
+# SQLAlchemy's multi-row VALUES for 500 reads is a statement of 7,500 placeholders, which
+# psycopg spent most of the batch's time parsing, and arrays per column cost nearly as much in
+# psycopg's Python array quoting. One JSON text, written by pydantic's serializer (in Rust)
+# and parsed in C by the server, took a 500-read batch's store step from about 180 ms to
+# 30 ms, and writing it with pydantic rather than json.dumps saved another fifth of the
+# server's time per batch (bench/ingest.py). One statement does what took four round trips:
+# find the reads already stored, insert the rest, index their plates, count them.
 _PG_BATCH = TypeAdapter(list[NewRead])
 
 
-def _store_postgres(
-    connection: Connection, batch: Sequence[NewRead], camera_id: int, received: dt.datetime
-) -> int:
-    """The whole batch as one JSON parameter, unpacked, checked and indexed by PostgreSQL.
+@dataclass(frozen=True)
+class _SqliteRows:
+    """A batch as sqlite3 executemany's rows, a read repeated within it kept once."""
 
-    SQLAlchemy's multi-row VALUES for 500 reads is a statement of 7,500 placeholders, which
-    psycopg spent most of the batch's time parsing, and arrays per column cost nearly as much
-    in psycopg's Python array quoting. One JSON text, written by pydantic's serializer (in
-    Rust) and parsed in C by the server, took a 500-read batch's store step from about 180 ms
-    to 30 ms, and writing it with pydantic rather than json.dumps saved another fifth of the
-    server's time per batch (bench/ingest.py). One statement does what took four round
-    trips: find the reads already stored, insert the rest, index their plates, count them.
+    ids: Sequence[str]
+    plates: Sequence[str]
+    rows: Sequence[tuple[Any, ...]]
+
+
+def _store_sqlite(connection: Connection, prepared: _SqliteRows) -> int:
+    """Skip the reads already stored, index the new ones' plates, insert them.
+
+    SQLite takes its one write lock at the plate index's insert, after the check for known
+    ids (a read).
     """
-    payload = _PG_BATCH.dump_json(batch).decode()
-    parameters = {"rows": payload, "camera_id": camera_id, "received_at": received}
-    return int(connection.execute(_PG_STORE, parameters).scalar_one())
-
-
-def _store_sqlite(
-    connection: Connection, batch: Sequence[NewRead], camera_id: int, received: dt.datetime
-) -> int:
-    """Skip the reads already stored, index the new ones' plates, insert them."""
-    ids = [r.id for r in batch]
-    known = set(connection.execute(select(reads.c.id).where(reads.c.id.in_(ids))).scalars())
-    fresh: dict[uuid.UUID, NewRead] = {}
-    for r in batch:
-        if r.id not in known:
-            fresh.setdefault(r.id, r)
+    if not prepared.ids:
+        return 0
+    known_ids = text("SELECT id FROM reads WHERE id IN (SELECT value FROM json_each(:ids))")
+    known = set(connection.execute(known_ids, {"ids": json.dumps(prepared.ids)}).scalars())
+    fresh = [k for k, read_id in enumerate(prepared.ids) if read_id not in known]
     if not fresh:
         return 0
-    index_plates(connection, {r.plate for r in fresh.values()})
-    return _insert_sqlite(connection, list(fresh.values()), camera_id, received)
+    index_plates(connection, {prepared.plates[k] for k in fresh})
+    rows = [prepared.rows[k] for k in fresh]
+    # sqlite3 sums the rows each insert changed into rowcount, so duplicates are not counted.
+    return connection.exec_driver_sql(_SQLITE_INSERT, rows).rowcount
 
 
 _SQLITE_INSERT = (
@@ -156,27 +166,30 @@ _SQLITE_INSERT = (
 )
 
 
-def _insert_sqlite(
-    connection: Connection, batch: list[NewRead], camera_id: int, received: dt.datetime
-) -> int:
-    """sqlite3's own executemany, each value converted by its column's SQLAlchemy type.
+def _sqlite_rows(
+    dialect: Dialect, batch: Sequence[NewRead], camera_id: int, received: dt.datetime
+) -> _SqliteRows:
+    """Each value converted by its column's SQLAlchemy type, for sqlite3's own executemany.
 
     The conversions are the ones SQLAlchemy applies (UUID as hex, UTC times, JSON text), so
     the stored values are identical; what is skipped is SQLAlchemy's per-row parameter
-    building, which was a third of a 500-read batch's time. sqlite3 sums the rows each insert
-    changed into rowcount, so skipped duplicates are not counted.
+    building, which was a third of a 500-read batch's time. One INSERT ... SELECT over the
+    batch as JSON (as PostgreSQL does) was tried instead: extracting 15 values per row from
+    the JSON made a batch's write 88 ms instead of 51.
     """
-    dialect = connection.dialect
     processors = [
         (name, reads.c[name].type.dialect_impl(dialect).bind_processor(dialect))
         for name in _COLUMNS
     ]
-    rows = [_row(r, camera_id, received) for r in batch]
-    values = [
+    fresh: dict[uuid.UUID, NewRead] = {}
+    for r in batch:
+        fresh.setdefault(r.id, r)
+    rows = [
         tuple(row[name] if convert is None else convert(row[name]) for name, convert in processors)
-        for row in rows
+        for row in (_row(r, camera_id, received) for r in fresh.values())
     ]
-    return connection.exec_driver_sql(_SQLITE_INSERT, values).rowcount
+    plates = [r.plate for r in fresh.values()]
+    return _SqliteRows(ids=[row[0] for row in rows], plates=plates, rows=rows)
 
 
 def _row(r: NewRead, camera_id: int, received: dt.datetime) -> dict[str, Any]:

@@ -173,22 +173,14 @@ reads = Table(
     # location column (migration 0001) for the exact distance test.
 )
 
-# The distinct plates ever read, and each one's two-character pieces: a partial search for
-# "*KX?9*" looks up the plates holding "KX" (a few thousand of millions) and matches only
-# those, where a LIKE over every read would scan the whole table (store/plate_index.py).
-# PostgreSQL keeps the pieces in a GIN index on plates instead (migration 0010); the
-# plate_bigrams table exists on SQLite only.
+# The distinct plates ever read. A partial search for "*KX?9*" looks up the plates holding
+# the piece "KX" (a few thousand of millions) and matches only those, where a LIKE over every
+# read would scan the whole table (store/plate_index.py). The pieces live in an index each
+# back-end builds its own way: a GIN index on PostgreSQL (migration 0010), an FTS5 table on
+# SQLite (migration 0011).
 plates = Table(
     "plates",
     metadata,
-    Column("plate", plate_type(), primary_key=True),
-    sqlite_with_rowid=False,
-)
-
-plate_bigrams = Table(
-    "plate_bigrams",
-    metadata,
-    Column("bigram", plate_type(2), primary_key=True),
     Column("plate", plate_type(), primary_key=True),
     sqlite_with_rowid=False,
 )

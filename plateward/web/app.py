@@ -21,6 +21,7 @@ from plateward.settings import Settings
 from plateward.store.database import open_database
 from plateward.store.images import ImageStore
 from plateward.store.migrate import upgrade
+from plateward.store.writer import writer_for
 from plateward.web.pages import install_pages
 from plateward.web.state import AppState
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
         settings=settings,
         db=db,
         images=ImageStore(settings.data_dir / "images", settings.server.max_image_bytes),
+        writer=writer_for(db),
     )
     app.include_router(ingest_router)
     app.include_router(audit_router)

@@ -30,12 +30,15 @@ def serve(
     from plateward.store.database import open_database
     from plateward.store.migrate import upgrade
     from plateward.web.app import create_app
+    from plateward.web.collector import settle_collector
 
     settings = with_db(ctx.obj, db)
     server = settings.server
     address = {"host": host or server.host, "port": port or server.port, "log_level": "info"}
     if workers == 1:
-        uvicorn.run(create_app(settings), **address)  # type: ignore[arg-type]
+        app = create_app(settings)
+        settle_collector()
+        uvicorn.run(app, **address)  # type: ignore[arg-type]
         return
     # Migrate once here, so the workers do not race to apply the same migration.
     engine = open_database(settings.database_url())
@@ -48,5 +51,8 @@ def serve(
 def worker_app() -> FastAPI:
     """The application in a worker process, with the settings ``serve`` was given."""
     from plateward.web.app import create_app
+    from plateward.web.collector import settle_collector
 
-    return create_app(Settings.model_validate_json(os.environ[SETTINGS_ENV]))
+    app = create_app(Settings.model_validate_json(os.environ[SETTINGS_ENV]))
+    settle_collector()
+    return app

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from plateward.settings import Settings
 from plateward.store.images import ImageStore
+from plateward.store.writer import Writer
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class AppState:
     settings: Settings
     db: Engine
     images: ImageStore
+    writer: Writer
+    """How ingest takes its turn to write a batch (store/writer.py)."""
 
 
 def app_state(request: Request) -> AppState:

@@ -6,6 +6,8 @@ import datetime as dt
 import threading
 import uuid
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from plateward.store.cameras import add_camera, ensure_agency
@@ -108,4 +110,57 @@ def test_the_same_batch_sent_twice_at_once_is_stored_once(database_url: str) -> 
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(reads)).scalar_one() == 40
         assert connection.execute(select(func.count()).select_from(plates)).scalar_one() == 40
+    engine.dispose()
+
+
+coordinates = st.tuples(
+    st.floats(-90, 90, allow_nan=False),
+    st.floats(-180, 180, allow_nan=False),
+    st.floats(0, 1, allow_nan=False),
+    st.one_of(st.none(), st.floats(0, 360, allow_nan=False, exclude_max=True)),
+)
+moments = st.datetimes(
+    min_value=dt.datetime(2025, 1, 1),
+    max_value=dt.datetime(2026, 11, 1),
+    timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=-8))]),
+)
+
+
+def test_stored_values_come_back_exactly(database_url: str) -> None:
+    """The batch travels to the database as JSON text: every float and time must survive it."""
+    engine = fresh_store(database_url)
+
+    @settings(max_examples=40, deadline=None)
+    @given(values=st.lists(st.tuples(coordinates, moments), min_size=1, max_size=30))
+    def check(values: list[tuple[tuple[float, float, float, float | None], dt.datetime]]) -> None:
+        batch = [
+            NewRead(
+                uuid.uuid4(),
+                when,
+                "7ABC123",
+                confidence,
+                latitude,
+                longitude,
+                alternatives=[{"plate": "7ABC128", "confidence": confidence / 2}],
+                heading=heading,
+            )
+            for (latitude, longitude, confidence, heading), when in values
+        ]
+        with engine.begin() as connection:
+            assert store_reads(connection, 1, batch).stored == len(batch)
+        wanted = {r.id: r for r in batch}
+        columns = (reads.c.id, reads.c.captured_at, reads.c.latitude, reads.c.longitude,
+                   reads.c.confidence, reads.c.heading, reads.c.alternatives)  # fmt: skip
+        with engine.connect() as connection:
+            rows = connection.execute(select(*columns).where(reads.c.id.in_(wanted))).all()
+        assert len(rows) == len(batch)
+        for row in rows:
+            sent = wanted[row.id]
+            assert row.captured_at == sent.captured_at
+            assert (row.latitude, row.longitude, row.confidence, row.heading) == (
+                sent.latitude, sent.longitude, sent.confidence, sent.heading,
+            )  # fmt: skip
+            assert row.alternatives == list(sent.alternatives)
+
+    check()
     engine.dispose()
