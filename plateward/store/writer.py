@@ -14,7 +14,6 @@ and written in one turn:
   500 times a batch, once per row. With validation running beside a write, each hand-back
   could wait out a whole validation: a write that takes 47 ms alone took a second beside a
   thread validating without pause. Validation therefore happens in the same turn.
-
 * Checkpoints (copying the write-ahead log back into the database file) ran inside
   whichever commit crossed SQLite's threshold, so one batch in thirty waited for thousands
   of pages to be copied: commits took 10 ms at the median and 37 on average. The writer's

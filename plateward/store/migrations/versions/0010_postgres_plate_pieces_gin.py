@@ -10,8 +10,7 @@ the plates holding every piece it knows (``@>``) and checks each candidate with 
 before. Parallel scans of ``plates`` are turned off: starting workers took 45 ms of a 50 ms
 search at 2.5 million plates, where the scan itself takes 3.
 
-SQLite keeps its ``plate_bigrams`` table: it has no GIN index, and its WITHOUT ROWID b-tree
-(migration 0007) is cheap to insert into.
+SQLite has no GIN index and is untouched here; migration 0011 moves its pieces to FTS5.
 
 Revision ID: 0010
 Revises: 0009
