@@ -24,9 +24,9 @@ from plateward.search.filters import Filters
 from plateward.search.geo import EARTH_RADIUS_M, distance_m
 from plateward.search.justification import Justification, require_justification
 from plateward.search.plates import NO_FILTERS, plate_text
-from plateward.search.query import Bind, as_utc, connected, select_hits
+from plateward.search.query import CAMERA_CODE, Bind, as_utc, connected, select_hits
 from plateward.search.results import ClonePair, ReadHit
-from plateward.store.schema import cameras, reads
+from plateward.store.schema import reads
 
 DEFAULT_MAX_SPEED_KMH = 200.0
 DEFAULT_MIN_DISTANCE_M = 1000.0
@@ -34,7 +34,7 @@ DEFAULT_MIN_DISTANCE_M = 1000.0
 _CARRIED_COLUMNS = {
     "id": reads.c.id,
     "captured_at": reads.c.captured_at,
-    "camera": cameras.c.code,
+    "camera": CAMERA_CODE,
     "latitude": reads.c.latitude,
     "longitude": reads.c.longitude,
     "confidence": reads.c.confidence,

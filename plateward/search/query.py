@@ -1,4 +1,4 @@
-"""The one select every search starts from: reads joined to their camera, with the filters.
+"""The one select every search starts from: reads with their camera's code, and the filters.
 
 Each search adds its own condition (a plate, a pattern, a place) to this query, so the filters
 mean the same thing everywhere and a hit always has the same columns.
@@ -20,11 +20,21 @@ from plateward.store.schema import cameras, reads
 Bind = Connection | Engine
 """Searches accept a connection (to share the caller's transaction) or an engine."""
 
+CAMERA_CODE = select(cameras.c.code).where(cameras.c.id == reads.c.camera_id).scalar_subquery()
+"""The code of a read's camera, looked up for each row a search returns.
+
+A lookup, not a join: PostgreSQL estimates a partial-plate search's reads as the product of
+two independent conditions (the plate's pieces, then its LIKE), about one row, and so joined the
+3,000 it really found to the 400 cameras by comparing every pair, 260 of a 375 ms search on 10
+million reads. A lookup by the cameras' key costs the same for every row whatever the estimate,
+and after a limit only the rows kept are looked up.
+"""
+
 HIT_COLUMNS = (
     reads.c.id,
     reads.c.plate,
     reads.c.captured_at,
-    cameras.c.code.label("camera"),
+    CAMERA_CODE.label("camera"),
     reads.c.latitude,
     reads.c.longitude,
     reads.c.confidence,
@@ -45,33 +55,27 @@ def connected(bind: Bind) -> Iterator[Connection]:
 
 
 def select_hits(filters: Filters, *extra: Any) -> Select[Any]:
-    """Reads joined to cameras, narrowed by ``filters``; no order and no limit yet."""
-    query = select(*HIT_COLUMNS, *extra).join_from(
-        reads, cameras, reads.c.camera_id == cameras.c.id
-    )
-    return narrow(query, filters)
+    """Reads narrowed by ``filters``, as hits; no order and no limit yet."""
+    return narrow(select(*HIT_COLUMNS, *extra), filters)
 
 
 def select_plates(filters: Filters) -> Select[Any]:
-    """The distinct plates of the reads that pass ``filters``.
-
-    The camera join is added only when a camera filter needs it, so the plain case can be
-    answered from the (plate, captured_at) index alone.
-    """
-    query = select(reads.c.plate).distinct()
-    if filters.cameras:
-        query = query.join_from(reads, cameras, reads.c.camera_id == cameras.c.id)
-    return narrow(query, filters)
+    """The distinct plates of the reads that pass ``filters``."""
+    return narrow(select(reads.c.plate).distinct(), filters)
 
 
 def narrow(query: Select[Any], filters: Filters) -> Select[Any]:
-    """Add the filters' conditions; a camera filter needs the query to join cameras."""
+    """Add the filters' conditions to a select from reads.
+
+    Cameras are named by code but matched by id, so no search needs to join cameras.
+    """
     if filters.start is not None:
         query = query.where(reads.c.captured_at >= filters.start)
     if filters.end is not None:
         query = query.where(reads.c.captured_at < filters.end)
     if filters.cameras:
-        query = query.where(cameras.c.code.in_(filters.cameras))
+        wanted = select(cameras.c.id).where(cameras.c.code.in_(filters.cameras))
+        query = query.where(reads.c.camera_id.in_(wanted))
     if filters.region is not None:
         query = query.where(func.lower(reads.c.region) == filters.region)
     if filters.min_confidence is not None:
