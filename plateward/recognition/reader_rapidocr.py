@@ -6,19 +6,20 @@ Running its ONNX models here instead lets the reader
 
 * find the plate's main character line with the text detector, so state names, slogans, dealer
   frames and small stacked characters at the edge are not read (the biggest single gain);
-* read that line (or, with ``read_whole_crop``, the whole crop too, averaging the two), and,
-  when the line is clearly narrower than the plate, also the band at the line's height across
-  the whole width: the line finder sometimes drops a leading digit set apart from the rest
-  (California's "7" in 7EAV033) or half of a plate split by an emblem;
+* read that line (or, with ``read_whole_crop``, the whole crop too, averaging the two). The
+  line's ends are followed along the text map down to a low probability, because the map
+  fades over a faint or shadowed end character (California's "7" in 7EAV033) that a single
+  threshold cut off;
 * decode the recogniser's CTC output over A-Z0-9 only, with a prefix beam search, so each
   crop yields several hypotheses with their probabilities and per-character confidences, which
   the chooser (``choose.py``) weighs against plate formats.
 
 On the dev data (labeled boxes and crops, chooser applied) reading the line alone and reading
 both views were within a few plates of each other (us boxes 0.85 vs 0.87, us crops 0.91 vs 0.90),
-while both views cost about twice the time, so the line alone is the default. The band view
-read 2 more of 375 us crops and 1 more of 147 ar crops, and as many us images, for 30% more
-reader time on the plates that need it.
+while both views cost about twice the time, so the line alone is the default. Following the
+line's ends replaced a third view, the line's band across the whole crop: the band also read
+frame edges and emblems beside the line as characters ("YBW231", "53127K"), and following the
+ends read more plates without it (docs/benchmarks.md).
 
 Lowercase output is treated as "not a plate character": on plates it comes from stickers and
 slogans, and a lowercase "x" mapped to "X" adds a character that is not there.
@@ -54,11 +55,10 @@ DET_HEIGHT_PX = 96
 DET_PIXEL_THRESHOLD = 0.3
 DET_BOX_THRESHOLD = 0.5
 DET_UNCLIP_RATIO = 1.6
+DET_END_THRESHOLD = 0.05
+"""How far the main line's ends are followed: while its rows' text probability exceeds this."""
 MIN_LINE_HEIGHT_SHARE = 0.3
 """A main line lower than this share of the crop is a slogan found on an unreadable plate."""
-
-LINE_BAND_MAX_SHARE = 0.9
-"""A main line narrower than this share of the crop may have lost characters at its ends."""
 
 BEAM_WIDTH = 10
 CHAR_PRUNE = 1e-3
@@ -85,7 +85,6 @@ class RapidOcrReader:
         hypotheses: int = 8,
         find_main_line: bool = True,
         read_whole_crop: bool = False,
-        read_line_band: bool = True,
     ) -> None:
         """``read_whole_crop=True`` also reads the whole crop and averages: about 2x slower,
         as accurate overall on the dev data (see the module docstring)."""
@@ -93,7 +92,6 @@ class RapidOcrReader:
         self.det = open_session(_model_path(DET_MODEL), threads=threads) if find_main_line else None
         self.hypotheses = hypotheses
         self.read_whole_crop = read_whole_crop
-        self.read_line_band = read_line_band
         self.rec_input = self.rec.get_inputs()[0].name
         self.plate_columns, self.other_columns = _plate_columns(self.rec)
 
@@ -110,8 +108,6 @@ class RapidOcrReader:
                 x1, y1, x2, y2 = box
                 line = image[y1:y2, x1:x2]
                 views = [image, line] if self.read_whole_crop else [line]
-                if self.read_line_band and x2 - x1 < LINE_BAND_MAX_SHARE * image.shape[1]:
-                    views.append(image[y1:y2, :])
             variants.append(views)
         probs = self._recognise([v for views in variants for v in views])
         out: list[list[Reading]] = []
@@ -217,25 +213,18 @@ def main_line_box(prob: FloatArray) -> tuple[float, float, float, float] | None:
 
     Plate characters are the tallest text on a plate, so the tallest region is the registration;
     regions beside it of similar height and on the same line (the two halves of a plate split
-    by an emblem) are joined to it. Coordinates are in the map's pixels.
+    by an emblem) are joined to it, and the line's ends are followed while its rows stay above
+    ``DET_END_THRESHOLD``. The map holds shrunk text kernels, so the box is then grown as
+    PaddleOCR's unclip does. Coordinates are in the map's pixels.
     """
     mask = (prob > DET_PIXEL_THRESHOLD).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
-    regions: list[tuple[float, float, float, float]] = []
-    map_h, map_w = prob.shape
+    regions: list[tuple[int, int, int, int]] = []
     for k in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[k])
         if w < 3 or h < 3 or float(prob[labels == k].mean()) < DET_BOX_THRESHOLD:
             continue
-        grow = w * h * DET_UNCLIP_RATIO / (2 * (w + h))
-        regions.append(
-            (
-                max(0.0, x - grow),
-                max(0.0, y - grow),
-                min(map_w, x + w + grow),
-                min(map_h, y + h + grow),
-            )
-        )
+        regions.append((x, y, x + w, y + h))
     if not regions:
         return None
     best = max(regions, key=lambda r: (r[3] - r[1], r[2] - r[0]))
@@ -245,7 +234,20 @@ def main_line_box(prob: FloatArray) -> tuple[float, float, float, float] | None:
         overlap = min(r[3], best[3]) - max(r[1], best[1])
         if overlap > 0.6 * height and r[3] - r[1] > 0.7 * height:
             x1, x2 = min(x1, r[0]), max(x2, r[2])
-    return x1, best[1], x2, best[3]
+    map_h, map_w = prob.shape
+    profile = prob[best[1] : best[3]].max(axis=0)
+    while x1 > 0 and profile[x1 - 1] > DET_END_THRESHOLD:
+        x1 -= 1
+    while x2 < map_w and profile[x2] > DET_END_THRESHOLD:
+        x2 += 1
+    width = x2 - x1
+    grow = width * height * DET_UNCLIP_RATIO / (2 * (width + height))
+    return (
+        max(0.0, x1 - grow),
+        max(0.0, best[1] - grow),
+        min(float(map_w), x2 + grow),
+        min(float(map_h), best[3] + grow),
+    )
 
 
 def decode(probs: FloatArray, top: int) -> list[Hypothesis]:
