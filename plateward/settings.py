@@ -45,6 +45,16 @@ class RecognitionSettings(Section):
     detection_confidence: float = Field(
         0.25, ge=0.01, le=0.99, description="Lowest detector score kept as a plate."
     )
+    weak_detection_confidence: float = Field(
+        0.1,
+        ge=0.01,
+        le=0.99,
+        description=(
+            "In a frame where nothing reaches detection_confidence, a plate scored at least"
+            " this (platedet, after its zoomed second look) is kept if its reading is a"
+            " confident plate of a known format."
+        ),
+    )
     reader: Literal["rapidocr", "fast-plate-ocr"] = Field(
         "rapidocr", description="Plate text reader back-end."
     )

@@ -19,7 +19,11 @@ def load_detector(settings: RecognitionSettings) -> Detector:
     if settings.detector == "platedet":
         from plateward.recognition.detector_platedet import PlatedetDetector
 
-        return PlatedetDetector(threads=settings.threads, confidence=settings.detection_confidence)
+        return PlatedetDetector(
+            threads=settings.threads,
+            confidence=settings.detection_confidence,
+            weak_confidence=settings.weak_detection_confidence,
+        )
     from plateward.recognition.detector_yolo_end2end import YoloEnd2EndDetector
 
     model = _required_file(settings.detector_model, "recognition.detector_model", settings.detector)

@@ -12,11 +12,15 @@ from collections.abc import Sequence
 
 import cv2
 
-from plateward.recognition.choose import choose_plate
+from plateward.recognition import formats
+from plateward.recognition.choose import Choice, choose_plate
 from plateward.recognition.interfaces import Detector, Image, Reader
 from plateward.recognition.straighten import cut_plate
 from plateward.recognition.types import Detection, PlateRead
 from plateward.settings import RecognitionSettings
+
+WEAK_DETECTION_READ_CONFIDENCE = 0.9
+"""How sure the reading of a weak detection must be, with a standard layout, to count."""
 
 
 class Engine:
@@ -50,7 +54,7 @@ class Engine:
             choice = choose_plate(
                 readings, self.settings.alternatives, regions=self.settings.plate_regions
             )
-            if choice is None:
+            if choice is None or (detection.weak and not self._confirms(choice)):
                 continue
             reads.append(
                 PlateRead(
@@ -69,6 +73,17 @@ class Engine:
                 )
             )
         return reads
+
+    def _confirms(self, choice: Choice) -> bool:
+        """Whether a weak detection's reading shows it is a plate: sure, and plate-shaped.
+
+        Signs, stickers and bumper text seldom read as a whole plate of a known layout with
+        the reader sure of every character; plates the detector scores low behind a dark
+        frame or in shadow do (docs/benchmarks.md).
+        """
+        if choice.confidence < WEAK_DETECTION_READ_CONFIDENCE:
+            return False
+        return formats.best_fit(choice.plate, self.settings.plate_regions).standard
 
     def read_crop(self, crop: Image, source: str) -> PlateRead | None:
         """Read an image that is already one plate (a crop from another system or a data set)."""

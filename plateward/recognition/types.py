@@ -24,6 +24,8 @@ class Detection:
     confidence: float
     polygon: Polygon = ()
     """Four corners from the segmentation mask when the detector has one, else empty."""
+    weak: bool = False
+    """Scored below the detection threshold: a plate only if its reading confirms it (engine)."""
 
 
 @dataclass(frozen=True)

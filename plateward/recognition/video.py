@@ -231,7 +231,8 @@ def _detect(
         r.box: dataclasses.replace(r, frame_index=frame.index, timestamp_s=frame.time_s)
         for r in reads
     }
-    return [(d, by_box.get(d.box)) for d in detections]
+    # A weak detection is a plate only if its reading confirmed it (engine).
+    return [(d, by_box.get(d.box)) for d in detections if not d.weak or d.box in by_box]
 
 
 def _cut_by_edge(box: Box, width: int, height: int) -> bool:

@@ -64,7 +64,7 @@ def store_reads(
     if connection.dialect.name == "postgresql":
         ensure_partitions(connection, [r.captured_at for r in batch])
         parameters = {
-            "rows": _PG_BATCH.dump_json(batch).decode(),
+            "rows": _PG_BATCH.dump_json(list(batch)).decode(),
             "camera_id": camera_id,
             "received_at": received,
         }
