@@ -165,18 +165,17 @@ class PlatedetDetector:
         )
         candidates = self._run(image, whole, self.input_long_side_px, floor)
         kept = [c for c in candidates if c.score >= self.confidence]
+        weak = False
         if not kept and self.second_look:
             looked: list[_Candidate] = []
-            for weak in candidates[: self.second_look_candidates]:
-                region, network_px = _zoom_region(weak.box, width, height)
+            for candidate in candidates[: self.second_look_candidates]:
+                region, network_px = _zoom_region(candidate.box, width, height)
                 looked += self._run(image, region, network_px, self.weak_confidence)
             looked = _suppress(sorted(looked, key=lambda c: -c.score), self.iou_threshold)
             kept = [c for c in looked if c.score >= self.confidence]
             if not kept:
-                weak_ones = looked[: self.second_look_candidates]
-                found = [_to_detection(c, width, height, self.masks, weak=True) for c in weak_ones]
-                return [d for d in found if d is not None]
-        found = [_to_detection(c, width, height, self.masks) for c in kept]
+                kept, weak = looked[: self.second_look_candidates], True
+        found = [_to_detection(c, width, height, self.masks, weak=weak) for c in kept]
         return [d for d in found if d is not None]
 
     def _run(self, image: Image, region: Box, long_side_px: int, floor: float) -> list[_Candidate]:
