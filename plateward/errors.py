@@ -7,6 +7,7 @@ render one message shape without knowing the domain::
      ├── InvalidInput              400, the caller's data is wrong (a corrupt image, a bad CSV)
      │    └── UnreadableSource     400, an image, video or stream that cannot be opened or decoded
      ├── NotFound                  404, a named thing does not exist
+     ├── Conflict                  409, the thing is not in a state that allows this step
      └── ConfigurationError        500, a setting or model file that cannot work
 
 Messages are one line that names the input and says what was wrong, e.g.
@@ -41,6 +42,12 @@ class UnreadableSource(InvalidInput):
 
 class NotFound(PlatewardError):
     status = 404
+
+
+class Conflict(PlatewardError):
+    """A step out of order or a duplicate: the request was understood, the state forbids it."""
+
+    status = 409
 
 
 class ConfigurationError(PlatewardError):

@@ -202,6 +202,15 @@ class EdgeSettings(Section):
             " stream is reopened."
         ),
     )
+    hotlist_sync_s: float = Field(
+        60.0,
+        gt=0,
+        le=86_400,
+        description=(
+            "Seconds between the agent's downloads of hot list changes for its camera (it"
+            " matches locally, so a car out of coverage still alerts on the last copy)."
+        ),
+    )
 
 
 class AccessSettings(Section):
@@ -250,6 +259,107 @@ class WebSettings(Section):
     )
 
 
+class HotlistSettings(Section):
+    """Hot lists and how reads are matched against them (``plateward/hotlist``, policy A.4)."""
+
+    default_entry_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description=(
+            "Days an entry added by hand stays active when it names no expiry (a BOLO that"
+            " nobody remembers to cancel stops alerting by itself)."
+        ),
+    )
+    max_rejected_share: float = Field(
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Largest share of a file's lines that may be rejected before a replacing import"
+            " (or a scheduled refresh) is refused and the list kept as it was."
+        ),
+    )
+    max_lookalike_swaps: int = Field(
+        2,
+        ge=1,
+        le=3,
+        description="Look-alike characters (0/O, 8/B, ...) a tolerant list's match may differ by.",
+    )
+    state_confidence: float = Field(
+        0.8,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "A read's state must agree with an entry's only when the reader guessed it with at"
+            " least this confidence (a doubtful guess never hides a hit)."
+        ),
+    )
+    inline_refresh_rows: int = Field(
+        5000,
+        ge=0,
+        description=(
+            "Changed entries a batch applies to the server's copy of the lists itself; more"
+            " are applied by a background thread, so no batch waits for a large refresh."
+        ),
+    )
+    refresh_check_s: float = Field(
+        60.0,
+        gt=0,
+        le=86_400,
+        description="Seconds between the server's looks for lists due for a scheduled refresh.",
+    )
+    max_upload_bytes: int = Field(
+        500_000_000,
+        ge=1_000,
+        description="Largest hot list file accepted through the API, in bytes.",
+    )
+
+
+class AlertSettings(Section):
+    """Alert delivery: the live stream, webhooks and e-mail (``plateward/alert``)."""
+
+    link_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The server's address as people reach it, for links in webhooks and e-mail.",
+    )
+    stream_keepalive_s: float = Field(
+        15.0, gt=0, le=300, description="Seconds between keep-alive comments on an alert stream."
+    )
+    stream_recheck_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description=(
+            "Seconds between checks that a stream's account may still receive alerts (a"
+            " disabled, locked or untrained account's stream ends)."
+        ),
+    )
+    webhook_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="Seconds one webhook or e-mail attempt may take."
+    )
+    retry_base_s: float = Field(
+        5.0, gt=0, le=3600, description="Wait before retrying a failed delivery; doubled each time."
+    )
+    retry_cap_s: float = Field(
+        600.0, gt=0, le=86_400, description="Longest wait between retries of one delivery."
+    )
+    give_up_hours: float = Field(
+        24.0,
+        gt=0,
+        le=720,
+        description="Hours after which an undelivered alert stops being retried (kept as gave_up).",
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server for e-mailed alerts; none: e-mail channels stay pending."
+    )
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP server port.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str | None = Field(None, description="SMTP user name, if the server asks.")
+    smtp_password: str | None = Field(None, description="SMTP password, if the server asks.")
+    smtp_from: str = Field("plateward@localhost", description="Sender address of e-mailed alerts.")
+
+
 class Settings(BaseSettings):
     """The root: one nested section per part of the system."""
 
@@ -276,6 +386,8 @@ class Settings(BaseSettings):
     access: AccessSettings = Field(default_factory=lambda: AccessSettings())
     web: WebSettings = Field(default_factory=lambda: WebSettings())
     edge: EdgeSettings = Field(default_factory=lambda: EdgeSettings())
+    hotlist: HotlistSettings = Field(default_factory=lambda: HotlistSettings())
+    alerts: AlertSettings = Field(default_factory=lambda: AlertSettings())
 
     def database_url(self) -> str:
         from plateward.store.database import default_url

@@ -128,3 +128,46 @@ def train() -> Callable[..., None]:
                 )  # fmt: skip
 
     return give
+
+
+@pytest.fixture
+def crew(settings: Settings, server: str, train: Callable[..., None]) -> dict[str, str]:
+    """Two agencies' people with API tokens, and two cameras with their keys.
+
+    CCSO: ``admin``, ``investigator``, ``deputy``, ``auditor`` (trained), ``untrained`` (a
+    deputy without certificates); camera ``POLE-1`` (``camera_key``). OTHER: ``outsider`` (an
+    investigator) and camera ``OTHER-1`` (``other_camera_key``). Values are tokens and keys.
+    """
+    from plateward.access.users import add_user, issue_token
+    from plateward.store.cameras import add_camera, ensure_agency
+    from plateward.store.database import open_database
+
+    engine = open_database(settings.database_url())
+    out: dict[str, str] = {}
+    with engine.begin() as connection:
+        ccso = ensure_agency(connection, "CCSO", "County Sheriff")
+        other = ensure_agency(connection, "OTHER", "Other Police Department")
+        out["camera_key"] = add_camera(
+            connection, agency_id=ccso, code="POLE-1", name="Main St", latitude=38.58,
+            longitude=-121.49,
+        )  # fmt: skip
+        out["other_camera_key"] = add_camera(
+            connection, agency_id=other, code="OTHER-1", name="Elm St", latitude=38.6,
+            longitude=-121.4,
+        )  # fmt: skip
+        people = [
+            ("admin", "administrator", ccso, True),
+            ("investigator", "investigator", ccso, True),
+            ("deputy", "user", ccso, True),
+            ("auditor", "auditor", ccso, True),
+            ("untrained", "user", ccso, False),
+            ("outsider", "investigator", other, True),
+        ]
+        for name, role, agency, trained in people:
+            person = add_user(connection, username=name, full_name=f"{name} person", role=role,
+                              agency_id=agency, password="quartz meadow lantern 58")  # fmt: skip
+            if trained:
+                train(connection, person.id)
+            out[name] = issue_token(connection, person.id, "tests")
+    engine.dispose()
+    return out

@@ -34,6 +34,17 @@ class Action(StrEnum):
     """Edit the course catalog and record people's certificates (policy D.1, F)."""
     VIEW_TRAINING = "view_training"
     """See who is qualified to use the data (policy D.2) and what the others still lack."""
+    VIEW_HOTLISTS = "view_hotlists"
+    """See the hot lists, their entries and their import reports (policy A.4)."""
+    EDIT_HOTLISTS = "edit_hotlists"
+    """Create lists, add, import and expire entries."""
+    RECEIVE_ALERTS = "receive_alerts"
+    """Get hot list alerts (live stream, console) and open them."""
+    VERIFY_ALERTS = "verify_alerts"
+    """Record an alert's checks (plate matches the vehicle, confirmed through CLETS) and its
+    disposition (policy A.7)."""
+    MANAGE_ALERT_CHANNELS = "manage_alert_channels"
+    """Configure where alerts are sent besides the console: webhooks and e-mail."""
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -47,10 +58,24 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REVIEW_AUDIT: frozenset({Role.AUDITOR, Role.INTERNAL_AFFAIRS}),
     Action.MANAGE_TRAINING: frozenset({Role.ADMINISTRATOR}),
     Action.VIEW_TRAINING: frozenset({Role.ADMINISTRATOR, Role.AUDITOR}),
+    Action.VIEW_HOTLISTS: frozenset({Role.USER, Role.INVESTIGATOR, Role.ADMINISTRATOR}),
+    Action.EDIT_HOTLISTS: frozenset({Role.INVESTIGATOR, Role.ADMINISTRATOR}),
+    Action.RECEIVE_ALERTS: frozenset({Role.USER, Role.INVESTIGATOR, Role.ADMINISTRATOR}),
+    Action.VERIFY_ALERTS: frozenset({Role.USER, Role.INVESTIGATOR, Role.ADMINISTRATOR}),
+    Action.MANAGE_ALERT_CHANNELS: frozenset({Role.ADMINISTRATOR}),
 }
 
 NEEDS_TRAINING: frozenset[Action] = frozenset(
-    {Action.SEARCH, Action.ANALYSE, Action.VIEW_IMAGE, Action.EXPORT}
+    {
+        Action.SEARCH,
+        Action.ANALYSE,
+        Action.VIEW_IMAGE,
+        Action.EXPORT,
+        Action.VIEW_HOTLISTS,
+        Action.EDIT_HOTLISTS,
+        Action.RECEIVE_ALERTS,
+        Action.VERIFY_ALERTS,
+    }
 )
 """Actions that touch ALPR data: a role allowing one is not enough without current training
 certificates (policy F; ``access/training.py`` checks them)."""

@@ -17,8 +17,9 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
+from plateward.alert.raising import raise_alerts
 from plateward.errors import InvalidInput
-from plateward.ingest.models import BatchStored, ReadBatch, ReadIn
+from plateward.ingest.models import BatchStored, ReadBatch, ReadIn, edge_alerts_of
 from plateward.store.cameras import Camera, camera_for_key
 from plateward.store.reads import NewRead, Stored, store_reads
 from plateward.web.state import AppState, app_state
@@ -77,8 +78,9 @@ async def post_reads(
         batch_json, parts = await _multipart(request, body)
     else:
         batch_json = body
-    stored = await run_in_threadpool(_validate_and_store, state, camera, batch_json, parts)
-    return BatchStored(stored=stored.stored, duplicates=stored.duplicates)
+    stored, raised = await run_in_threadpool(_validate_and_store, state, camera, batch_json, parts)
+    state.alerting.raised(raised)
+    return BatchStored(stored=stored.stored, duplicates=stored.duplicates, alerts=len(raised))
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -154,7 +156,8 @@ def _check_times(batch: ReadBatch, now: dt.datetime, skew_s: float) -> None:
 
 def _validate_and_store(
     state: AppState, camera: Camera, batch_json: bytes, parts: dict[str, bytes]
-) -> Stored:
+) -> tuple[Stored, list[int]]:
+    """Store the batch and raise its hot list alerts in one transaction (policy A.7 starts here)."""
     # On SQLite validation shares the write's turn: store/writer.py says why.
     with state.writer.turn() as engine:
         batch = _parse_batch(batch_json, state)
@@ -165,7 +168,19 @@ def _validate_and_store(
                 _new_read(connection, state, index, read, parts)
                 for index, read in enumerate(batch.reads)
             ]
-            return store_reads(connection, camera.id, new, received)
+            stored = store_reads(connection, camera.id, new, received)
+            lists = state.alerting.lists
+            lists.keep_current(connection)
+            raised = raise_alerts(
+                connection,
+                camera_id=camera.id,
+                agency_id=camera.agency_id,
+                reads=new,
+                matcher=lists.matcher,
+                edge_alerts=edge_alerts_of(batch),
+                now=received,
+            )
+            return stored, raised
 
 
 def _new_read(

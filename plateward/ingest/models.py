@@ -8,9 +8,11 @@ the retry's answer depend on what happened the first time.
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from plateward.alert.raising import EdgeAlert
 from plateward.store.reads import NewRead
 
 PLATE_PATTERN = r"^[A-Z0-9]{1,10}$"
@@ -21,6 +23,19 @@ class AlternativeIn(BaseModel):
 
     plate: str = Field(pattern=PLATE_PATTERN)
     confidence: float = Field(ge=0, le=1)
+
+
+class EdgeAlertIn(BaseModel):
+    """A hot list alert the edge agent raised on the spot, against its copy of the lists."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entry_id: int = Field(ge=1, description="The hot list entry matched.")
+    kind: Literal["exact", "pattern", "lookalike"] = "exact"
+    matched_text: str = Field(
+        pattern=PLATE_PATTERN, description="What matched: plate or alternative."
+    )
+    raised_at: AwareDatetime = Field(description="When the agent raised it.")
 
 
 class ReadIn(BaseModel):
@@ -42,6 +57,11 @@ class ReadIn(BaseModel):
         description="The plate crop: base64 (JPEG or PNG), or 'part:NAME' naming a multipart part.",
     )
     context_image: str | None = Field(None, description="The wider view, as plate_image.")
+    edge_alerts: list[EdgeAlertIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Hot list alerts the edge agent raised for this read (it matches locally).",
+    )
 
     def to_new_read(self, plate_image: str | None, context_image: str | None) -> NewRead:
         """The read as the store takes it, with its images already stored (SHA-256 names)."""
@@ -74,3 +94,15 @@ class ReadBatch(BaseModel):
 class BatchStored(BaseModel):
     stored: int = Field(description="Reads stored by this request.")
     duplicates: int = Field(description="Reads already stored earlier (same UUID), skipped.")
+    alerts: int = Field(0, description="Hot list alerts the batch raised.")
+
+
+def edge_alerts_of(batch: ReadBatch) -> dict[uuid.UUID, list[EdgeAlert]]:
+    """The alerts the edge agent raised, by read, for ``raise_alerts``."""
+    return {
+        read.id: [
+            EdgeAlert(a.entry_id, a.kind, a.matched_text, a.raised_at) for a in read.edge_alerts
+        ]
+        for read in batch.reads
+        if read.edge_alerts
+    }

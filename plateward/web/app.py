@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 import plateward
 from plateward.access.training_api import router as training_router
+from plateward.alert.api import router as alert_router
+from plateward.alert.runtime import AlertRuntime
 from plateward.audit.api import router as audit_router
-from plateward.errors import InvalidInput, NotFound, PlatewardError
+from plateward.errors import InvalidInput, PlatewardError
+from plateward.hotlist.api import router as hotlist_router
 from plateward.ingest.api import router as ingest_router
 from plateward.ingest.models import ReadBatch
 from plateward.search.api import router as search_router
@@ -30,28 +36,45 @@ def create_app(settings: Settings) -> FastAPI:
     """The application, its database migrated to the current schema."""
     db = open_database(settings.database_url())
     upgrade(db)
+    alerting = AlertRuntime.for_server(db, settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Threads for the hot lists' copy, live alerts, deliveries and scheduled refreshes
+        # run while the server serves; an app built but never served (a test walking its
+        # routes) starts none.
+        await run_in_threadpool(alerting.start)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(alerting.stop)
+
     app = FastAPI(
         title="Plateward",
         version=plateward.__version__,
         summary="Automated license plate recognition with accountability built in.",
+        lifespan=lifespan,
     )
     app.state.plateward = AppState(
         settings=settings,
         db=db,
         images=ImageStore(settings.data_dir / "images", settings.server.max_image_bytes),
         writer=writer_for(db),
+        alerting=alerting,
     )
     app.include_router(ingest_router)
     app.include_router(audit_router)
     app.include_router(training_router)
     app.include_router(search_router)
     app.include_router(view_router)
+    app.include_router(hotlist_router)
+    app.include_router(alert_router)
     install_pages(app)
     _describe_models(app, [ReadBatch])
 
     @app.exception_handler(PlatewardError)
     async def plateward_error(_request: Request, exc: PlatewardError) -> JSONResponse:
-        status = 404 if isinstance(exc, NotFound) else 422 if isinstance(exc, InvalidInput) else 500
+        status = 422 if isinstance(exc, InvalidInput) else exc.status
         return JSONResponse({"detail": exc.message}, status_code=status)
 
     @app.get("/healthz", include_in_schema=False)

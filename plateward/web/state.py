@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy import Engine
 
+from plateward.alert.runtime import AlertRuntime
 from plateward.settings import Settings
 from plateward.store.images import ImageStore
 from plateward.store.writer import Writer
@@ -19,6 +20,8 @@ class AppState:
     images: ImageStore
     writer: Writer
     """How ingest takes its turn to write a batch (store/writer.py)."""
+    alerting: AlertRuntime
+    """Hot list matching, live alert streams and alert delivery (plateward/alert/runtime.py)."""
 
 
 def app_state(request: Request) -> AppState:

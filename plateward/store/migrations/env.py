@@ -7,8 +7,10 @@ from alembic import context
 import plateward.access.schema
 import plateward.access.session_schema
 import plateward.access.training_schema
+import plateward.alert.schema
 import plateward.audit.review_schema
-import plateward.audit.schema  # noqa: F401
+import plateward.audit.schema
+import plateward.hotlist.schema  # noqa: F401
 from plateward.store.schema import metadata
 
 engine = context.config.attributes["engine"]

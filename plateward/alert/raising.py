@@ -1,0 +1,174 @@
+"""Raising alerts: a batch's stored reads matched against the lists, in the batch's transaction.
+
+Called by every path that stores reads (the cameras' API, imports) right after the reads are
+stored, inside the same transaction, so a read and its alert are saved together or not at all.
+A batch sent again raises nothing new: an alert is unique per (read, entry).
+
+What each alert goes on to do is queued in the same transaction too: a delivery row for every
+webhook and e-mail channel that wants it (``delivery.py`` sends them), and on PostgreSQL a
+NOTIFY, which PostgreSQL delivers only when the transaction commits, to every server process
+listening (``follower.py``), so an alert raised by one process reaches the live streams of all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from plateward.alert.filters import AlertFilter
+from plateward.alert.schema import alert_channels, alert_deliveries, alerts
+from plateward.alert.views import agencies_of, alert_json, alerts_by_id
+from plateward.hotlist.matcher import Match, Matcher, MatchKind, ReadToMatch
+from plateward.hotlist.schema import hotlist_entries, hotlists
+from plateward.store.reads import NewRead
+
+NOTIFY_CHANNEL = "plateward_alerts"
+
+
+@dataclass(frozen=True)
+class EdgeAlert:
+    """An alert the edge agent raised on the spot, travelling with its read."""
+
+    entry_id: int
+    kind: str
+    matched_text: str
+    raised_at: dt.datetime
+
+
+def raise_alerts(
+    connection: Connection,
+    *,
+    camera_id: int,
+    agency_id: int,
+    reads: Sequence[NewRead],
+    matcher: Matcher,
+    edge_alerts: Mapping[uuid.UUID, Sequence[EdgeAlert]] | None = None,
+    now: dt.datetime | None = None,
+) -> list[int]:
+    """Match ``reads`` and store an alert per (read, entry) matched; returns the new ids."""
+    now = now or dt.datetime.now(dt.UTC)
+    at = now.timestamp()
+    found: list[tuple[NewRead, Match, dt.datetime | None]] = []
+    for read in reads:
+        matches = matcher.match(
+            ReadToMatch(
+                read.plate,
+                [a["plate"] for a in read.alternatives],
+                read.region,
+                read.region_confidence,
+                agency_id,
+            ),
+            at,
+        )
+        from_edge = {e.entry_id: e for e in (edge_alerts or {}).get(read.id, ())}
+        for match in matches:
+            edge = from_edge.pop(match.entry_id, None)
+            found.append((read, match, None if edge is None else edge.raised_at))
+        for edge in from_edge.values():
+            # Raised in the car against its copy of the list; the server's copy no longer has
+            # the entry active. The deputy was alerted, so the alert exists here too.
+            kind = edge.kind if edge.kind in MatchKind.__members__.values() else "exact"
+            match = Match(edge.entry_id, 0, MatchKind(kind), edge.matched_text[:16], False)
+            found.append((read, match, edge.raised_at))
+    if not found:
+        return []
+    snapshots = _entries(connection, {m.entry_id for _, m, _ in found})
+    raised: list[int] = []
+    for read, match, edge_raised_at in found:
+        entry = snapshots.get(match.entry_id)
+        if entry is None:
+            continue  # an edge agent naming an entry this server never had
+        new_id = _insert(
+            connection,
+            {
+                "read_id": read.id,
+                "captured_at": read.captured_at,
+                "camera_id": camera_id,
+                "plate": read.plate,
+                "latitude": read.latitude,
+                "longitude": read.longitude,
+                "entry_id": match.entry_id,
+                "list_id": entry["list_id"],
+                "entry": entry,
+                "reason": entry["reason"],
+                "priority": entry["priority"],
+                "match_kind": match.kind.value,
+                "matched_text": match.read_text,
+                "via_alternative": match.via_alternative,
+                "differing": list(match.differing),
+                "raised_at": now,
+                "edge_raised_at": edge_raised_at,
+                "status": "unverified",
+            },
+        )
+        if new_id is not None:
+            raised.append(new_id)
+    if raised:
+        _queue_deliveries(connection, raised, now)
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_notify(:channel, :ids)"),
+                {"channel": NOTIFY_CHANNEL, "ids": ",".join(map(str, raised))},
+            )
+    return raised
+
+
+def _entries(connection: Connection, ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Each entry as it is now, with its list's name: the alert keeps this copy."""
+    rows = connection.execute(
+        select(hotlist_entries, hotlists.c.name.label("list"), hotlists.c.source)
+        .join(hotlists)
+        .where(hotlist_entries.c.id.in_(ids))
+    ).mappings()
+    out: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        out[int(row["id"])] = {
+            k: v.isoformat() if isinstance(v, dt.datetime) else v
+            for k, v in row.items()
+            if k not in ("revision",)
+        }
+    return out
+
+
+def _insert(connection: Connection, values: dict[str, Any]) -> int | None:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(alerts)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["read_id", "entry_id"])
+        .returning(alerts.c.id)
+    )
+    created = connection.execute(statement).first()
+    return None if created is None else int(created.id)
+
+
+def _queue_deliveries(connection: Connection, alert_ids: list[int], now: dt.datetime) -> None:
+    channels = connection.execute(select(alert_channels).where(alert_channels.c.active)).all()
+    if not channels:
+        return
+    rows = []
+    for row in alerts_by_id(connection, alert_ids):
+        public = alert_json(row)
+        for channel in channels:
+            if channel.agency_id not in agencies_of(row):
+                continue
+            if not AlertFilter.model_validate(channel.filters).accepts(public):
+                continue
+            rows.append(
+                {
+                    "alert_id": public["id"],
+                    "channel_id": channel.id,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+            )
+    if rows:
+        connection.execute(insert(alert_deliveries), rows)

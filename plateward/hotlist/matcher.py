@@ -1,0 +1,318 @@
+"""Matching reads against the active hot list entries: pure, in memory, shared by server and edge.
+
+The server matches every read of every batch in the batch's own request, and a patrol car's
+edge agent matches on the spot with no network, so the matcher holds the entries in memory and
+answers a read in microseconds (bench/hotlist_match.py):
+
+- plates: one dictionary lookup per read text (the plate and each alternative);
+- patterns (``7B3*``, ``*KX?9*``): indexed by a piece of their fixed characters, up to three
+  long, so a read looks up its own pieces and tests only the few patterns that share one;
+- look-alikes, for lists that switch tolerance on: every character is folded to a coarse class
+  of the look-alike table (0/O/D/Q/U/..., 1/I/L/T/7/..., 8/B/3, ...), so the entries that could
+  be a read's look-alike sit under the read's folded key; each is then checked exactly with
+  the search's own rule (``search.likeness.lookalike_swaps``), which also names the characters
+  that differ.
+
+Entries change by revision (``lists.py`` stamps each change): the owner applies the changed
+entries with ``put`` and ``remove`` instead of rebuilding a million-entry index.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from plateward.hotlist.rules import read_state
+from plateward.recognition.confusions import CONFUSION_CLASSES
+from plateward.search.likeness import lookalike_swaps
+from plateward.search.patterns import ANY, ONE
+
+GRAM_CHARS = 3
+"""Longest piece of a pattern's fixed characters used as its index key."""
+
+
+class MatchKind(StrEnum):
+    EXACT = "exact"
+    PATTERN = "pattern"
+    LOOKALIKE = "lookalike"
+
+
+@dataclass(frozen=True, slots=True)
+class ListRule:
+    """How one list matches: per list, because an NCIC extract and a BOLO list differ."""
+
+    list_id: int
+    agency_id: int
+    """The owner agency: its cameras' reads are matched against the list."""
+    all_agencies: bool = False
+    """Every agency's cameras match against it (a statewide extract)."""
+    tolerant: bool = False
+    """Also alert on look-alike readings (0/O, 8/B, ...) of the list's plates."""
+    state_must_agree: bool = True
+    """When the read and the entry both name a state, they must name the same one."""
+    active: bool = True
+    stale_after: float | None = None
+    """Epoch seconds after which the list no longer matches (its refresh has stopped)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """An entry as the matcher needs it: what to look for, where it belongs, when it counts."""
+
+    entry_id: int
+    list_id: int
+    plate: str
+    """A plate (A-Z0-9) or a pattern with ``?`` and ``*``."""
+    state: str | None
+    starts_at: float | None
+    """Epoch seconds; None: from the start."""
+    expires_at: float | None
+    """Epoch seconds; None: until removed."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadToMatch:
+    plate: str
+    alternatives: Sequence[str] = ()
+    region: str | None = None
+    region_confidence: float | None = None
+    agency_id: int | None = None
+    """The agency whose camera made the read; None matches every list (the edge agent holds
+    only the lists its camera may match)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    entry_id: int
+    list_id: int
+    kind: MatchKind
+    read_text: str
+    """What was read that matched: the plate, or one of its alternatives."""
+    via_alternative: bool
+    differing: tuple[int, ...] = ()
+    """Positions where a look-alike reading differs from the entry's plate."""
+
+
+def _fold_table() -> dict[int, int]:
+    """Each character mapped to one representative of its look-alike component."""
+    parent: dict[str, str] = {}
+
+    def root(c: str) -> str:
+        while parent.get(c, c) != c:
+            c = parent[c]
+        return c
+
+    for group in CONFUSION_CLASSES:
+        for a, b in itertools.pairwise(group):
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    chars = {c for group in CONFUSION_CLASSES for c in group}
+    return {ord(c): ord(root(c)) for c in chars}
+
+
+_FOLD = _fold_table()
+
+
+def fold(plate: str) -> str:
+    """The plate with look-alike characters made one (a coarse key, checked exactly after)."""
+    return plate.translate(_FOLD)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    watch: Watch
+    regex: re.Pattern[str]
+    min_len: int
+    max_len: int | None
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    body = "".join("." if c == ONE else ".*" if c == ANY else c for c in pattern)
+    return re.compile(body)
+
+
+def _gram_key(pattern: str) -> str:
+    """The first ``GRAM_CHARS`` characters of the pattern's longest run of fixed characters."""
+    runs = re.findall(r"[A-Z0-9]+", pattern)
+    longest = max(runs, key=len)
+    return longest[:GRAM_CHARS]
+
+
+def _grams(text: str) -> set[str]:
+    n = len(text)
+    return {text[i : i + k] for k in range(1, GRAM_CHARS + 1) for i in range(n - k + 1)}
+
+
+class Matcher:
+    """The active entries of every list, indexed three ways; not thread-safe for writes.
+
+    The server applies changes under its own lock and swaps nothing: ``match`` only reads
+    dictionaries, and CPython's dictionary reads are safe beside a single writer.
+    """
+
+    def __init__(
+        self,
+        lists: Iterable[ListRule] = (),
+        watches: Iterable[Watch] = (),
+        *,
+        max_swaps: int = 2,
+        state_confidence: float = 0.8,
+    ) -> None:
+        self.max_swaps = max_swaps
+        self.state_confidence = state_confidence
+        self.revision = 0
+        self.lists: dict[int, ListRule] = {}
+        self._by_id: dict[int, Watch] = {}
+        self._exact: dict[str, list[Watch]] = {}
+        self._folded: dict[str, list[Watch]] = {}
+        self._patterns: dict[str, list[_Pattern]] = {}
+        for rule in lists:
+            self.lists[rule.list_id] = rule
+        for watch in watches:
+            self.put(watch)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def set_list(self, rule: ListRule) -> None:
+        """Add or change a list's rule; a list that becomes tolerant gets its folded keys."""
+        before = self.lists.get(rule.list_id)
+        self.lists[rule.list_id] = rule
+        if (before is None and rule.tolerant) or (
+            before is not None and before.tolerant != rule.tolerant
+        ):
+            for watch in [w for w in self._by_id.values() if w.list_id == rule.list_id]:
+                self.remove(watch.entry_id)
+                self.put(watch)
+
+    def drop_list(self, list_id: int) -> None:
+        for watch in [w for w in self._by_id.values() if w.list_id == list_id]:
+            self.remove(watch.entry_id)
+        self.lists.pop(list_id, None)
+
+    def put(self, watch: Watch) -> None:
+        """Add an entry, or replace the one with its id."""
+        if watch.entry_id in self._by_id:
+            self.remove(watch.entry_id)
+        watch = Watch(
+            watch.entry_id,
+            watch.list_id,
+            sys.intern(watch.plate) if len(watch.plate) < 4 else watch.plate,
+            sys.intern(watch.state) if watch.state else None,
+            watch.starts_at,
+            watch.expires_at,
+        )
+        self._by_id[watch.entry_id] = watch
+        if ONE in watch.plate or ANY in watch.plate:
+            fixed_len = len(watch.plate.replace(ANY, ""))
+            entry = _Pattern(
+                watch,
+                _compile(watch.plate),
+                fixed_len,
+                None if ANY in watch.plate else fixed_len,
+            )
+            self._patterns.setdefault(_gram_key(watch.plate), []).append(entry)
+            return
+        self._exact.setdefault(watch.plate, []).append(watch)
+        rule = self.lists.get(watch.list_id)
+        if rule is not None and rule.tolerant:
+            self._folded.setdefault(fold(watch.plate), []).append(watch)
+
+    def remove(self, entry_id: int) -> None:
+        watch = self._by_id.pop(entry_id, None)
+        if watch is None:
+            return
+        if ONE in watch.plate or ANY in watch.plate:
+            key = _gram_key(watch.plate)
+            kept_patterns = [p for p in self._patterns.get(key, []) if p.watch.entry_id != entry_id]
+            if kept_patterns:
+                self._patterns[key] = kept_patterns
+            else:
+                self._patterns.pop(key, None)
+            return
+        _discard(self._exact, watch.plate, entry_id)
+        _discard(self._folded, fold(watch.plate), entry_id)
+
+    def match(self, read: ReadToMatch, at: float) -> list[Match]:
+        """Every active entry this read matches, one match per entry, the strongest kept.
+
+        Strength: the plate itself before an alternative; exact before pattern before
+        look-alike. ``at`` is the time of matching, in epoch seconds.
+        """
+        found: dict[int, Match] = {}
+        texts = [(read.plate, False)] + [(a, True) for a in read.alternatives if a != read.plate]
+        state = self._read_state(read)
+        for text, via_alternative in texts:
+            for watch in self._exact.get(text, ()):
+                self._keep(found, watch, read, state, at, MatchKind.EXACT, text, via_alternative)
+            if self._patterns:
+                for gram in _grams(text):
+                    for pattern in self._patterns.get(gram, ()):
+                        if (
+                            len(text) >= pattern.min_len
+                            and (pattern.max_len is None or len(text) <= pattern.max_len)
+                            and pattern.regex.fullmatch(text)
+                        ):
+                            self._keep(
+                                found, pattern.watch, read, state, at, MatchKind.PATTERN, text,
+                                via_alternative,
+                            )  # fmt: skip
+        if self._folded:
+            for watch in self._folded.get(fold(read.plate), ()):
+                if watch.entry_id in found:
+                    continue
+                swaps = lookalike_swaps(read.plate, watch.plate)
+                if swaps is not None and 0 < swaps <= self.max_swaps:
+                    differing = tuple(
+                        i for i, (a, b) in enumerate(zip(read.plate, watch.plate, strict=True))
+                        if a != b
+                    )  # fmt: skip
+                    self._keep(found, watch, read, state, at, MatchKind.LOOKALIKE, read.plate,
+                               False, differing)  # fmt: skip
+        return sorted(found.values(), key=lambda m: m.entry_id)
+
+    def _read_state(self, read: ReadToMatch) -> str | None:
+        if read.region_confidence is not None and read.region_confidence < self.state_confidence:
+            return None
+        return read_state(read.region)
+
+    def _keep(
+        self, found: dict[int, Match], watch: Watch, read: ReadToMatch, state: str | None,
+        at: float, kind: MatchKind, text: str, via_alternative: bool,
+        differing: tuple[int, ...] = (),
+    ) -> None:  # fmt: skip
+        if watch.entry_id in found:
+            return
+        if watch.starts_at is not None and at < watch.starts_at:
+            return
+        if watch.expires_at is not None and at >= watch.expires_at:
+            return
+        rule = self.lists.get(watch.list_id)
+        if rule is None or not rule.active:
+            return
+        if rule.stale_after is not None and at >= rule.stale_after:
+            return
+        if (
+            read.agency_id is not None
+            and not rule.all_agencies
+            and rule.agency_id != read.agency_id
+        ):
+            return
+        if rule.state_must_agree and state and watch.state and state != watch.state:
+            return
+        found[watch.entry_id] = Match(
+            watch.entry_id, watch.list_id, kind, text, via_alternative, differing
+        )
+
+
+def _discard(index: dict[str, list[Watch]], key: str, entry_id: int) -> None:
+    kept = [w for w in index.get(key, ()) if w.entry_id != entry_id]
+    if kept:
+        index[key] = kept
+    else:
+        index.pop(key, None)

@@ -1,0 +1,186 @@
+"""The matcher: plates, patterns, look-alikes, alternatives, states, agencies and time."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from plateward.hotlist.matcher import (
+    ListRule,
+    Matcher,
+    MatchKind,
+    ReadToMatch,
+    Watch,
+    fold,
+)
+from plateward.search.likeness import lookalike_swaps
+
+NOW = 1_800_000_000.0
+CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+
+
+def watch(entry_id: int, plate: str, *, list_id: int = 1, state: str | None = None,
+          starts_at: float | None = None, expires_at: float | None = None) -> Watch:  # fmt: skip
+    return Watch(entry_id, list_id, plate, state, starts_at, expires_at)
+
+
+def matcher(*watches: Watch, **rule: object) -> Matcher:
+    lists = [ListRule(1, agency_id=1, **rule), ListRule(2, agency_id=2)]  # type: ignore[arg-type]
+    return Matcher(lists, watches)
+
+
+def kinds(found: list) -> list[tuple[int, str]]:  # type: ignore[type-arg]
+    return [(m.entry_id, m.kind.value) for m in found]
+
+
+@pytest.mark.parametrize(
+    ("entry", "read", "expected"),
+    [
+        ("7ABC123", "7ABC123", MatchKind.EXACT),
+        ("7B3*", "7B3XY99", MatchKind.PATTERN),
+        ("7B3*", "7B3", MatchKind.PATTERN),
+        ("*KX?9*", "4KXA9ZZ", MatchKind.PATTERN),
+        ("*KX?9*", "KXZ9", MatchKind.PATTERN),
+        ("7??C123", "7ABC123", MatchKind.PATTERN),
+        ("7??C123", "7ABC1234", None),
+        ("7B3*", "17B3XY", None),
+        ("*KX?9*", "4KXA8ZZ", None),
+        ("7ABC123", "7ABC128", None),
+    ],
+)
+def test_plates_and_patterns(entry: str, read: str, expected: MatchKind | None) -> None:
+    found = matcher(watch(1, entry)).match(ReadToMatch(read), NOW)
+    assert [m.kind for m in found] == ([expected] if expected else [])
+
+
+def test_an_alternative_reading_matches_and_says_so() -> None:
+    found = matcher(watch(1, "7ABC123")).match(ReadToMatch("7ABC128", ["7ABC123"]), NOW)
+    assert len(found) == 1
+    assert found[0].via_alternative and found[0].read_text == "7ABC123"
+
+
+def test_the_plate_itself_is_preferred_over_an_alternative() -> None:
+    found = matcher(watch(1, "7ABC12*")).match(ReadToMatch("7ABC123", ["7ABC124"]), NOW)
+    assert [(m.read_text, m.via_alternative) for m in found] == [("7ABC123", False)]
+
+
+def test_lookalikes_only_on_tolerant_lists_and_name_the_differences() -> None:
+    strict = matcher(watch(1, "8OB1234")).match(ReadToMatch("B0B1234"), NOW)
+    assert strict == []
+    tolerant = matcher(watch(1, "8OB1234"), tolerant=True).match(ReadToMatch("B0B1234"), NOW)
+    assert kinds(tolerant) == [(1, "lookalike")]
+    assert tolerant[0].differing == (0, 1)
+
+
+def test_lookalikes_stop_at_the_configured_number_of_swaps() -> None:
+    m = matcher(watch(1, "8OB1234"), tolerant=True)
+    assert m.match(ReadToMatch("B0B1Z34"), NOW) == []  # three swaps, two allowed
+    assert m.match(ReadToMatch("B0X1234"), NOW) == []  # X is no look-alike of B
+
+
+def test_a_list_turned_tolerant_later_gets_its_lookalikes() -> None:
+    m = matcher(watch(1, "8OB1234"))
+    m.set_list(ListRule(1, agency_id=1, tolerant=True))
+    assert kinds(m.match(ReadToMatch("B0B1234"), NOW)) == [(1, "lookalike")]
+
+
+@pytest.mark.parametrize(
+    ("entry_state", "region", "confidence", "matches"),
+    [
+        ("CA", "us-ca", 0.95, True),
+        ("CA", "us-nv", 0.95, False),
+        ("CA", "us-nv", 0.5, True),  # a doubtful guess never hides a hit
+        ("CA", "us", 0.95, True),  # a group names no state
+        (None, "us-nv", 0.95, True),
+        ("CA", None, None, True),
+        ("CA", "us-nv", None, False),  # a vendor's region without a score is taken as known
+    ],
+)
+def test_states_must_agree_when_both_are_known(
+    entry_state: str | None, region: str | None, confidence: float | None, matches: bool
+) -> None:
+    m = matcher(watch(1, "7ABC123", state=entry_state))
+    found = m.match(ReadToMatch("7ABC123", region=region, region_confidence=confidence), NOW)
+    assert bool(found) is matches
+
+
+def test_a_list_may_ignore_states() -> None:
+    m = matcher(watch(1, "7ABC123", state="CA"), state_must_agree=False)
+    assert m.match(ReadToMatch("7ABC123", region="us-nv", region_confidence=0.99), NOW)
+
+
+def test_entries_count_between_their_start_and_expiry_only() -> None:
+    m = matcher(
+        watch(1, "7ABC123", starts_at=NOW + 60),
+        watch(2, "7ABC123", expires_at=NOW),
+        watch(3, "7ABC123", starts_at=NOW - 60, expires_at=NOW + 60),
+    )
+    assert kinds(m.match(ReadToMatch("7ABC123"), NOW)) == [(3, "exact")]
+
+
+def test_a_camera_matches_its_own_agencys_lists_and_the_shared_ones() -> None:
+    m = Matcher(
+        [ListRule(1, agency_id=1), ListRule(2, agency_id=2), ListRule(3, 3, all_agencies=True)],
+        [watch(1, "7ABC123", list_id=1), watch(2, "7ABC123", list_id=2),
+         watch(3, "7ABC123", list_id=3)],
+    )  # fmt: skip
+    assert [x.entry_id for x in m.match(ReadToMatch("7ABC123", agency_id=2), NOW)] == [2, 3]
+    assert [x.entry_id for x in m.match(ReadToMatch("7ABC123"), NOW)] == [1, 2, 3]
+
+
+def test_inactive_and_stale_lists_do_not_match() -> None:
+    m = Matcher(
+        [ListRule(1, 1, active=False), ListRule(2, 1, stale_after=NOW - 1)],
+        [watch(1, "7ABC123", list_id=1), watch(2, "7ABC123", list_id=2)],
+    )
+    assert m.match(ReadToMatch("7ABC123"), NOW) == []
+
+
+def test_put_replaces_and_remove_forgets() -> None:
+    m = matcher(watch(1, "7ABC123"), watch(2, "7B3*"))
+    m.put(watch(1, "8XYZ999"))
+    m.remove(2)
+    assert m.match(ReadToMatch("7ABC123"), NOW) == []
+    assert m.match(ReadToMatch("7B3ZZZ"), NOW) == []
+    assert kinds(m.match(ReadToMatch("8XYZ999"), NOW)) == [(1, "exact")]
+    assert len(m) == 1
+
+
+def test_fold_puts_every_lookalike_pair_under_one_key() -> None:
+    from plateward.recognition.confusions import CONFUSABLE
+
+    for a, alikes in CONFUSABLE.items():
+        for b in alikes:
+            assert fold(a) == fold(b), (a, b)
+
+
+plates = st.text(CHARS, min_size=2, max_size=8)
+patterns = st.lists(st.sampled_from([*CHARS, "?", "*"]), min_size=3, max_size=8).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(entries=st.lists(patterns, min_size=1, max_size=30), read=plates)
+def test_patterns_match_exactly_as_a_regular_expression_would(
+    entries: list[str], read: str
+) -> None:
+    usable = [p for p in entries if sum(c not in "?*" for c in p) >= 1]
+    m = matcher(*(watch(i, p) for i, p in enumerate(usable, 1)))
+    expected = sorted(
+        i for i, p in enumerate(usable, 1)
+        if re.fullmatch(p.replace("?", ".").replace("*", ".*"), read)
+    )  # fmt: skip
+    assert [x.entry_id for x in m.match(ReadToMatch(read), NOW)] == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(entries=st.lists(plates, min_size=1, max_size=30), read=plates)
+def test_lookalike_matches_are_exactly_the_rules_matches(entries: list[str], read: str) -> None:
+    m = matcher(*(watch(i, p) for i, p in enumerate(entries, 1)), tolerant=True)
+    expected = sorted(
+        i for i, p in enumerate(entries, 1)
+        if p == read or (lookalike_swaps(read, p) or 0) in (1, 2)
+    )  # fmt: skip
+    assert [x.entry_id for x in m.match(ReadToMatch(read), NOW)] == expected
