@@ -89,8 +89,10 @@ class CurrentLists:
             now = dt.datetime.now(dt.UTC)
             for hotlist in all_lists(connection):
                 self.matcher.set_list(list_rule(hotlist))
-            rows = connection.execution_options(yield_per=FETCH_ROWS).execute(
-                select(*_WATCH_COLUMNS[:-1]).where(active_entry_condition(now))
+            rows = connection.execute(
+                select(*_WATCH_COLUMNS[:-1])
+                .where(active_entry_condition(now))
+                .execution_options(yield_per=FETCH_ROWS)
             )
             for row in rows:
                 self.matcher.put(watch_of(*row))
@@ -137,13 +139,14 @@ class CurrentLists:
             for hotlist in all_lists(connection):
                 if hotlist.revision > since:
                     self.matcher.set_list(list_rule(hotlist))
-            rows = connection.execution_options(yield_per=FETCH_ROWS).execute(
+            rows = connection.execute(
                 select(*_WATCH_COLUMNS)
                 .where(
                     hotlist_entries.c.revision > since,
                     hotlist_entries.c.revision <= revision,
                 )
                 .order_by(hotlist_entries.c.revision)
+                .execution_options(yield_per=FETCH_ROWS)
             )
             self._apply_rows(rows)
             self.matcher.revision = revision

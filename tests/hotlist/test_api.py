@@ -67,9 +67,7 @@ def test_an_investigator_makes_a_list_adds_an_entry_and_a_deputy_sees_it(
     assert actions.count("hotlist.view") == 1
 
 
-def test_another_agency_neither_sees_nor_changes_a_list(
-    server: str, crew: dict[str, str]
-) -> None:
+def test_another_agency_neither_sees_nor_changes_a_list(server: str, crew: dict[str, str]) -> None:
     with api(server, crew["investigator"]) as investigator:
         make_list(investigator)
     with api(server, crew["outsider"]) as outsider:
