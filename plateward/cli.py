@@ -49,7 +49,9 @@ def _add_parts() -> None:
     """Each part of the system brings its own commands, registered here in one place."""
     from plateward.access.cli import token_app, user_app
     from plateward.access.training_cli import training_app
+    from plateward.alert.cli import alert_app
     from plateward.audit.cli import audit_app
+    from plateward.hotlist.cli import hotlist_app
     from plateward.ingest.edge_cli import edge
     from plateward.ingest.transfer_cli import transfer_app
     from plateward.search.cli import search_app
@@ -66,6 +68,8 @@ def _add_parts() -> None:
     app.add_typer(token_app, name="token")
     app.add_typer(training_app, name="training")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(hotlist_app, name="hotlist")
+    app.add_typer(alert_app, name="alert")
 
 
 _add_parts()

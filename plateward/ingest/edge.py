@@ -36,6 +36,7 @@ from typing import Any, Protocol
 import httpx
 
 from plateward.errors import ConfigurationError, InvalidInput, PlatewardError, UnreadableSource
+from plateward.hotlist.edge_copy import EdgeHit, EdgeLists
 from plateward.ingest.client import BatchResult, post_batch
 from plateward.ingest.outbox import Backoff, Outbox, OutboxRead, Progress, Sender
 from plateward.recognition.imageio import Source, SourceKind, decode_image, iter_sources
@@ -45,12 +46,15 @@ from plateward.recognition.video import PlateEngine, read_video
 from plateward.settings import RecognitionSettings, Settings
 
 log = logging.getLogger(__name__)
+alert_log = logging.getLogger("plateward.alert")
 
 OUTBOX_FILE = "edge-outbox.db"
 INTERRUPTED = 130
 """Exit status after Ctrl-C, as shells report a SIGINT."""
 MAX_ALTERNATIVES = 20
 """The most alternatives the server accepts with a read."""
+MAX_EDGE_ALERTS = 20
+"""The most alerts the server accepts with a read."""
 JOIN_S = 5.0
 """How long a stopping agent waits for its threads to finish what they are doing."""
 
@@ -97,7 +101,16 @@ def outbox_path(settings: Settings) -> Path:
     return settings.edge.outbox or settings.data_dir / OUTBOX_FILE
 
 
-def read_json(read: PlateRead, read_id: uuid.UUID, captured_at: dt.datetime, site: Site) -> str:
+def hotlist_copy_path(settings: Settings) -> Path:
+    """The agent's copy of its hot lists, beside its outbox."""
+    outbox = outbox_path(settings)
+    return outbox.with_name(outbox.stem + "-hotlists.db")
+
+
+def read_json(
+    read: PlateRead, read_id: uuid.UUID, captured_at: dt.datetime, site: Site,
+    hits: Sequence[EdgeHit] = (),
+) -> str:  # fmt: skip
     """A read as the server's ``ReadIn`` JSON, cut to the server's limits so it is not refused."""
     body: dict[str, Any] = {
         "id": str(read_id),
@@ -117,6 +130,13 @@ def read_json(read: PlateRead, read_id: uuid.UUID, captured_at: dt.datetime, sit
     }
     if read.crop_jpeg:
         body["plate_image"] = base64.b64encode(read.crop_jpeg).decode()
+    if hits:
+        raised_at = dt.datetime.now(dt.UTC).isoformat()
+        body["edge_alerts"] = [
+            {"entry_id": h.match.entry_id, "kind": h.match.kind.value,
+             "matched_text": h.match.read_text, "raised_at": raised_at}
+            for h in hits[:MAX_EDGE_ALERTS]
+        ]  # fmt: skip
     return json.dumps(body, separators=(",", ":"))
 
 
@@ -163,9 +183,12 @@ class Agent:
             backoff=Backoff(settings.edge.backoff_base_s, settings.edge.backoff_cap_s),
         )
         self._client = httpx.Client()
+        self.lists = EdgeLists(hotlist_copy_path(settings))
+        self.alerts_raised = 0
         self._threads = [
             threading.Thread(target=self._guard(self._intake), name="edge-intake", daemon=True),
             threading.Thread(target=self._guard(self._send), name="edge-sender", daemon=True),
+            threading.Thread(target=self._sync_lists, name="edge-hotlists", daemon=True),
         ]
 
     def run(self) -> int:
@@ -177,6 +200,7 @@ class Agent:
             self.outbox.pending_count(),
             self.outbox.path,
         )
+        self._sync_once()
         for thread in self._threads:
             thread.start()
         try:
@@ -205,6 +229,7 @@ class Agent:
                 thread.join(JOIN_S)
         if self.stopped_cleanly():
             self._client.close()
+            self.lists.close()
 
     def _report(self) -> int:
         totals = self._sender.totals
@@ -272,6 +297,28 @@ class Agent:
                 self._new_reads.wait(self.settings.edge.poll_s)
             elif delay > 0:
                 self._stop.wait(delay)
+
+    # The hot list thread: the copy is refreshed while the agent runs; reads are matched
+    # against whatever copy it holds, so an agent out of coverage still alerts.
+
+    def _sync_once(self) -> None:
+        try:
+            received = self.lists.sync(
+                self.options.server_url, self.options.key, self._client,
+                self.settings.edge.timeout_s,
+            )  # fmt: skip
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            log.warning(
+                "hot lists: cannot update the copy (%s); matching against the %d entries held",
+                exc, len(self.lists),
+            )  # fmt: skip
+            return
+        if received:
+            log.info("hot lists: %d entries updated; %d held", received, len(self.lists))
+
+    def _sync_lists(self) -> None:
+        while not self._stop.wait(self.settings.edge.hotlist_sync_s):
+            self._sync_once()
 
     # The intake thread.
 
@@ -375,11 +422,25 @@ class Agent:
         entries = []
         for read in reads:
             read_id = uuid.uuid4()
-            entries.append(OutboxRead(str(read_id), read_json(read, read_id, captured_at, site)))
+            hits = self._hot(read)
+            entries.append(
+                OutboxRead(str(read_id), read_json(read, read_id, captured_at, site, hits))
+            )
         self.outbox.put(entries, *marks)
         self.queued += len(entries)
         if entries:
             self._new_reads.set()
+
+    def _hot(self, read: PlateRead) -> list[EdgeHit]:
+        """Match a read against the local copy; each hit is announced on the spot."""
+        hits = self.lists.match(
+            read.plate, [a.plate for a in read.alternatives], read.region,
+            read.region_confidence if read.region else None, dt.datetime.now(dt.UTC).timestamp(),
+        )  # fmt: skip
+        for hit in hits:
+            self.alerts_raised += 1
+            alert_log.warning("%s", hit.line(read.plate))
+        return hits
 
     def _engine_loaded(self) -> EdgeEngine:
         if self._engine is None:

@@ -22,11 +22,15 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select
 
+from plateward.alert.raising import raise_alerts
+from plateward.hotlist.current import CurrentLists
+from plateward.hotlist.matcher import Matcher
 from plateward.ingest.formats.csv_reads import csv_reads, csv_records
 from plateward.ingest.formats.json_records import json_records
 from plateward.ingest.formats.openalpr import openalpr_reads
 from plateward.ingest.formats.platerecognizer import platerecognizer_reads
 from plateward.ingest.formats.records import BadRecord, Record, Target
+from plateward.settings import HotlistSettings
 from plateward.store.cameras import camera_by_code
 from plateward.store.reads import NewRead, store_reads
 from plateward.store.schema import images
@@ -63,6 +67,8 @@ class ImportReport:
     """Bad records stepped over with ``skip_bad``."""
     images_dropped: int = 0
     """Image digests named by a read but not in this database's image store."""
+    alerts: int = 0
+    """Hot list alerts the stored reads raised (imported reads are matched like live ones)."""
 
 
 def import_reads(
@@ -74,15 +80,23 @@ def import_reads(
     skip_bad: bool = False,
     on_skip: Callable[[BadRecord], None] | None = None,
     batch_reads: int = BATCH_READS,
+    lists: CurrentLists | None = None,
 ) -> ImportReport:
     """Store the reads in ``path`` under the camera; raises ``BadRecord`` unless ``skip_bad``.
 
-    Any ``PlatewardError`` raised here means nothing was stored.
+    Any ``PlatewardError`` raised here means nothing was stored. The reads stored are matched
+    against the hot lists (``lists``, loaded from the database when not given) in the same
+    transaction, as the cameras' API matches its batches.
     """
     report = ImportReport()
     received = dt.datetime.now(dt.UTC)
+    if lists is None:
+        lists = CurrentLists(engine, HotlistSettings())
+    if not lists.loaded:
+        lists.load()
     with engine.begin() as connection:
         camera = camera_by_code(connection, camera_code)
+        matching = _Matching(camera.id, camera.agency_id, lists.matcher)
         target = Target(camera.code, camera.latitude, camera.longitude, received + FUTURE_SLACK)
         batch: list[NewRead] = []
         for record in form.records(path):
@@ -102,15 +116,22 @@ def import_reads(
                 report.ignored += 1
             batch.extend(found)
             if len(batch) >= batch_reads:
-                _flush(connection, camera.id, batch, received, report)
+                _flush(connection, matching, batch, received, report)
                 batch = []
-        _flush(connection, camera.id, batch, received, report)
+        _flush(connection, matching, batch, received, report)
     return report
+
+
+@dataclass(frozen=True)
+class _Matching:
+    camera_id: int
+    agency_id: int
+    matcher: Matcher
 
 
 def _flush(
     connection: Connection,
-    camera_id: int,
+    matching: _Matching,
     batch: list[NewRead],
     received: dt.datetime,
     report: ImportReport,
@@ -118,9 +139,14 @@ def _flush(
     if not batch:
         return
     batch = _known_images_only(connection, batch, report)
-    stored = store_reads(connection, camera_id, batch, received)
+    stored = store_reads(connection, matching.camera_id, batch, received)
     report.stored += stored.stored
     report.duplicates += stored.duplicates
+    raised = raise_alerts(
+        connection, camera_id=matching.camera_id, agency_id=matching.agency_id, reads=batch,
+        matcher=matching.matcher, now=received,
+    )  # fmt: skip
+    report.alerts += len(raised)
 
 
 def _known_images_only(

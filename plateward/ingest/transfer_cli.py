@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from plateward.access.roles import Role
 from plateward.access.users import User
 from plateward.errors import InvalidInput, PlatewardError
+from plateward.hotlist.current import CurrentLists
 from plateward.ingest.formats.records import BadRecord
 from plateward.ingest.imports import FORMATS, ImportReport, import_reads
 from plateward.search.inquiry import Inquiry, run_inquiry
@@ -106,8 +107,9 @@ def _import(
     try:
         upgrade(engine)
         report = import_reads(
-            engine, FORMATS[name], file, camera, skip_bad=skip_bad, on_skip=skipped
-        )
+            engine, FORMATS[name], file, camera, skip_bad=skip_bad, on_skip=skipped,
+            lists=CurrentLists(engine, settings.hotlist),
+        )  # fmt: skip
     except PlatewardError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         typer.echo(f"{file}: nothing was imported", err=True)
@@ -125,6 +127,8 @@ def _summary(file: Path, camera: str, report: ImportReport) -> str:
         parts.append(f"{report.skipped} bad record(s) skipped")
     if report.images_dropped:
         parts.append(f"{report.images_dropped} image link(s) to images not held here dropped")
+    if report.alerts:
+        parts.append(f"{report.alerts} hot list alert(s) raised")
     return f"{file} -> camera {camera}: " + ", ".join(parts)
 
 
