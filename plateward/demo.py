@@ -1,7 +1,11 @@
 """The demo: a server on SQLite fed by a demo camera reading sample images.
 
 A newcomer's first command shows the whole path working: plates recognised in real photos,
-posted by a camera with its key, stored, and served.
+posted by a camera with its key, stored, matched against a hot list, and served. The demo
+keeps to a database of its own (``demo.db`` in the data folder, never a configured one),
+because it signs a newcomer in: it makes a demo investigator whose training is recorded from
+demo certificates, puts the plate of its package photo on a demo hot list, and prints the
+address, username and password. The alert arrives in the console with the first pass.
 
 Plateward ships no photographs. The demo takes its car photo from the source distribution of
 ``fast-alpr`` on PyPI (MIT licence; ``assets/test_image.png``, a Czech plate "5AU 5341"),
@@ -14,6 +18,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import secrets
 import subprocess
 import sys
 import tarfile
@@ -22,6 +27,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -78,6 +84,10 @@ def _package_sample(dest: Path) -> Path:
 
 DEMO_AGENCY = "DEMO"
 DEMO_CAMERA = "DEMO-1"
+DEMO_DATABASE = "demo.db"
+DEMO_USER = "demo"
+DEMO_LIST = "Demo BOLO"
+DEMO_CASE = "DEMO-0001"
 DEMO_SITE = (38.5816, -121.4944)
 """Where the demo camera stands: downtown Sacramento."""
 
@@ -89,32 +99,39 @@ def run_demo(settings: Settings, *, once: bool, interval_s: float) -> int:
     time, and post batches with its own key. Returns the process exit status.
     """
     from plateward.recognition.engine import Engine
-    from plateward.recognition.imageio import load_image
 
+    settings = demo_settings(settings)
     shared = Path(__file__).resolve().parents[2] / "shared" / "data"
     samples = ensure_samples(settings.data_dir / "samples", shared if shared.is_dir() else None)
+    engine = Engine.from_settings(settings.recognition)
+    sample = _read(engine, samples[0], settings)
+    password = _demo_people_and_list(settings, sample[0].plate if sample else None)
     server = _start_server(settings)
     base = f"http://{settings.server.host}:{settings.server.port}"
     key = _demo_camera_key(settings)
-    engine = Engine.from_settings(settings.recognition)
-    console = Console()
+    console = Console(soft_wrap=True)
     console.print(f"Plateward is serving on {base} (API description: {base}/docs)")
+    console.print(
+        f"Sign in at {base}/login as [bold]{DEMO_USER}[/bold], password [bold]{password}[/bold]"
+        " (a demo investigator on the demo database only)."
+    )
+    if sample:
+        console.print(
+            f"{sample[0].plate} is on the hot list {DEMO_LIST!r}: its alert appears at"
+            f" {base}/alerts with the demo camera's first pass."
+        )
     console.print(f"Demo camera {DEMO_CAMERA} reads {len(samples)} sample images; Ctrl-C stops.")
     try:
         while True:
             for path in samples:
-                image = load_image(
-                    path,
-                    max_pixels=settings.recognition.max_image_pixels,
-                    max_file_bytes=settings.recognition.max_file_bytes,
-                )
-                reads = engine.read_image(image, path.name)
+                reads = _read(engine, path, settings)
                 if reads:
                     answer = _post(base, key, reads)
                     for read in reads:
                         console.print(
                             f"{dt.datetime.now():%H:%M:%S}  {read.plate:<10} "
                             f"{read.confidence:.2f}  {path.name}  -> stored {answer['stored']}"
+                            + (f", {answer['alerts']} alert(s)" if answer.get("alerts") else "")
                         )
                 if not once:
                     time.sleep(interval_s)
@@ -124,6 +141,97 @@ def run_demo(settings: Settings, *, once: bool, interval_s: float) -> int:
         return 0
     finally:
         server.should_exit = True
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The settings with the demo's own database; refuses a configured one."""
+    if settings.db is not None:
+        raise ConfigurationError(
+            "the demo makes a demo account with demo training certificates, so it runs only on"
+            f" its own database ({DEMO_DATABASE} in the data folder): unset PLATEWARD_DB"
+        )
+    return settings.model_copy(update={"db": f"sqlite:///{settings.data_dir / DEMO_DATABASE}"})
+
+
+def _read(engine: Any, path: Path, settings: Settings) -> list[PlateRead]:
+    from plateward.recognition.imageio import load_image
+
+    image = load_image(
+        path,
+        max_pixels=settings.recognition.max_image_pixels,
+        max_file_bytes=settings.recognition.max_file_bytes,
+    )
+    reads: list[PlateRead] = engine.read_image(image, path.name)
+    return reads
+
+
+def _demo_people_and_list(settings: Settings, plate: str | None) -> str:
+    """The demo investigator (a new password each run) with demo certificates for every course
+    their role needs, and the demo hot list holding ``plate``; returns the password."""
+    from plateward.access.certificate_files import CertificateFiles
+    from plateward.access.training import today_utc
+    from plateward.access.training_certificates import record_certificate
+    from plateward.access.training_courses import list_courses
+    from plateward.access.users import add_user, set_password, user_by_name
+    from plateward.audit.actor import Actor
+    from plateward.errors import NotFound
+    from plateward.hotlist.entries import entry_values
+    from plateward.hotlist.lists import ListSettings, add_entry, create_list
+    from plateward.hotlist.schema import hotlists
+    from plateward.store.cameras import ensure_agency
+    from plateward.store.database import open_database
+    from plateward.store.migrate import upgrade
+
+    password_file = settings.data_dir / "demo-password"
+    if password_file.is_file():
+        password = password_file.read_text().strip()
+    else:
+        password = "-".join(secrets.choice(DEMO_WORDS) for _ in range(4))
+    actor = Actor("demo-setup", DEMO_AGENCY)
+    engine = open_database(settings.database_url())
+    upgrade(engine)
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as connection:
+        agency = ensure_agency(connection, DEMO_AGENCY, "Demo agency")
+        try:
+            user = user_by_name(connection, DEMO_USER)
+            set_password(connection, user.id, password)
+        except NotFound:
+            user = add_user(connection, username=DEMO_USER, full_name="Demo Investigator",
+                            role="investigator", agency_id=agency, password=password)  # fmt: skip
+            files = CertificateFiles(settings.data_dir / "certificates")
+            for course in list_courses(connection, active_only=True):
+                if user.role in course.required_for:
+                    record_certificate(
+                        connection, files, username=DEMO_USER, course=course.code,
+                        completed_on=today_utc(), file_name="demo-certificate.pdf",
+                        data=b"%PDF-1.4\n% Plateward demo certificate: not a real one\n",
+                        actor=actor, today=today_utc(),
+                    )  # fmt: skip
+        if (
+            plate
+            and not connection.execute(
+                select(hotlists.c.id).where(hotlists.c.name == DEMO_LIST)
+            ).first()
+        ):
+            create_list(connection, actor, name=DEMO_LIST, source="agency_list",
+                        agency_id=agency,
+                        settings=ListSettings(description="The demo camera's sample plate"))  # fmt: skip
+            add_entry(connection, actor, DEMO_LIST, entry_values(
+                {"plate": plate, "reason": "stolen_vehicle", "case_number": DEMO_CASE,
+                 "notes": "Demo entry: the plate in the demo camera's sample photo"},
+                "demo entry", now, default_expires_at=now + dt.timedelta(days=3650)))  # fmt: skip
+    engine.dispose()
+    password_file.write_text(password + "\n")
+    password_file.chmod(0o600)
+    return password
+
+
+DEMO_WORDS = (
+    "amber", "basalt", "cedar", "delta", "ember", "falcon", "granite", "harbor", "indigo",
+    "juniper", "kestrel", "lantern", "meadow", "nickel", "orchard", "pepper", "quartz", "river",
+    "saddle", "timber", "umber", "violet", "willow", "yarrow", "zephyr",
+)  # fmt: skip
 
 
 def _start_server(settings: Settings) -> uvicorn.Server:

@@ -84,6 +84,16 @@ def add_user(
     return user_by_id(connection, int(user_id))
 
 
+def set_password(connection: Connection, user_id: int, password: str) -> None:
+    """Give the account a new password (the rules checked) and clear its failed sign-ins."""
+    check_password_rules(password, user_by_id(connection, user_id).username)
+    connection.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(password_hash=hash_password(password), failed_logins=0, locked_until=None)
+    )
+
+
 def user_by_id(connection: Connection, user_id: int) -> User:
     row = connection.execute(_user_query().where(users.c.id == user_id)).first()
     if row is None:

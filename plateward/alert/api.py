@@ -160,7 +160,8 @@ async def stream_alerts(
 ) -> StreamingResponse:  # fmt: skip
     """Server-sent events: one ``alert`` event per alert, as it is raised."""
     state = app_state(request)
-    resume = after if after is not None else _event_id(last_event_id)
+    # A browser reconnecting sends the last id it got; that beats the page's starting point.
+    resume = _event_id(last_event_id) if last_event_id else after
     asked = AlertFilter(lists=lists, reasons=reasons, cameras=cameras)
     agency_id, wanted = await run_in_threadpool(_open_stream, state, request, user, asked)
     hub = state.alerting.hub

@@ -1,9 +1,10 @@
 """Rendering the pages: one Jinja2 environment with autoescaping, and the headers every page gets.
 
 Autoescaping is on for every template whatever its name, so a plate, a reason or a username
-typed by someone cannot become markup. The pages load nothing from elsewhere and run no
-script, which the Content-Security-Policy states so a browser refuses anything injected; they
-are never cached, because they show who searched for what.
+typed by someone cannot become markup. The pages load nothing from elsewhere and run only
+the app's own scripts (the alert console's live list), which the Content-Security-Policy states
+so a browser refuses anything injected; they are never cached, because they show who searched
+for what.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ STATIC = Path(__file__).parent / "static"
 
 PAGE_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
-        " frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self';"
+        " img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
@@ -48,6 +49,10 @@ def links_for(session: Session | None) -> list[tuple[str, str]]:
     links = [("/", "Home")]
     if allowed(session.user.role, Action.SEARCH):
         links.append(("/search", "Search"))
+    if allowed(session.user.role, Action.RECEIVE_ALERTS):
+        links.append(("/alerts", "Alerts"))
+    if allowed(session.user.role, Action.VIEW_HOTLISTS):
+        links.append(("/hotlists", "Hot lists"))
     return links
 
 

@@ -30,7 +30,7 @@ from plateward.store.database import open_database
 from plateward.web.app import create_app
 
 PASSWORD = "granite harbour violet 77"
-CAMERA_ROUTES = {("POST", "/api/v1/reads")}
+CAMERA_ROUTES = {("POST", "/api/v1/reads"), ("GET", "/api/v1/edge/hotlists")}
 """Routes cameras call with their own keys (tests/ingest/test_api.py covers them)."""
 PUBLIC_ROUTES: set[tuple[str, str]] = set()
 
@@ -94,7 +94,14 @@ def tokens(settings: Settings, server: str, train: Callable[..., None]) -> dict[
 def call(server: str, method: str, path: str, token: str | None) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     params: dict[str, Any] = {"case_number": "26-000417"}
-    return httpx.request(method, f"{server}{concrete(path)}", params=params, headers=headers,
+    url = f"{server}{concrete(path)}"
+    if path.endswith("/stream"):
+        # An open stream never ends: its status is the answer; a refusal's body is read.
+        with httpx.stream(method, url, params=params, headers=headers, timeout=30) as response:
+            if response.status_code != 200:
+                response.read()
+            return response
+    return httpx.request(method, url, params=params, headers=headers,
                          json={} if method in ("POST", "PUT", "PATCH") else None, timeout=30)  # fmt: skip
 
 

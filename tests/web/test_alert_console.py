@@ -1,0 +1,100 @@
+"""The alert console in Chromium: a read posted by a camera appears live, is checked, and a
+stop is refused until both checks of policy A.7 are recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from plateward.audit.actor import Actor
+from plateward.hotlist.entries import entry_values
+from plateward.hotlist.lists import ListSettings, add_entry, create_list
+from plateward.settings import Settings
+from plateward.store.cameras import add_camera
+from plateward.store.database import open_database
+from plateward.store.schema import agencies
+
+PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+
+
+def camera_and_list(settings: Settings) -> str:
+    """A camera of CCSO (its key) and a BOLO list holding 7XYZ321."""
+    engine = open_database(settings.database_url())
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as connection:
+        agency = connection.execute(
+            select(agencies.c.id).where(agencies.c.code == "CCSO")
+        ).scalar_one()
+        key = add_camera(connection, agency_id=agency, code="POLE-9", name="Fifth St",
+                         latitude=38.58, longitude=-121.49)  # fmt: skip
+        actor = Actor("sgt.ortiz", "CCSO")
+        create_list(connection, actor, name="BOLO", source="agency_list", agency_id=agency,
+                    settings=ListSettings())  # fmt: skip
+        add_entry(connection, actor, "BOLO", entry_values(
+            {"plate": "7XYZ321", "reason": "stolen_vehicle", "case_number": "26-004211",
+             "vehicle_make": "HOND", "vehicle_color": "BLU"}, "entry", now,
+            default_expires_at=now + dt.timedelta(days=1)))  # fmt: skip
+    engine.dispose()
+    return key
+
+
+def sign_in(page: Any, server: str, username: str, password: str) -> None:
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def test_a_read_appears_in_the_open_console_and_is_verified_before_a_stop(
+    page: Any, server: str, settings: Settings, people: dict[str, str]
+) -> None:
+    key = camera_and_list(settings)
+    sign_in(page, server, people["deputy"], people["password"])
+    page.click("nav >> text=Alerts")
+    page.wait_for_selector("#live-status:has-text('Live')")
+    read = {"id": str(uuid.uuid4()), "captured_at": dt.datetime.now(dt.UTC).isoformat(),
+            "plate": "7XYZ321", "confidence": 0.94, "latitude": 38.58, "longitude": -121.49,
+            "plate_image": PNG_1PX}  # fmt: skip
+    posted = time.monotonic()
+    answer = httpx.post(f"{server}/api/v1/reads", json={"reads": [read]},
+                        headers={"Authorization": f"Bearer {key}"}, timeout=30)  # fmt: skip
+    assert answer.json()["alerts"] == 1
+    row = page.wait_for_selector("#alert-rows tr.new", timeout=5000)
+    assert time.monotonic() - posted < 1.0, "the alert took more than a second to appear"
+    assert "7XYZ321" in row.inner_text() and "Stolen vehicle" in row.inner_text()
+    assert "New alert: 7XYZ321" in page.inner_text("#announce")
+    row.query_selector("a").click()
+
+    assert page.inner_text("#entry-plate").strip() == "7XYZ321"
+    assert page.inner_text("#case") == "26-004211"
+    assert page.locator("img.crop").evaluate("img => img.naturalWidth") == 1
+    page.select_option("select[name=disposition]", "stop")
+    page.click("text=Close the alert")
+    assert "not verified" in page.inner_text("#error")
+    assert "unverified" in page.inner_text("#status")
+
+    page.check("input[value=match]")
+    page.click("text=Record step 1")
+    assert "plate matched" in page.inner_text("#status")
+    page.check("input[value=confirmed]")
+    page.fill("input[name=reference]", "CLETS-889")
+    page.click("text=Record step 2")
+    assert "verified" in page.inner_text("#status")
+    page.select_option("select[name=disposition]", "stop")
+    page.click("text=Close the alert")
+    assert "closed" in page.inner_text("#status")
+    assert page.inner_text("#disposition").startswith("Stop made (deputy1")
+
+
+def test_an_untrained_deputy_is_turned_away_from_the_console(
+    page: Any, server: str, people: dict[str, str]
+) -> None:
+    sign_in(page, server, people["untrained"], people["password"])
+    response = page.goto(f"{server}/alerts")
+    assert response.status == 403
+    assert "training" in page.inner_text("main").lower()
