@@ -55,9 +55,12 @@ def test_an_alert_raised_by_one_server_reaches_a_stream_on_the_other(
 
     def watch() -> None:
         headers = {"Authorization": f"Bearer {crew['deputy']}"}
-        with httpx.Client(timeout=httpx.Timeout(30, read=None)) as client, client.stream(
-            "GET", f"{second_server}/api/v1/alerts/stream", headers=headers
-        ) as response:
+        with (
+            httpx.Client(timeout=httpx.Timeout(30, read=None)) as client,
+            client.stream(
+                "GET", f"{second_server}/api/v1/alerts/stream", headers=headers
+            ) as response,
+        ):
             events.put(response.status_code)
             for line in response.iter_lines():
                 if line.startswith("data: "):

@@ -33,10 +33,20 @@ class FakeEngine:
     def read_image(self, image: Image, source: str) -> list[PlateRead]:
         index = int(Path(source).stem.removeprefix("img-"))
         return [
-            PlateRead(source=source, plate=f"E{index:04d}{k}", raw_text="", confidence=0.9,
-                      char_confidences=(0.9,) * 6, alternatives=(), box=(0, 0, 1, 1),
-                      polygon=(), detection_confidence=0.9, region=None,
-                      region_confidence=0.0, crop_jpeg=b"")  # fmt: skip
+            PlateRead(
+                source=source,
+                plate=f"E{index:04d}{k}",
+                raw_text="",
+                confidence=0.9,
+                char_confidences=(0.9,) * 6,
+                alternatives=(),
+                box=(0, 0, 1, 1),
+                polygon=(),
+                detection_confidence=0.9,
+                region=None,
+                region_confidence=0.0,
+                crop_jpeg=b"",
+            )  # fmt: skip
             for k in range(index % 3)
         ]
 
