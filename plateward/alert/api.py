@@ -181,16 +181,15 @@ async def stream_alerts(
         recheck_at = time.monotonic() + settings.stream_recheck_s
         try:
             yield "retry: 2000\n\n"
-            for alert in backlog:
-                sent.add(alert["id"])
-                yield _event(alert)
+            for missed in backlog:
+                sent.add(missed["id"])
+                yield _event(missed)
             while True:
                 try:
                     alert = await asyncio.wait_for(
                         subscriber.queue.get(), settings.stream_keepalive_s
                     )
                 except TimeoutError:
-                    alert = None
                     yield ": keep-alive\n\n"
                 else:
                     if alert is None:
@@ -380,7 +379,7 @@ def get_channels(request: Request, user: Administrator) -> dict[str, Any]:
         ).mappings()
         out = []
         for row in rows:
-            counts = dict(
+            counts: dict[str, int] = dict(
                 connection.execute(
                     select(alert_deliveries.c.status, func.count())
                     .where(alert_deliveries.c.channel_id == row["id"])

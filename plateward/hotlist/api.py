@@ -253,7 +253,8 @@ async def post_import(
         )
     finally:
         upload.unlink(missing_ok=True)
-    return vars(report)
+    answer: dict[str, Any] = vars(report)
+    return answer
 
 
 def _import(

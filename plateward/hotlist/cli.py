@@ -185,7 +185,7 @@ def _print_report(report: ImportReport, json_output: bool) -> None:
     verb = "imported into" if report.applied else "NOT applied to"
     typer.echo(
         f"{report.file_name} ({report.format}, {report.encoding}, {report.lines} lines)"
-        f" {verb} {report.list!r} ({report.mode})"
+        f" {verb} {report.list_name!r} ({report.mode})"
     )
     typer.echo(
         f"  added {report.added}, changed {report.changed}, removed {report.removed},"

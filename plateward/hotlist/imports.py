@@ -83,7 +83,7 @@ _DETAILS = ["priority", *TEXT_LIMITS, "starts_at", "expires_at", "is_pattern"]
 
 @dataclass
 class ImportReport:
-    list: str
+    list_name: str
     file_name: str
     file_sha256: str = ""
     format: str = ""
@@ -128,7 +128,7 @@ def import_file(
     now = now or dt.datetime.now(dt.UTC)
     hotlist = list_by_name(connection, list_name)
     report = ImportReport(
-        list=list_name,
+        list_name=list_name,
         file_name=file_name or path.name,
         mode="replace" if replace else "merge",
         file_sha256=file_sha256(path),
@@ -323,7 +323,7 @@ def _record(
     ).scalar_one()  # fmt: skip
     append_change(
         connection, actor, "hotlist.import",
-        {"list": report.list, "file": report.file_name, "sha256": report.file_sha256,
+        {"list": report.list_name, "file": report.file_name, "sha256": report.file_sha256,
          "mode": report.mode, "applied": report.applied, "added": report.added,
          "changed": report.changed, "removed": report.removed, "rejected": report.rejected,
          "immigration_refused": report.immigration_refused},

@@ -138,7 +138,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 def _gram_key(pattern: str) -> str:
     """The first ``GRAM_CHARS`` characters of the pattern's longest run of fixed characters."""
-    runs = re.findall(r"[A-Z0-9]+", pattern)
+    runs: list[str] = re.findall(r"[A-Z0-9]+", pattern)
     longest = max(runs, key=len)
     return longest[:GRAM_CHARS]
 

@@ -46,7 +46,7 @@ class FakeEngine:
                 region=None,
                 region_confidence=0.0,
                 crop_jpeg=b"",
-            )  # fmt: skip
+            )
             for k in range(index % 3)
         ]
 
