@@ -281,10 +281,13 @@ class HotlistSettings(Section):
         ),
     )
     max_lookalike_swaps: int = Field(
-        2,
+        1,
         ge=1,
         le=3,
-        description="Look-alike characters (0/O, 8/B, ...) a tolerant list's match may differ by.",
+        description=(
+            "Look-alike characters (0/O, 8/B, 3/7, ...) a tolerant list's match may differ by;"
+            " each one more multiplies the alerts on plates that merely resemble an entry."
+        ),
     )
     state_confidence: float = Field(
         0.8,

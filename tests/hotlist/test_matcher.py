@@ -27,9 +27,9 @@ def watch(entry_id: int, plate: str, *, list_id: int = 1, state: str | None = No
     return Watch(entry_id, list_id, plate, state, starts_at, expires_at)
 
 
-def matcher(*watches: Watch, **rule: object) -> Matcher:
+def matcher(*watches: Watch, max_swaps: int = 2, **rule: object) -> Matcher:
     lists = [ListRule(1, agency_id=1, **rule), ListRule(2, agency_id=2)]  # type: ignore[arg-type]
-    return Matcher(lists, watches)
+    return Matcher(lists, watches, max_swaps=max_swaps)
 
 
 def kinds(found: list) -> list[tuple[int, str]]:  # type: ignore[type-arg]
@@ -63,8 +63,13 @@ def test_an_alternative_reading_matches_and_says_so() -> None:
 
 
 def test_the_plate_itself_is_preferred_over_an_alternative() -> None:
-    found = matcher(watch(1, "7ABC12*")).match(ReadToMatch("7ABC123", ["7ABC124"]), NOW)
+    found = matcher(watch(1, "7ABC123")).match(ReadToMatch("7ABC123", ["7ABC123"]), NOW)
     assert [(m.read_text, m.via_alternative) for m in found] == [("7ABC123", False)]
+
+
+def test_alternatives_are_looked_up_as_plates_not_as_patterns() -> None:
+    m = matcher(watch(1, "7ABC12*"), watch(2, "8OB1234"), tolerant=True)
+    assert m.match(ReadToMatch("5XYZ999", ["7ABC124", "B0B1234"]), NOW) == []
 
 
 def test_lookalikes_only_on_tolerant_lists_and_name_the_differences() -> None:
@@ -79,6 +84,12 @@ def test_lookalikes_stop_at_the_configured_number_of_swaps() -> None:
     m = matcher(watch(1, "8OB1234"), tolerant=True)
     assert m.match(ReadToMatch("B0B1Z34"), NOW) == []  # three swaps, two allowed
     assert m.match(ReadToMatch("B0X1234"), NOW) == []  # X is no look-alike of B
+
+
+def test_one_swap_by_default() -> None:
+    m = Matcher([ListRule(1, 1, tolerant=True)], [watch(1, "7ABC123")])
+    assert kinds(m.match(ReadToMatch("7A8C123"), NOW)) == [(1, "lookalike")]  # B read as 8
+    assert m.match(ReadToMatch("7A8C1Z3"), NOW) == []  # and 2 read as Z: two swaps
 
 
 def test_a_list_turned_tolerant_later_gets_its_lookalikes() -> None:
@@ -178,7 +189,7 @@ def test_patterns_match_exactly_as_a_regular_expression_would(
 @settings(max_examples=300, deadline=None)
 @given(entries=st.lists(plates, min_size=1, max_size=30), read=plates)
 def test_lookalike_matches_are_exactly_the_rules_matches(entries: list[str], read: str) -> None:
-    m = matcher(*(watch(i, p) for i, p in enumerate(entries, 1)), tolerant=True)
+    m = matcher(*(watch(i, p) for i, p in enumerate(entries, 1)), tolerant=True, max_swaps=2)
     expected = sorted(
         i for i, p in enumerate(entries, 1)
         if p == read or (lookalike_swaps(read, p) or 0) in (1, 2)
