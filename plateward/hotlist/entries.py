@@ -8,7 +8,6 @@ lengths, no immigration enforcement) are the same for a BOLO typed by a deputy a
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,11 +31,15 @@ TEXT_LIMITS = {
 }
 """The free-text fields and their longest values, as the columns hold them."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = dict.fromkeys([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+"""Control characters (tabs and line ends aside), deleted from free text by ``str.translate``."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EntryValues:
+    """Not frozen: an import builds one per line, and a frozen dataclass sets each of its
+    nineteen fields through ``object.__setattr__``."""
+
     plate: str
     is_pattern: bool
     state: str | None
@@ -91,7 +94,7 @@ def entry_values(
     texts: dict[str, str | None] = {}
     for name, limit in TEXT_LIMITS.items():
         value = fields.get(name)
-        text = None if value is None else _CONTROL.sub("", str(value)).strip() or None
+        text = None if value is None else str(value).translate(_CONTROL).strip() or None
         if text is not None and len(text) > limit:
             raise InvalidInput(f"{where}: {name} is longer than {limit} characters")
         texts[name] = text
