@@ -12,7 +12,10 @@ figures into docs/benchmarks.md.
 
 Reads come in capture order, 20 a second with up to 2 s of jitter, as a camera's queue sends
 them; ids are random (UUID version 4) and positions scattered over 40 km, as from patrol cars.
-``--new-plates`` is the share of reads whose plate the database has not seen before. Each new
+``--hotlist`` loads a hot list of that many entries (1% of them patterns, from
+``bench/hotlist_data.py``) before the server starts, so every batch is also matched against
+it; compare with the same run without it. ``--new-plates`` is the share of reads whose plate
+the database has not seen before. Each new
 plate also goes into the plate index (six or seven pieces), so 1.0, the default, is the worst
 case; a deployment that has run a while mostly re-reads known vehicles. The known plates are
 those of ``--warm-up`` reads posted before the clock starts, spread over the year before the
@@ -117,6 +120,26 @@ def drop_database(name: str) -> None:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def load_hotlist(url: str, folder: Path, count: int) -> None:
+    """A hot list of ``count`` entries (1% patterns) in the bench's database."""
+    from bench.hotlist_data import write_csv
+    from plateward.audit.actor import Actor
+    from plateward.hotlist.imports import import_file
+    from plateward.hotlist.lists import ListSettings, create_list
+    from plateward.store.cameras import ensure_agency
+    from plateward.store.database import open_database
+
+    path = write_csv(folder / "hotlist.csv", count, count // 100)
+    engine = open_database(url)
+    actor = Actor("bench", "BENCH")
+    with engine.begin() as connection:
+        agency = ensure_agency(connection, "BENCH", "Bench")
+        create_list(connection, actor, name="NCIC", source="ncic_extract", agency_id=agency,
+                    settings=ListSettings())  # fmt: skip
+        import_file(connection, actor, "NCIC", path)
+    engine.dispose()
+
+
 def run(args: argparse.Namespace) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -127,6 +150,8 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             [*plateward, "camera", "add", "BENCH-1", "--agency", "BENCH"],
             env=env, capture_output=True, text=True, check=True,
         ).stdout.strip()  # fmt: skip
+        if args.hotlist:
+            load_hotlist(url, folder, args.hotlist)
         port = free_port()
         server = subprocess.Popen(
             [*plateward, "serve", "--port", str(port), "--workers", str(args.workers)],
@@ -134,7 +159,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         )  # fmt: skip
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 60 + args.hotlist / 5000  # a big list loads first
             while True:
                 try:
                     httpx.get(f"{base}/healthz", timeout=1)
@@ -234,20 +259,26 @@ def main() -> None:
                         help="reads stored before timing; their plates are the known ones")  # fmt: skip
     parser.add_argument("--db", choices=("sqlite", "postgresql"), nargs="+",
                         default=["sqlite", "postgresql"])  # fmt: skip
+    parser.add_argument("--hotlist", type=int, nargs="+", default=[0],
+                        help="hot list entries every batch is matched against, one run each")  # fmt: skip
     parser.add_argument("--docs", action="store_true", help="write docs/benchmarks.md")
     args = parser.parse_args()
     rows = []
     for share in args.new_plates:
         for kind in args.db:
-            result = run(argparse.Namespace(**{**vars(args), "db": kind, "new_plates": share}))
-            figures = json.dumps({k: round(v, 1) for k, v in result.items()})
-            print(kind, f"new plates {share:.0%}", figures, flush=True)
-            database_cpu = sum(v for k, v in result.items() if k.startswith("cpu_ms postgres"))
-            rows.append(
-                f"| {kind} | {share:.0%} | {result['reads']:.0f} | {result['reads_per_s']:.0f} |"
-                f" {result['batch_ms_median']:.0f} | {result['batch_ms_p95']:.0f} |"
-                f" {result.get('cpu_ms server', 0):.0f} | {database_cpu:.0f} |"
-            )
+            for entries in args.hotlist:
+                result = run(argparse.Namespace(
+                    **{**vars(args), "db": kind, "new_plates": share, "hotlist": entries}))  # fmt: skip
+                figures = json.dumps({k: round(v, 1) for k, v in result.items()})
+                print(kind, f"new plates {share:.0%}", f"hot list {entries:,}", figures,
+                      flush=True)  # fmt: skip
+                database_cpu = sum(v for k, v in result.items() if k.startswith("cpu_ms postgres"))
+                rows.append(
+                    f"| {kind} | {share:.0%} | {entries:,} | {result['reads']:.0f} |"
+                    f" {result['reads_per_s']:.0f} | {result['batch_ms_median']:.0f} |"
+                    f" {result['batch_ms_p95']:.0f} | {result.get('cpu_ms server', 0):.0f} |"
+                    f" {database_cpu:.0f} |"
+                )
     if args.docs:
         load = os.getloadavg()[0]
         replace_section(
@@ -265,7 +296,8 @@ def main() -> None:
                     ' (on PostgreSQL, 13 monthly partitions). "New plates" is the share of the'
                     " timed reads whose plate was not yet stored (each also goes into the plate"
                     " index); the rest carry a plate of the warm-up reads. Reads come in capture"
-                    " order with random (version 4) ids."
+                    ' order with random (version 4) ids. "Hot list entries": the size of the'
+                    " hot list (1% patterns) every batch was also matched against."
                 ),
                 "",
                 (
@@ -275,10 +307,10 @@ def main() -> None:
                 ),
                 "",
                 (
-                    "| database | new plates | reads | reads/s | batch p50 ms | batch p95 ms"
-                    " | server CPU ms | PostgreSQL CPU ms |"
+                    "| database | new plates | hot list entries | reads | reads/s | batch p50 ms"
+                    " | batch p95 ms | server CPU ms | PostgreSQL CPU ms |"
                 ),
-                "|---|---|---|---|---|---|---|---|",
+                "|---|---|---|---|---|---|---|---|---|",
                 *rows,
             ],
         )
