@@ -268,3 +268,22 @@ def test_an_expired_entry_raises_nothing(server: str, crew: dict[str, str]) -> N
     with api(server, crew["investigator"]) as investigator:
         investigator.post("/api/v1/hotlists/BOLO/expire", json={"all": True})
     assert post_reads(server, crew["camera_key"], {"plate": "7ABC123"})["answer"]["alerts"] == 0
+
+
+def test_a_client_that_drops_mid_stream_harms_nothing(
+    server: str, crew: dict[str, str], watching: Any
+) -> None:
+    bolo(server, crew["investigator"], "7ABC123", "8XYZ999")
+    headers = {"Authorization": f"Bearer {crew['deputy']}"}
+    with httpx.Client(timeout=httpx.Timeout(30, read=None)) as client, client.stream(
+        "GET", f"{server}/api/v1/alerts/stream", headers=headers
+    ) as response:
+        assert response.status_code == 200
+        next(response.iter_lines())  # connected; now vanish without reading further
+    post_reads(server, crew["camera_key"], {"plate": "7ABC123"})
+    events = watching(crew["deputy"])
+    assert events.get(timeout=10) == ("status", 200)
+    time.sleep(0.2)
+    post_reads(server, crew["camera_key"], {"plate": "8XYZ999"})
+    alert, _ = next_alert(events)
+    assert alert["plate"] == "8XYZ999"
