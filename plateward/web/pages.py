@@ -1,27 +1,59 @@
 """The web pages, added to the application in one call: routes, static files, refusal pages.
 
+Each page module holds one job's pages and an ``APIRouter`` named ``router``; adding a part's
+pages is one line in ``PAGE_MODULES`` (and one in ``nav.py`` for its link; docs/web.md).
+
 The API answers refusals in JSON; these handlers answer the pages' own two exceptions with a
-redirect to sign in or with a page that says why, so a person never sees a JSON error.
+redirect to sign in or with a page that says why, and render 404s and other HTTP errors of
+page paths as pages, so a person never sees a JSON error.
 """
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from plateward.web import home_page, login_pages, search_page
+from plateward.web import (
+    access_log_pages,
+    admin_camera_pages,
+    admin_user_pages,
+    audit_pages,
+    home_page,
+    login_pages,
+    map_pages,
+    results_pages,
+    search_page,
+    training_pages,
+)
 from plateward.web.guards import Refused, SignInNeeded, current_session
 from plateward.web.templating import STATIC, render
 
+PAGE_MODULES: tuple[ModuleType, ...] = (
+    login_pages,
+    home_page,
+    search_page,
+    results_pages,
+    map_pages,
+    admin_user_pages,
+    admin_camera_pages,
+    training_pages,
+    audit_pages,
+    access_log_pages,
+)
+
 
 def install_pages(app: FastAPI) -> None:
-    app.include_router(login_pages.router)
-    app.include_router(home_page.router)
-    app.include_router(search_page.router)
+    for module in PAGE_MODULES:
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInNeeded, _sign_in)
     app.add_exception_handler(Refused, _refused)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
 
 
 async def _sign_in(_request: Request, exc: Exception) -> Response:
@@ -31,8 +63,31 @@ async def _sign_in(_request: Request, exc: Exception) -> Response:
 
 def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Refused)
-    session = current_session(request)
-    shown = session if session is not None and session.second_factor_passed else None
     return render(
-        request, "refused.html", status_code=exc.status, signed_in=shown, message=exc.message
+        request, "refused.html", status_code=exc.status, signed_in=_shown(request),
+        message=exc.message,
+    )  # fmt: skip
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """JSON for the API, as FastAPI answers it; a page for everything else."""
+    assert isinstance(exc, StarletteHTTPException)
+    if request.url.path.startswith(("/api/", "/static/")) or request.url.path in (
+        "/openapi.json", "/docs", "/redoc"
+    ):  # fmt: skip
+        return await http_exception_handler(request, exc)
+    heading = "Page not found" if exc.status_code == 404 else "Something is wrong with this request"
+    message = (
+        f"There is no page at {request.url.path}."
+        if exc.status_code == 404
+        else str(exc.detail)
     )
+    return render(
+        request, "error.html", status_code=exc.status_code, signed_in=_shown(request),
+        heading=heading, message=message,
+    )  # fmt: skip
+
+
+def _shown(request: Request):  # type: ignore[no-untyped-def]
+    session = current_session(request)
+    return session if session is not None and session.second_factor_passed else None

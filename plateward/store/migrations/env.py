@@ -8,7 +8,8 @@ import plateward.access.schema
 import plateward.access.session_schema
 import plateward.access.training_schema
 import plateward.audit.review_schema
-import plateward.audit.schema  # noqa: F401
+import plateward.audit.schema
+import plateward.web.result_schema  # noqa: F401
 from plateward.store.schema import metadata
 
 engine = context.config.attributes["engine"]
