@@ -59,7 +59,9 @@ def parse_local(text: str, zone_name: str, field: str) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"{field} {text!r}: give a date and time, e.g. 2026-11-02T08:00") from None
+        raise InvalidInput(
+            f"{field} {text!r}: give a date and time, e.g. 2026-11-02T08:00"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(zone_name))
     return moment.astimezone(dt.UTC)

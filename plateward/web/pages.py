@@ -78,9 +78,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return await http_exception_handler(request, exc)
     heading = "Page not found" if exc.status_code == 404 else "Something is wrong with this request"
     message = (
-        f"There is no page at {request.url.path}."
-        if exc.status_code == 404
-        else str(exc.detail)
+        f"There is no page at {request.url.path}." if exc.status_code == 404 else str(exc.detail)
     )
     return render(
         request, "error.html", status_code=exc.status_code, signed_in=_shown(request),

@@ -79,10 +79,14 @@ def save_result(
             case_number=justification.case_number,
             reason=justification.reason,
             entries=[
-                [str(e.read_id), e.captured_at.astimezone(dt.UTC).isoformat(), e.score,
-                 e.distance_m]
+                [
+                    str(e.read_id),
+                    e.captured_at.astimezone(dt.UTC).isoformat(),
+                    e.score,
+                    e.distance_m,
+                ]
                 for e in entries
-            ],  # fmt: skip
+            ],
             extra=extra or {},
             created_at=dt.datetime.now(dt.UTC),
         )
@@ -108,8 +112,7 @@ def load_result(connection: Connection, result_id: str, session: Session) -> Res
         query=row.query,
         justification=Justification(row.case_number, row.reason),
         entries=tuple(
-            Entry(uuid.UUID(e[0]), dt.datetime.fromisoformat(e[1]), e[2], e[3])
-            for e in row.entries
+            Entry(uuid.UUID(e[0]), dt.datetime.fromisoformat(e[1]), e[2], e[3]) for e in row.entries
         ),
         extra=row.extra,
         created_at=row.created_at,
@@ -149,11 +152,21 @@ def read_rows(connection: Connection, entries: Sequence[Entry]) -> list[ReadRow]
     times = [e.captured_at for e in entries]
     rows = connection.execute(
         select(
-            reads.c.id, reads.c.plate, reads.c.raw_text, reads.c.captured_at,
-            cameras.c.code, cameras.c.name, reads.c.latitude, reads.c.longitude,
-            reads.c.heading, reads.c.confidence, reads.c.alternatives, reads.c.region,
-            reads.c.plate_image, reads.c.context_image,
-        )  # fmt: skip
+            reads.c.id,
+            reads.c.plate,
+            reads.c.raw_text,
+            reads.c.captured_at,
+            cameras.c.code,
+            cameras.c.name,
+            reads.c.latitude,
+            reads.c.longitude,
+            reads.c.heading,
+            reads.c.confidence,
+            reads.c.alternatives,
+            reads.c.region,
+            reads.c.plate_image,
+            reads.c.context_image,
+        )
         .join(cameras, cameras.c.id == reads.c.camera_id)
         .where(
             reads.c.id.in_(ids),

@@ -193,13 +193,13 @@ def camera_sites(connection: Connection) -> list[dict[str, Any]]:
     """Fixed cameras with a location, to draw on the map."""
     rows = connection.execute(
         select(cameras.c.code, cameras.c.name, cameras.c.latitude, cameras.c.longitude).where(
-            cameras.c.latitude.is_not(None), cameras.c.longitude.is_not(None),
-            cameras.c.key_revoked_at.is_(None), cameras.c.kind == "fixed",
-        )  # fmt: skip
+            cameras.c.latitude.is_not(None),
+            cameras.c.longitude.is_not(None),
+            cameras.c.key_revoked_at.is_(None),
+            cameras.c.kind == "fixed",
+        )
     )
-    return [
-        {"code": r.code, "name": r.name, "lat": r.latitude, "lon": r.longitude} for r in rows
-    ]
+    return [{"code": r.code, "name": r.name, "lat": r.latitude, "lon": r.longitude} for r in rows]
 
 
 def map_data(
@@ -216,11 +216,17 @@ def map_data(
         "shape": result.extra.get("shape"),
         "sites": sites,
         "reads": [
-            {"id": str(p.id), "plate": p.plate, "lat": p.latitude, "lon": p.longitude,
-             "at": local(p.captured_at, web.time_zone).strftime("%Y-%m-%d %H:%M"),
-             "camera": p.camera, "group": result.extra.get("groups", {}).get(str(p.id))}
+            {
+                "id": str(p.id),
+                "plate": p.plate,
+                "lat": p.latitude,
+                "lon": p.longitude,
+                "at": local(p.captured_at, web.time_zone).strftime("%Y-%m-%d %H:%M"),
+                "camera": p.camera,
+                "group": result.extra.get("groups", {}).get(str(p.id)),
+            }
             for p in points
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -270,5 +276,3 @@ def _image(request: Request, sha: str) -> Response:
 def _image_response(request: Request, data: bytes, sha: str) -> Response:
     headers = {**page_headers(app_state(request).settings), "Cache-Control": "private, no-store"}
     return Response(data, media_type=media_type_of(data, sha, len(data)), headers=headers)
-
-

@@ -10,6 +10,7 @@ under a deputy's name; the results then live at ``/results/<id>`` (``results_pag
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -21,6 +22,7 @@ from plateward.errors import InvalidInput
 from plateward.search.filters import Filters
 from plateward.search.patterns import ANY, ONE
 from plateward.search.plates import search_partial, search_plate
+from plateward.search.results import ReadHit
 from plateward.search.tolerant import search_tolerant
 from plateward.web.clock import parse_local
 from plateward.web.guards import check_csrf, submitted_csrf
@@ -73,6 +75,7 @@ def search(
     except InvalidInput as exc:
         return _page(request, session, form=form, error=exc.message, status=400)
     partial = ONE in text or ANY in text
+    find: Callable[..., list[ReadHit]]
     if partial:
         action, key, find, title = "search.partial", "pattern", search_partial, f"Pattern {text}"
     elif tolerant:

@@ -92,8 +92,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     session: Session | None = context.setdefault("signed_in", None)
     context["links"] = links_for(session)
     context["time_zone"] = settings.web.time_zone
-    context["may"] = lambda action: session is not None and allowed(
-        session.user.role, Action(action)
+    context["may"] = lambda action: (
+        session is not None and allowed(session.user.role, Action(action))
     )
     body = _environment.get_template(template).render(request=request, **context)
     return HTMLResponse(body, status_code=status_code, headers=page_headers(settings))
