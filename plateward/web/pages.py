@@ -10,11 +10,13 @@ page paths as pages, so a person never sees a JSON error.
 
 from __future__ import annotations
 
+import logging
+import secrets
 from types import ModuleType
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -32,6 +34,8 @@ from plateward.web import (
 )
 from plateward.web.guards import Refused, SignInNeeded, current_session
 from plateward.web.templating import STATIC, render
+
+logger = logging.getLogger(__name__)
 
 PAGE_MODULES: tuple[ModuleType, ...] = (
     login_pages,
@@ -54,6 +58,7 @@ def install_pages(app: FastAPI) -> None:
     app.add_exception_handler(SignInNeeded, _sign_in)
     app.add_exception_handler(Refused, _refused)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _server_error)
 
 
 async def _sign_in(_request: Request, exc: Exception) -> Response:
@@ -83,6 +88,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return render(
         request, "error.html", status_code=exc.status_code, signed_in=_shown(request),
         heading=heading, message=message,
+    )  # fmt: skip
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
+    """A bug: a page with a reference for the administrator; the traceback goes to the log."""
+    reference = secrets.token_hex(6)
+    logger.error("unhandled error %s on %s %s", reference, request.method, request.url.path,
+                 exc_info=exc)  # fmt: skip
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": f"internal error (reference {reference})"}, 500)
+    return render(
+        request, "error.html", status_code=500, signed_in=None, heading="Something went wrong",
+        message=f"Plateward hit an error it did not expect. Tell the system administrator the"
+        f" reference {reference}.",
     )  # fmt: skip
 
 

@@ -13,27 +13,30 @@
   } else {
     holder.classList.add("map-plain");
   }
-  var bounds = [];
+  function shapePointsOf(shape) {
+    if (!shape) return [];
+    var points = (shape.circles || []).map(function (c) { return [c[0], c[1]]; });
+    return points.concat(shape.polygon || []);
+  }
+  var focus = (data.reads || []).map(function (r) { return [r.lat, r.lon]; }).concat(shapePointsOf(data.shape));
+  if (focus.length === 0) focus = (data.sites || []).map(function (s) { return [s.lat, s.lon]; });
+  if (focus.length) map.fitBounds(L.latLngBounds(focus).pad(0.15), { maxZoom: 16 });
+  else map.setView([0, 0], 2);
   var overlay = L.layerGroup().addTo(map);
   (data.sites || []).forEach(function (site) {
     L.circleMarker([site.lat, site.lon], { radius: 5, color: "#555", weight: 1, fillColor: "#999", fillOpacity: 0.8 })
       .bindTooltip("Camera " + site.code + " (" + site.name + ")").addTo(map);
-    bounds.push([site.lat, site.lon]);
   });
   function drawShape(shape, layer) {
-    if (!shape) return [];
-    var points = [];
+    if (!shape) return;
     (shape.circles || []).forEach(function (c) {
       L.circle([c[0], c[1]], { radius: c[2], color: "#b05000", weight: 2, fillOpacity: 0.08 }).addTo(layer);
-      points.push([c[0], c[1]]);
     });
     if (shape.polygon && shape.polygon.length) {
       L.polygon(shape.polygon, { color: "#b05000", weight: 2, fillOpacity: 0.08 }).addTo(layer);
-      points = points.concat(shape.polygon);
     }
-    return points;
   }
-  var shapePoints = drawShape(data.shape, overlay);
+  drawShape(data.shape, overlay);
   var readPoints = [];
   var markers = {};
   (data.reads || []).forEach(function (read) {
@@ -59,10 +62,6 @@
     row.addEventListener("focusin", function () { select(row.getAttribute("data-read")); });
     row.addEventListener("mouseenter", function () { select(row.getAttribute("data-read")); });
   });
-  var focus = readPoints.concat(shapePoints);
-  if (focus.length === 0) focus = bounds;
-  if (focus.length) map.fitBounds(L.latLngBounds(focus).pad(0.15), { maxZoom: 16 });
-  else map.setView([0, 0], 2);
 
   // Forms: a click on the map fills the fields the form marks, and the shape follows the fields.
   var form = document.querySelector("form[data-map-form]");
