@@ -162,7 +162,9 @@ def test_navigation_follows_the_permission_table(
         bar = client.get("/").text.split('<nav aria-label="Main">')[1].split("</nav>")[0]
         shown = set(re.findall(r'href="([^"]+)"', bar))
         expected = {
-            link.href for link in NAV_LINKS if link.action is None or role in PERMISSIONS[link.action]
+            link.href
+            for link in NAV_LINKS
+            if link.action is None or role in PERMISSIONS[link.action]
         }
         assert shown == expected, role
 

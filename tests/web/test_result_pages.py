@@ -125,8 +125,12 @@ def test_a_grid_search_from_the_page_logs_the_apis_query(
     assert 'id="map-data"' in page.text
     (entry,) = [e for e in log(settings) if e["action"] == "search.grid"]
     assert entry["query"] == {
-        "latitude": 38.58, "longitude": -121.49, "radius_m": 300.0,
-        "start": "2026-11-01T07:00:00+00:00", "end": "2026-11-03T08:00:00+00:00", "limit": 1000,
+        "latitude": 38.58,
+        "longitude": -121.49,
+        "radius_m": 300.0,
+        "start": "2026-11-01T07:00:00+00:00",
+        "end": "2026-11-03T08:00:00+00:00",
+        "limit": 1000,
     }  # fmt: skip (typed in Los Angeles time: PDT on the 1st, PST after the 2nd's fall-back)
     assert entry["result_count"] > 0
     missing = client.post("/map/grid", data={**form, "start": ""})
