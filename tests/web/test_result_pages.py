@@ -135,3 +135,19 @@ def test_a_grid_search_from_the_page_logs_the_apis_query(
     assert entry["result_count"] > 0
     missing = client.post("/map/grid", data={**form, "start": ""})
     assert missing.status_code == 400 and "time window" in missing.text
+
+
+def test_images_opened_at_once_are_each_logged_in_one_chain(
+    server: str, agency: dict[str, str], http_sign_in: SignIn, token_in: Callable[[str], str],
+    log_rows: Callable[[], list[dict[str, Any]]],
+) -> None:  # fmt: skip
+    """A browser fetches a read's images in parallel: every view is logged, none is lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    client, _ = http_sign_in(agency["investigator"], agency["password"])
+    page = client.get(run_search(client, token_in, "6DEF456")).text
+    links = re.findall(r'href="(/results/[^"]+/reads/[^"]+)"', page)[:16]
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda link: client.get(link + "/context").status_code, links))
+    assert codes == [200] * 16
+    assert sum(1 for r in log_rows() if r["action"] == "image.view") == 16  # chain verified
