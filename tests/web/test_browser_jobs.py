@@ -119,7 +119,7 @@ def test_tolerant_search_marks_what_differs_and_results_page(
     search(page, server, "7ABC123", tolerant=True)
     marked = page.locator("td.plate mark")
     assert marked.count() == 1 and marked.inner_text() == "8"
-    check_page(page, "tolerant-results")
+    check_page(page)
     search(page, server, "6DEF456")
     assert page.inner_text("#result-count") == "60 reads"
     assert page.locator("#reads tbody tr").count() == 50
@@ -155,7 +155,7 @@ def test_keyboard_alone_and_a_phone(
     assert page.inner_text("#result-count") == "3 reads"
     wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
     assert not wide, "the results page scrolls sideways on a phone"
-    check_page(page, "phone-results")
+    check_page(page)
     context.close()
 
 
@@ -177,7 +177,7 @@ def test_grid_search_drawn_on_the_map(
     page.fill("input[name=start]", "2026-11-01T00:00")
     page.fill("input[name=end]", "2026-11-03T00:00")
     page.fill("textarea[name=reason]", "robbery at Main St and 5th, suspect vehicle unknown")
-    check_page(page, "grid-form")
+    check_page(page)
     page.click("main button[type=submit]")
     page.wait_for_url("**/results/*")
     count = int(page.inner_text("#result-count").split()[0])
@@ -242,7 +242,7 @@ def test_add_a_user_and_a_camera(
     page.get_by_role("button", name="Add camera").click()
     key = page.inner_text("#camera-key")
     assert key.startswith("pwc_")
-    check_page(page, "cameras")
+    check_page(page)
     page.click("button[aria-label='Revoke the key of POLE-77']")
     assert "revoked" in page.inner_text(".notice")
     mine = [(e["action"], e["query"].get("username") or e["query"].get("camera"))
@@ -268,7 +268,7 @@ def test_draw_an_audit_sample_and_review_it(
     page.goto(f"{server}/audits")
     page.fill("input[name=period]", "2026H2")
     page.fill("input[name=size]", "5")
-    check_page(page, "audits")
+    check_page(page)
     page.get_by_role("button", name="Draw", exact=True).click()
     page.wait_for_url("**/audits/*")
     assert page.inner_text("#reviewed") == "0 of 2 reviewed"
@@ -286,7 +286,7 @@ def test_draw_an_audit_sample_and_review_it(
     assert "Audit closed." in page.inner_text(".notice")
     page.get_by_role("link", name="Report", exact=True).click()
     assert "follow up" in page.inner_text("main").lower()
-    check_page(page, "audit-report")
+    check_page(page)
     actions = [e["action"] for e in log(settings) if e["username"] == agency["auditor"]]
     assert actions[1:] == ["audit.sample", "audit.view", "audit.review", "audit.view",
                            "audit.review", "audit.view", "audit.close", "audit.view",
