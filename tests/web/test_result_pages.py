@@ -151,3 +151,33 @@ def test_images_opened_at_once_are_each_logged_in_one_chain(
         codes = list(pool.map(lambda link: client.get(link + "/context").status_code, links))
     assert codes == [200] * 16
     assert sum(1 for r in log_rows() if r["action"] == "image.view") == 16  # chain verified
+
+
+def test_a_stakeout_finds_the_plate_seen_in_both_areas(
+    server: str, settings: Settings, agency: dict[str, str], http_sign_in: SignIn,
+    token_in: Callable[[str], str],
+) -> None:  # fmt: skip
+    client, _ = http_sign_in(agency["investigator"], agency["password"])
+    csrf = token_in(client.get("/map/stakeout").text)
+    window = {"start": "2026-11-02T00:00", "end": "2026-11-03T00:00"}
+    form = {
+        "latitude1": "38.58", "longitude1": "-121.49", "radius_m1": "300", "label1": "Main St",
+        "latitude2": "38.60", "longitude2": "-121.46", "radius_m2": "300", "label2": "River Rd",
+        **{k + "1": v for k, v in window.items()}, **{k + "2": v for k, v in window.items()},
+        "min_areas": "2", "csrf_token": csrf, **WHY,
+    }  # fmt: skip
+    done = client.post("/map/stakeout", data=form)
+    assert done.status_code == 303, done.text
+    page = client.get(done.headers["location"]).text
+    assert "Plates in several areas" in page and "7ABC123</span>: areas 1, 2" in page
+    (entry,) = [e for e in log(settings) if e["action"] == "search.stakeout"]
+    assert [a["label"] for a in entry["query"]["areas"]] == ["Main St", "River Rd"]
+    assert entry["result_count"] == 1  # one plate, as the API counts it
+
+
+def test_errors_are_pages_for_people_and_json_for_programs(server: str) -> None:
+    page = httpx.get(f"{server}/no-such-page", timeout=30)
+    assert page.status_code == 404 and "There is no page at /no-such-page" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+    api = httpx.get(f"{server}/api/v1/no-such-thing", timeout=30)
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
