@@ -28,7 +28,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -154,7 +153,8 @@ def measure(engine: Engine, base: str, queries: int) -> dict[str, list[float]]:
         page = deputy.get(results).text
         link = re.search(r'href="(/results/[^"]+/reads/[^"]+)"', page)
         if link:
-            timed(samples, "GET a read (logged)", lambda: deputy.get(link.group(1)))
+            read = link.group(1)
+            timed(samples, "GET a read (logged)", lambda read=read: deputy.get(read))
         search(deputy, d_csrf, "partial 7B3*", "/search", {"plate": plate[:3] + "*"})
         search(deputy, d_csrf, "tolerant", "/search", {"plate": plate, "tolerant": "1"})
         search(deputy, d_csrf, "timeline", "/timeline", {"plate": plate})
@@ -166,7 +166,7 @@ def measure(engine: Engine, base: str, queries: int) -> dict[str, list[float]]:
         search(analyst, a_csrf, "cloned (one plate)", "/cloned", {"plate": plate,
                                                                   "max_speed_kmh": "200"})  # fmt: skip
         loc = search(analyst, a_csrf, "exact plate (analyst)", "/search", {"plate": plate})
-        timed(samples, "POST export CSV", lambda: analyst.post(
+        timed(samples, "POST export CSV", lambda loc=loc: analyst.post(
             loc + "/export", data={"format": "csv", "csrf_token": a_csrf}))  # fmt: skip
         timed(samples, "GET /admin/users", lambda: admin.get("/admin/users"))
         timed(samples, "GET /admin/cameras (400)", lambda: admin.get("/admin/cameras"))
@@ -256,11 +256,12 @@ def main() -> None:
             "",
             f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
             f"- Command: `python bench/web.py {' '.join(sys.argv[1:])}`",
-            f"- Machine: {machine_description()}, shared with other developers' work;"
-            f" load average at the end {os.getloadavg()[0]:.1f}",
-            f"- {args.db}, {args.size:,} synthetic reads (bench/search.py's builder), one"
-            " uvicorn process; each page requested over loopback as a signed-in browser would,"
-            " different plates and places each time; ms, round trip (server time + ~1 ms HTTP)",
+            (f"- Machine: {machine_description()}, shared with other developers' work;"
+             f" load average at the end {os.getloadavg()[0]:.1f}"),
+            (f"- {args.db}, {args.size:,} synthetic reads (bench/search.py's builder), one"
+             " uvicorn process; each page requested over loopback as a signed-in browser would,"
+             " different plates and places each time; ms, round trip (server time + ~1 ms"
+             " HTTP)"),
             f"- Search page, first result row painted in Chromium after pressing Search: {paint}",
             "",
             "| page | requests | p50 ms | p95 ms |",
