@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from plateward.access.sessions import Session
 from plateward.web import (
     access_log_pages,
     admin_camera_pages,
@@ -105,6 +106,6 @@ def _server_error(request: Request, exc: Exception) -> Response:
     )  # fmt: skip
 
 
-def _shown(request: Request):  # type: ignore[no-untyped-def]
+def _shown(request: Request) -> Session | None:
     session = current_session(request)
     return session if session is not None and session.second_factor_passed else None

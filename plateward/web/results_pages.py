@@ -27,9 +27,11 @@ from plateward.access.training import today_utc, training_refusal
 from plateward.errors import NotFound
 from plateward.search.inquiry import Inquiry, run_inquiry
 from plateward.search.justification import Justification
+from plateward.search.plates import plate_text
 from plateward.store.export import ExportFilter, write_csv, write_geojson
 from plateward.store.images import media_type_of
 from plateward.store.schema import cameras
+from plateward.web.clock import local
 from plateward.web.guards import Refused, check_csrf, refuse_unless_allowed, submitted_csrf
 from plateward.web.inquiry_pages import client_of
 from plateward.web.page_access import page_for
@@ -206,8 +208,6 @@ def map_data(
     request: Request, result: ResultSet, points: list[ReadRow], sites: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """What the map script draws: reads, camera sites, the shape searched, and the tiles."""
-    from plateward.web.clock import local
-
     web = app_state(request).settings.web
     return {
         "kind": result.kind,
@@ -233,8 +233,6 @@ def map_data(
 def _marker(result: ResultSet) -> Any:
     query_plate = str(result.query.get("plate", ""))
     if result.kind == "search.tolerant" and query_plate:
-        from plateward.search.plates import plate_text
-
         wanted = plate_text(query_plate)
         return lambda plate: marked_plate(wanted, plate)
     return lambda plate: plate

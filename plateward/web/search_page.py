@@ -77,9 +77,19 @@ def search(
     partial = ONE in text or ANY in text
     find: Callable[..., list[ReadHit]]
     if partial:
-        action, key, find, title = "search.partial", "pattern", search_partial, f"Pattern {text.upper()}"
+        action, key, find, title = (
+            "search.partial",
+            "pattern",
+            search_partial,
+            f"Pattern {text.upper()}",
+        )
     elif tolerant:
-        action, key, find, title = "search.tolerant", "plate", search_tolerant, f"Like {text.upper()}"
+        action, key, find, title = (
+            "search.tolerant",
+            "plate",
+            search_tolerant,
+            f"Like {text.upper()}",
+        )
     else:
         action, key, find, title = "search.plate", "plate", search_plate, f"Plate {text.upper()}"
     query: dict[str, Any] = {key: text, **narrowing(filters)}
