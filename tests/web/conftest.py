@@ -273,7 +273,7 @@ def _shrink(path: Path) -> None:
 def laptop(browser: Any) -> Iterator[Any]:
     """A page in a 1366x768 window (the patrol-car laptop) that records script and CSP errors."""
     context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # a shared 2-core machine can be slow; a hang still fails
     page = context.new_page()
     page.problems = []
     page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))

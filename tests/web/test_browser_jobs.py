@@ -32,6 +32,8 @@ def sign_in(page: Any, server: str, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     with page.expect_navigation():
         page.press("input[name=password]", "Enter")
+    if page.locator("input[name=password]").count():  # still the sign-in form: say why
+        raise AssertionError(f"{username} not signed in: {page.inner_text('main')}")
 
 
 def search(page: Any, server: str, plate: str, *, tolerant: bool = False) -> None:
