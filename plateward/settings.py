@@ -257,6 +257,54 @@ class WebSettings(Section):
     session_lifetime_hours: int = Field(
         12, ge=1, le=72, description="Hours after sign-in at which a session ends, however used."
     )
+    time_zone: str = Field(
+        "America/Los_Angeles",
+        description=(
+            "The agency's time zone (an IANA name such as America/Los_Angeles): pages show"
+            " times in it, with UTC on hover; exports and the access log keep UTC."
+        ),
+    )
+    tile_url: str = Field(
+        "",
+        description=(
+            "Map tiles for the map pages, as a URL template with {z}, {x} and {y} (e.g. an"
+            " agency's own tile server). Empty: no tiles; reads, camera sites and shapes are"
+            " drawn on a plain background, and coordinates can always be typed."
+        ),
+    )
+    tile_attribution: str = Field(
+        "", description="Credit the tile server asks to be shown on the map (plain text)."
+    )
+    page_rows: int = Field(
+        50, ge=10, le=500, description="Reads shown on one page of search results."
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {name!r}; use an IANA name such as America/Los_Angeles"
+            ) from None
+        return name
+
+    @field_validator("tile_url")
+    @classmethod
+    def _tile_template(cls, url: str) -> str:
+        url = url.strip()
+        if url and not (
+            url.startswith(("https://", "http://", "/"))
+            and all(part in url for part in ("{z}", "{x}", "{y}"))
+        ):
+            raise ValueError(
+                f"tile_url {url!r}: an http(s) URL or a path on this server holding {{z}},"
+                " {x} and {y}"
+            )
+        return url
 
 
 class HotlistSettings(Section):

@@ -44,6 +44,11 @@ def append(connection: Connection, entry: Entry, at: dt.datetime | None = None) 
     if connection.dialect.name == "postgresql":
         # One writer at a time extends the chain; the lock ends with the transaction.
         connection.execute(text("SELECT pg_advisory_xact_lock(5420001)"))
+    else:
+        # SQLite's driver opens the transaction at the first write, so two requests could both
+        # read the same last entry and then collide on its successor's number. A write that
+        # changes nothing takes the database's write lock first (waiting its busy timeout).
+        connection.execute(text("UPDATE access_log SET id = id WHERE 0"))
     last = connection.execute(
         select(access_log.c.id, access_log.c.entry_hash).order_by(access_log.c.id.desc()).limit(1)
     ).first()

@@ -207,12 +207,9 @@ def _stage(connection: Connection, entries: Iterator[tuple[int, EntryValues]]) -
     names = [column.name for column in staging.columns]
     rows = (_staged_row(number, values) for number, values in entries)
     if connection.dialect.name == "postgresql":
-        driver = connection.connection.driver_connection
-        assert driver is not None
+        driver: Any = connection.connection.driver_connection  # a psycopg connection
         count = 0
-        with driver.cursor().copy(  # type: ignore[attr-defined]
-            f"COPY hotlist_staging ({', '.join(names)}) FROM STDIN"
-        ) as copy:
+        with driver.cursor().copy(f"COPY hotlist_staging ({', '.join(names)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
                 count += 1

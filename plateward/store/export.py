@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -44,11 +45,13 @@ COLUMNS = (
 
 @dataclass(frozen=True)
 class ExportFilter:
-    """Which reads: captured in [start, end), from these cameras (all when empty)."""
+    """Which reads: captured in [start, end), from these cameras (all when empty), and, when
+    ``read_ids`` is given, only those reads (a page's search results)."""
 
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     cameras: tuple[str, ...] = ()
+    read_ids: tuple[uuid.UUID, ...] = ()
 
 
 def exported_rows(connection: Connection, selection: ExportFilter) -> Iterator[dict[str, Any]]:
@@ -129,6 +132,8 @@ def _statement(connection: Connection, selection: ExportFilter) -> Select[Any]:
     if selection.cameras:
         ids = [camera_by_code(connection, code).id for code in selection.cameras]
         statement = statement.where(reads.c.camera_id.in_(ids))
+    if selection.read_ids:
+        statement = statement.where(reads.c.id.in_(selection.read_ids))
     return statement
 
 

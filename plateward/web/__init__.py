@@ -1,1 +1,1 @@
-"""The HTTP application: the API every client uses and, later, the pages people use."""
+"""The HTTP application: the API every client uses and the pages people work in (docs/web.md)."""

@@ -10,6 +10,7 @@ exactly what the API refuses (an enforcement disposition before both checks pass
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -32,11 +33,14 @@ from plateward.alert.views import alert_json, select_alerts, user_agency_id, vis
 from plateward.audit.log import Entry, append
 from plateward.errors import PlatewardError
 from plateward.store.schema import reads
-from plateward.web.guards import check_csrf, refuse_unless_allowed, signed_in, submitted_csrf
+from plateward.web.guards import check_csrf, submitted_csrf
+from plateward.web.page_access import page_for
 from plateward.web.state import app_state
 from plateward.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+Receiver = Annotated[Session, Depends(page_for(Action.RECEIVE_ALERTS))]
+Verifier = Annotated[Session, Depends(page_for(Action.VERIFY_ALERTS))]
 
 CONSOLE_ROWS = 50
 DISPOSITION_LABELS = {
@@ -54,8 +58,7 @@ def _who(request: Request, session: Session) -> Who:
 
 
 @router.get("/alerts")
-def console(request: Request, session: Annotated[Session, Depends(signed_in)]) -> Response:
-    refuse_unless_allowed(request, session, Action.RECEIVE_ALERTS)
+def console(request: Request, session: Receiver) -> Response:
     state = app_state(request)
     with state.db.begin() as connection:
         agency_id = user_agency_id(connection, session.user)
@@ -65,7 +68,7 @@ def console(request: Request, session: Annotated[Session, Depends(signed_in)]) -
             .order_by(alerts.c.id.desc())
             .limit(CONSOLE_ROWS)
         ).all()
-        shown = [alert_json(r) for r in rows]
+        shown = [_with_times(alert_json(r)) for r in rows]
         figures = misreads_by_camera(connection)
         append(connection, Entry(
             username=session.user.username, agency=session.user.agency, action="alert.list",
@@ -78,10 +81,7 @@ def console(request: Request, session: Annotated[Session, Depends(signed_in)]) -
 
 
 @router.get("/alerts/{alert_id}")
-def alert_page(
-    request: Request, alert_id: int, session: Annotated[Session, Depends(signed_in)]
-) -> Response:
-    refuse_unless_allowed(request, session, Action.RECEIVE_ALERTS)
+def alert_page(request: Request, alert_id: int, session: Receiver) -> Response:
     return _page(request, session, alert_id, error=None)
 
 
@@ -100,12 +100,28 @@ def _page(
     except PlatewardError as exc:
         return render(request, "refused.html", status_code=exc.status, signed_in=session,
                       message=exc.message)  # fmt: skip
-    alert = alert_json(row)
+    alert = _with_times(alert_json(row))
     return render(
         request, "alert.html", status_code=status, signed_in=session, alert=alert, read=read,
         error=error, plate_marks=_marks(alert), dispositions=DISPOSITIONS,
         enforcement=ENFORCEMENT, labels=DISPOSITION_LABELS,
     )  # fmt: skip
+
+
+_TIMES = ("raised_at", "captured_at", "edge_raised_at")
+
+
+def _with_times(alert: dict[str, Any]) -> dict[str, Any]:
+    """The alert's JSON with its times also as datetimes, for the agency-time display."""
+    moments = {f"{k}_dt": _moment(alert[k]) for k in _TIMES}
+    for step, key in (("verification", "plate_checked_at"), ("verification", "clets_checked_at"),
+                      ("disposition", "disposed_at")):  # fmt: skip
+        moments[f"{key}_dt"] = _moment(alert[step][key])
+    return alert | moments
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text)
 
 
 def _marks(alert: dict[str, Any]) -> list[tuple[str, bool]]:
@@ -116,14 +132,13 @@ def _marks(alert: dict[str, Any]) -> list[tuple[str, bool]]:
 
 @router.post("/alerts/{alert_id}/verify")
 async def verify(
-    request: Request, alert_id: int, session: Annotated[Session, Depends(signed_in)],
+    request: Request, alert_id: int, session: Verifier,
     submitted: Annotated[str | None, Depends(submitted_csrf)],
     check: Annotated[str, Form(max_length=16)], result: Annotated[str, Form(max_length=16)] = "",
     reference: Annotated[str, Form(max_length=64)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:  # fmt: skip
     check_csrf(session.csrf_token, submitted)
-    refuse_unless_allowed(request, session, Action.VERIFY_ALERTS)
     state = app_state(request)
 
     def work() -> None:
@@ -139,12 +154,11 @@ async def verify(
 
 @router.post("/alerts/{alert_id}/dispose")
 async def dispose(
-    request: Request, alert_id: int, session: Annotated[Session, Depends(signed_in)],
+    request: Request, alert_id: int, session: Verifier,
     submitted: Annotated[str | None, Depends(submitted_csrf)],
     disposition: Annotated[str, Form(max_length=24)], note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:  # fmt: skip
     check_csrf(session.csrf_token, submitted)
-    refuse_unless_allowed(request, session, Action.VERIFY_ALERTS)
     state = app_state(request)
 
     def work() -> None:

@@ -51,12 +51,17 @@ def lifetimes(settings: Settings) -> Lifetimes:
 
 def current_session(request: Request) -> Session | None:
     """The cookie's session, complete or awaiting its second factor; None if there is none."""
+    if hasattr(request.state, "plateward_session"):  # looked up once per request
+        found: Session | None = request.state.plateward_session
+        return found
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     state = app_state(request)
     with state.db.begin() as connection:
-        return session_for_token(connection, token, lifetimes(state.settings))
+        found = session_for_token(connection, token, lifetimes(state.settings))
+    request.state.plateward_session = found
+    return found
 
 
 def signed_in(request: Request) -> Session:

@@ -37,11 +37,14 @@ from plateward.hotlist.lists import (
 from plateward.hotlist.reasons import LABELS, Reason
 from plateward.hotlist.schema import SOURCES, hotlist_imports
 from plateward.store.schema import agencies
-from plateward.web.guards import check_csrf, refuse_unless_allowed, signed_in, submitted_csrf
+from plateward.web.guards import check_csrf, submitted_csrf
+from plateward.web.page_access import page_for
 from plateward.web.state import app_state
 from plateward.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+Viewer = Annotated[Session, Depends(page_for(Action.VIEW_HOTLISTS))]
+Editor = Annotated[Session, Depends(page_for(Action.EDIT_HOTLISTS))]
 PAGE_ROWS = 100
 UPLOAD_CHUNK = 1 << 20
 
@@ -55,8 +58,7 @@ def _visible(session: Session, hotlist: HotList) -> bool:
 
 
 @router.get("/hotlists")
-def lists_page(request: Request, session: Annotated[Session, Depends(signed_in)]) -> Response:
-    refuse_unless_allowed(request, session, Action.VIEW_HOTLISTS)
+def lists_page(request: Request, session: Viewer) -> Response:
     return _lists(request, session, error=None)
 
 
@@ -75,14 +77,13 @@ def _lists(request: Request, session: Session, error: str | None, status: int = 
 
 @router.post("/hotlists")
 def create_page(
-    request: Request, session: Annotated[Session, Depends(signed_in)],
+    request: Request, session: Editor,
     submitted: Annotated[str | None, Depends(submitted_csrf)],
     name: Annotated[str, Form(max_length=100)], source: Annotated[str, Form(max_length=16)],
     description: Annotated[str, Form(max_length=2000)] = "",
     tolerant: Annotated[bool, Form()] = False, all_agencies: Annotated[bool, Form()] = False,
 ) -> Response:  # fmt: skip
     check_csrf(session.csrf_token, submitted)
-    refuse_unless_allowed(request, session, Action.EDIT_HOTLISTS)
     try:
         with app_state(request).db.begin() as connection:
             agency_id = connection.execute(
@@ -101,10 +102,8 @@ def create_page(
 
 @router.get("/hotlists/{name}")
 def list_page(
-    request: Request, name: str, session: Annotated[Session, Depends(signed_in)],
-    plate: str = "", offset: int = 0,
+    request: Request, name: str, session: Viewer, plate: str = "", offset: int = 0,
 ) -> Response:  # fmt: skip
-    refuse_unless_allowed(request, session, Action.VIEW_HOTLISTS)
     return _list(request, session, name, plate=plate, offset=max(0, offset))
 
 
@@ -145,7 +144,7 @@ def _list(
 
 @router.post("/hotlists/{name}/entries")
 def add_page(
-    request: Request, name: str, session: Annotated[Session, Depends(signed_in)],
+    request: Request, name: str, session: Editor,
     submitted: Annotated[str | None, Depends(submitted_csrf)],
     plate: Annotated[str, Form(max_length=40)], reason: Annotated[str, Form(max_length=32)],
     state: Annotated[str, Form(max_length=3)] = "", case_number: Annotated[str, Form(max_length=64)] = "",
@@ -154,7 +153,6 @@ def add_page(
     notes: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:  # fmt: skip
     check_csrf(session.csrf_token, submitted)
-    refuse_unless_allowed(request, session, Action.EDIT_HOTLISTS)
     app = app_state(request)
     now = dt.datetime.now(dt.UTC)
     try:
@@ -183,12 +181,11 @@ def _editable(connection: Any, session: Session, name: str) -> None:
 
 @router.post("/hotlists/{name}/expire")
 def expire_page(
-    request: Request, name: str, session: Annotated[Session, Depends(signed_in)],
+    request: Request, name: str, session: Editor,
     submitted: Annotated[str | None, Depends(submitted_csrf)],
     entry: Annotated[int, Form()], note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:  # fmt: skip
     check_csrf(session.csrf_token, submitted)
-    refuse_unless_allowed(request, session, Action.EDIT_HOTLISTS)
     try:
         with app_state(request).db.begin() as connection:
             _editable(connection, session, name)
@@ -201,12 +198,11 @@ def expire_page(
 
 @router.post("/hotlists/{name}/import")
 async def import_page(
-    request: Request, name: str, session: Annotated[Session, Depends(signed_in)],
+    request: Request, name: str, session: Editor,
     submitted: Annotated[str | None, Depends(submitted_csrf)], file: UploadFile,
     replace: Annotated[bool, Form()] = False,
 ) -> Response:  # fmt: skip
     check_csrf(session.csrf_token, submitted)
-    refuse_unless_allowed(request, session, Action.EDIT_HOTLISTS)
     state = app_state(request)
     folder = state.settings.data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)

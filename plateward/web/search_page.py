@@ -1,30 +1,34 @@
-"""The search page: a plate or a partial pattern, with the purpose the policy asks for (A.9).
+"""The search page: a plate, a partial pattern or a tolerant search, with the purpose (A.9).
 
 The page runs the same ``run_inquiry`` as the API, with the same action names and the same
 query shape in the access log, so an auditor cannot tell (and need not care) which one a search
-came through. A plate with ``?`` or ``*`` is a partial search (policy A.6), otherwise an exact
-one. It is a POST, so plates and case numbers stay out of browser history and proxy logs, and
-carries the CSRF token, so no other site can run a search under a deputy's name.
+came through. A plate with ``?`` or ``*`` is a partial search (policy A.6), a ticked "look-alike"
+box a tolerant one, otherwise an exact one. It is a POST, so plates and case numbers stay out of
+browser history and proxy logs, and carries the CSRF token, so no other site can run a search
+under a deputy's name; the results then live at ``/results/<id>`` (``results_pages.py``).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
-from sqlalchemy import Connection
+from fastapi.responses import RedirectResponse
 
 from plateward.access.roles import Action
 from plateward.access.sessions import Session
 from plateward.errors import InvalidInput
 from plateward.search.filters import Filters
-from plateward.search.inquiry import Inquiry, run_inquiry
-from plateward.search.justification import Justification
 from plateward.search.patterns import ANY, ONE
 from plateward.search.plates import search_partial, search_plate
-from plateward.search.purpose import justify
 from plateward.search.results import ReadHit
-from plateward.web.guards import check_csrf, refuse_unless_allowed, signed_in, submitted_csrf
+from plateward.search.tolerant import search_tolerant
+from plateward.web.clock import parse_local
+from plateward.web.guards import check_csrf, submitted_csrf
+from plateward.web.inquiry_pages import Purpose, keep_inquiry
+from plateward.web.page_access import page_for
+from plateward.web.result_sets import entries_of
 from plateward.web.state import app_state
 from plateward.web.templating import render
 
@@ -33,60 +37,91 @@ router = APIRouter(include_in_schema=False)
 LIMIT = 1000
 """The API's default limit, recorded in the log's query just as the API records it."""
 
+Searcher = Annotated[Session, Depends(page_for(Action.SEARCH))]
+
 
 @router.get("/search")
-def search_form(request: Request, session: Annotated[Session, Depends(signed_in)]) -> Response:
-    refuse_unless_allowed(request, session, Action.SEARCH)
-    return _page(request, session, form={}, error=None, hits=None)
+def search_form(request: Request, session: Searcher) -> Response:
+    return _page(request, session, form={}, error=None)
 
 
 @router.post("/search")
 def search(
     request: Request,
-    session: Annotated[Session, Depends(signed_in)],
+    session: Searcher,
     submitted: Annotated[str | None, Depends(submitted_csrf)],
     plate: Annotated[str, Form(max_length=200)] = "",
+    tolerant: Annotated[str, Form(max_length=10)] = "",
+    start: Annotated[str, Form(max_length=40)] = "",
+    end: Annotated[str, Form(max_length=40)] = "",
+    camera: Annotated[str, Form(max_length=200)] = "",
     case_number: Annotated[str, Form(max_length=200)] = "",
     offense: Annotated[str, Form(max_length=200)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     check_csrf(session.csrf_token, submitted)
-    refuse_unless_allowed(request, session, Action.SEARCH)
-    form = {"plate": plate, "case_number": case_number, "offense": offense, "reason": reason}
-    state = app_state(request)
+    form = {"plate": plate, "tolerant": tolerant, "start": start, "end": end, "camera": camera,
+            "case_number": case_number, "offense": offense, "reason": reason}  # fmt: skip
+    zone = app_state(request).settings.web.time_zone
     try:
-        justification = justify(case_number, reason, offense, state.settings.access.offense_types)
+        justification = Purpose(case_number, offense, reason).justification(request)
+        text = plate.strip()
+        if not text:
+            raise InvalidInput("Give a plate or a pattern.")
+        filters = Filters(
+            start=parse_local(start, zone, "from"), end=parse_local(end, zone, "until"),
+            cameras=tuple(c for c in camera.replace(",", " ").split()), limit=LIMIT,
+        )  # fmt: skip
     except InvalidInput as exc:
-        return _page(request, session, form=form, error=exc.message, hits=None, status=400)
-    text = plate.strip()
-    if not text:
-        return _page(request, session, form=form, error="Give a plate or a pattern.", hits=None,
-                     status=400)  # fmt: skip
+        return _page(request, session, form=form, error=exc.message, status=400)
     partial = ONE in text or ANY in text
-    inquiry = Inquiry(
-        user=session.user,
-        action="search.partial" if partial else "search.plate",
-        query={"pattern" if partial else "plate": text, "limit": LIMIT},
-        justification=justification,
-        client_address=request.client.host if request.client else None,
-    )
-
-    def work(connection: Connection, why: Justification) -> list[ReadHit]:
-        find = search_partial if partial else search_plate
-        return find(connection, text, justification=why, filters=Filters(limit=LIMIT))
-
+    find: Callable[..., list[ReadHit]]
+    if partial:
+        action, key, find, title = (
+            "search.partial",
+            "pattern",
+            search_partial,
+            f"Pattern {text.upper()}",
+        )
+    elif tolerant:
+        action, key, find, title = (
+            "search.tolerant",
+            "plate",
+            search_tolerant,
+            f"Like {text.upper()}",
+        )
+    else:
+        action, key, find, title = "search.plate", "plate", search_plate, f"Plate {text.upper()}"
+    query: dict[str, Any] = {key: text, **narrowing(filters)}
     try:
-        hits = run_inquiry(state.db, inquiry, work, len)
+        result_id = keep_inquiry(
+            request, session, action=action, query=query, title=title,
+            justification=justification, entries=entries_of,
+            search=lambda c, why: find(c, text, justification=why, filters=filters),
+        )  # fmt: skip
     except InvalidInput as exc:
-        return _page(request, session, form=form, error=exc.message, hits=None, status=422)
-    return _page(request, session, form=form, error=None, hits=hits)
+        return _page(request, session, form=form, error=exc.message, status=422)
+    return RedirectResponse(f"/results/{result_id}", status_code=303)
+
+
+def narrowing(filters: Filters) -> dict[str, Any]:
+    """The filters as the API's query logs them: only those given, times in ISO 8601."""
+    out: dict[str, Any] = {}
+    if filters.start is not None:
+        out["start"] = filters.start.isoformat()
+    if filters.end is not None:
+        out["end"] = filters.end.isoformat()
+    if filters.cameras:
+        out["camera"] = list(filters.cameras)
+    out["limit"] = filters.limit
+    return out
 
 
 def _page(
     request: Request, session: Session, *, form: dict[str, str], error: str | None,
-    hits: list[ReadHit] | None, status: int = 200,
+    status: int = 200,
 ) -> Response:  # fmt: skip
     return render(
         request, "search.html", status_code=status, signed_in=session, form=form, error=error,
-        hits=hits, offense_types=app_state(request).settings.access.offense_types, limit=LIMIT,
+        offense_types=app_state(request).settings.access.offense_types, limit=LIMIT,
     )  # fmt: skip

@@ -143,3 +143,140 @@ def page(browser: Any) -> Iterator[Any]:
     context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()
+
+
+AGENCY_PASSWORD = "cobalt prairie falcon 42"
+CENTRE = (38.58, -121.49)
+"""Where the agency's fixed cameras stand; the reads of the map tests are around it."""
+STAFF = {
+    "user": "deputy1",
+    "investigator": "invest1",
+    "administrator": "admin1",
+    "auditor": "auditor1",
+    "internal_affairs": "ia1",
+}
+
+
+def _jpeg(text: str, size: tuple[int, int]) -> bytes:
+    import cv2
+    import numpy as np
+
+    width, height = size
+    image = np.full((height, width, 3), 235, np.uint8)
+    cv2.rectangle(image, (2, 2), (width - 3, height - 3), (40, 40, 40), 2)
+    scale = height / 60
+    cv2.putText(image, text, (int(8 * scale), int(42 * scale)), cv2.FONT_HERSHEY_SIMPLEX,
+                1.2 * scale, (20, 20, 20), max(1, int(3 * scale)))  # fmt: skip
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    assert ok
+    return bytes(encoded)
+
+
+@pytest.fixture
+def agency(settings: Settings, server: str, train: Callable[..., None]) -> dict[str, Any]:
+    """An agency at work: one trained person per role (plus an untrained deputy), three cameras
+    and reads with plate and context images: two of 7ABC123, a look-alike 7A8C123, sixty of
+    6DEF456 (two pages), and 8CLN001 read 40 km apart five minutes apart (a clone)."""
+    from plateward.store.images import ImageStore
+
+    engine = open_database(settings.database_url())
+    store = ImageStore(settings.data_dir / "images", settings.server.max_image_bytes)
+    lat, lon = CENTRE
+    with engine.begin() as connection:
+        agency_id = ensure_agency(connection, "CCSO", "County Sheriff")
+        add_camera(connection, agency_id=agency_id, code="POLE-1", name="Main St at 5th",
+                   latitude=lat, longitude=lon)  # fmt: skip
+        add_camera(connection, agency_id=agency_id, code="POLE-2", name="River Rd bridge",
+                   latitude=lat + 0.02, longitude=lon + 0.03)  # fmt: skip
+        add_camera(connection, agency_id=agency_id, code="POLE-9", name="Highway 99 north",
+                   latitude=lat + 0.36, longitude=lon + 0.05)  # fmt: skip
+        for role, username in STAFF.items():
+            person = add_user(connection, username=username, full_name=f"{role} one".title(),
+                              role=role, agency_id=agency_id, password=AGENCY_PASSWORD)  # fmt: skip
+            train(connection, person.id)
+        add_user(connection, username="deputy2", full_name="Untrained Deputy", role="user",
+                 agency_id=agency_id, password=AGENCY_PASSWORD)  # fmt: skip
+        images: dict[str, tuple[str, str]] = {}
+        for plate in ("7ABC123", "7A8C123", "6DEF456", "8CLN001", "5XYZ789"):
+            crop = store.put(connection, _jpeg(plate, (200, 60)), f"{plate} crop")
+            context = store.put(connection, _jpeg(f"car {plate}", (640, 360)), f"{plate} context")
+            images[plate] = (crop, context)
+
+        def read(plate: str, when: dt.datetime, dlat: float = 0, dlon: float = 0,
+                 confidence: float = 0.93) -> NewRead:  # fmt: skip
+            crop, context = images[plate]
+            return NewRead(
+                uuid.uuid4(), when, plate, confidence, lat + dlat, lon + dlon, raw_text=plate,
+                alternatives=[{"plate": plate[:-1] + "8", "confidence": 0.41}], region="us-ca",
+                plate_image=crop, context_image=context,
+            )  # fmt: skip
+
+        first = [
+            read("7ABC123", WHEN), read("7ABC123", WHEN + dt.timedelta(hours=1), 0.001),
+            read("7A8C123", WHEN + dt.timedelta(hours=2)), read("5XYZ789", WHEN, 0.0005),
+            read("8CLN001", WHEN),
+        ]  # fmt: skip
+        first += [read("6DEF456", WHEN - dt.timedelta(minutes=10 * i), 0.0001 * i)
+                  for i in range(60)]  # fmt: skip
+        store_reads(connection, 1, first)
+        store_reads(connection, 2, [read("7ABC123", WHEN + dt.timedelta(hours=3), 0.02, 0.03)])
+        store_reads(connection, 3, [read("8CLN001", WHEN + dt.timedelta(minutes=5), 0.36, 0.05)])
+    engine.dispose()
+    return {"password": AGENCY_PASSWORD, **STAFF, "untrained": "deputy2"}
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS_ENV = "PLATEWARD_SCREENSHOTS"
+"""Set to 1 to retake the screenshots in docs/screenshots (committed; retake when pages change)."""
+
+
+@pytest.fixture
+def check_page() -> Callable[..., None]:
+    """Run axe-core in the page and fail on "serious" or "critical" violations; optionally save
+    a screenshot for docs/ (only with PLATEWARD_SCREENSHOTS=1, so test runs leave docs alone).
+
+    axe is evaluated through the DevTools protocol, which the page's Content-Security-Policy
+    does not govern, so the pages keep ``script-src 'self'`` while they are checked.
+    """
+    source = AXE.read_text(encoding="utf-8")
+
+    def check(page: Any, screenshot: str | None = None) -> None:
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(source)
+        found = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+            " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+        )
+        bad = [v for v in found if v["impact"] in ("serious", "critical")]
+        assert not bad, f"axe on {page.url}: {bad}"
+        if screenshot and os.environ.get(SCREENSHOTS_ENV) == "1":
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            target = SCREENSHOTS / f"{screenshot}.png"
+            page.screenshot(path=str(target), full_page=False)
+            _shrink(target)
+
+    return check
+
+
+def _shrink(path: Path) -> None:
+    """Screenshots are committed: three quarters of 1366x768 in 64 colours, a few dozen KB."""
+    from PIL import Image
+
+    with Image.open(path) as shot:
+        small = shot.convert("RGB").resize((shot.width * 3 // 4, shot.height * 3 // 4))
+    small.quantize(64, dither=Image.Dither.NONE).save(path, optimize=True)
+
+
+@pytest.fixture
+def laptop(browser: Any) -> Iterator[Any]:
+    """A page in a 1366x768 window (the patrol-car laptop) that records script and CSP errors."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    context.set_default_timeout(30_000)  # a shared 2-core machine can be slow; a hang still fails
+    page = context.new_page()
+    page.problems = []
+    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    yield page
+    context.close()

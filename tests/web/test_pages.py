@@ -119,7 +119,7 @@ def test_sign_out_ends_the_session(page: Any, server: str, people: dict[str, str
     page.goto(f"{server}/search")
     assert page.url == f"{server}/login"
     # The old token is dead on the server, not only forgotten by the browser.
-    old = httpx.get(f"{server}/", cookies={"plateward_session": cookie["value"]}, timeout=30)
+    old = httpx.get(f"{server}/search", cookies={"plateward_session": cookie["value"]}, timeout=30)
     assert old.status_code == 303 and old.headers["location"] == "/login"
 
 
@@ -171,11 +171,12 @@ def test_posts_without_the_csrf_token_are_refused(
     assert [r["action"] for r in log_rows()] == ["login"]  # no search ran
     token = token_in(client.get("/search").text)
     header = client.post("/search", data=why, headers={"X-CSRF-Token": token})
-    assert header.status_code == 200 and "2 reads" in header.text
+    assert header.status_code == 303 and header.headers["location"].startswith("/results/")
+    assert "2 reads" in client.get(header.headers["location"]).text
     anonymous = httpx.post(f"{server}/login", data={"username": "deputy1", "password": "x"})
     assert anonymous.status_code == 403  # the sign-in form has its own token
     assert client.post("/logout", data={"csrf_token": token}).status_code == 303
-    assert client.get("/").headers["location"] == "/login"
+    assert 'action="/login"' in client.get("/").text  # the sign-in page again
 
 
 def test_cookies_are_strict_httponly_and_secure_off_localhost(
@@ -199,9 +200,10 @@ def test_pages_need_a_session_and_a_role_that_may_search(
     people: dict[str, str],
     http_sign_in: Callable[[str, str], tuple[httpx.Client, httpx.Response]],
 ) -> None:
-    for path in ("/", "/search"):
-        response = httpx.get(f"{server}{path}", timeout=30)
-        assert response.status_code == 303 and response.headers["location"] == "/login"
+    response = httpx.get(f"{server}/search", timeout=30)
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    visitor = httpx.get(f"{server}/", timeout=30)  # a visitor gets the sign-in page at /
+    assert visitor.status_code == 200 and 'action="/login"' in visitor.text
     client, _ = http_sign_in(people["auditor"], people["password"])
     home = client.get("/")
     assert home.status_code == 200 and 'href="/search"' not in home.text
@@ -232,7 +234,8 @@ def test_the_page_logs_a_search_as_the_api_does(
     assert api.status_code == 200, api.text
     client, _ = http_sign_in(people["deputy"], people["password"])
     token = token_in(client.get("/search").text)
-    page = client.post("/search", data={"plate": "7AB*", "csrf_token": token, **why})
+    page = client.post("/search", data={"plate": "7AB*", "csrf_token": token, **why},
+                       follow_redirects=True)  # fmt: skip
     assert page.status_code == 200 and "2 reads" in page.text
     from_api, _login, from_page = log_rows()
     fields = ("username", "agency", "action", "query", "case_number", "reason", "result_count")

@@ -10,7 +10,8 @@ import plateward.access.training_schema
 import plateward.alert.schema
 import plateward.audit.review_schema
 import plateward.audit.schema
-import plateward.hotlist.schema  # noqa: F401
+import plateward.hotlist.schema
+import plateward.web.result_schema  # noqa: F401
 from plateward.store.schema import metadata
 
 engine = context.config.attributes["engine"]

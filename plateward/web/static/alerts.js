@@ -8,6 +8,26 @@
   var status = document.getElementById("live-status");
   var announce = document.getElementById("announce");
   var source = new EventSource("/api/v1/alerts/stream?after=" + encodeURIComponent(rows.dataset.lastId || "0"));
+  var zone = rows.dataset.timeZone || "UTC";
+  var shown = new Intl.DateTimeFormat("en-CA", {
+    timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+    minute: "2-digit", second: "2-digit", hour12: false, timeZoneName: "short"
+  });
+
+  // The agency's time, as the server renders it, with the UTC instant on hover.
+  function when(iso) {
+    var moment = new Date(iso);
+    var parts = {};
+    shown.formatToParts(moment).forEach(function (part) { parts[part.type] = part.value; });
+    var time = document.createElement("time");
+    time.dateTime = moment.toISOString();
+    time.title = moment.toISOString().slice(0, 19).replace("T", " ") + " UTC";
+    time.textContent = parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" +
+      parts.minute + ":" + parts.second + " " + parts.timeZoneName;
+    var td = document.createElement("td");
+    td.appendChild(time);
+    return td;
+  }
 
   function cell(text, className) {
     var td = document.createElement("td");
@@ -34,7 +54,7 @@
     var tr = document.createElement("tr");
     tr.id = "alert-" + alert.id;
     tr.className = "priority-" + alert.priority + " new";
-    tr.appendChild(cell(alert.raised_at.slice(0, 19).replace("T", " ")));
+    tr.appendChild(when(alert.raised_at));
     tr.appendChild(cell(alert.plate, "plate"));
     tr.appendChild(cell(alert.reason_label));
     tr.appendChild(cell(alert.list));

@@ -1,0 +1,195 @@
+"""Keeping, finding and reading back the results of a search run from a page.
+
+The inquiry is justified and logged once, when it runs (``inquiry_pages.py``); its result set
+then serves every page of results, the thumbnails and the reads opened from it, all under the
+same justification, and only to the session that ran it. Whatever is opened at full size or
+exported from it is logged again, as the API logs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from plateward.access.session_schema import sessions
+from plateward.access.sessions import Session
+from plateward.errors import NotFound
+from plateward.search.justification import Justification
+from plateward.search.results import ReadHit
+from plateward.store.schema import cameras, reads
+from plateward.web.result_schema import result_sets
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One read of a result, in the search's order."""
+
+    read_id: uuid.UUID
+    captured_at: dt.datetime
+    score: float | None = None
+    distance_m: float | None = None
+
+
+@dataclass(frozen=True)
+class ResultSet:
+    id: str
+    kind: str
+    """The access log action of the inquiry that made it."""
+    title: str
+    query: dict[str, Any]
+    justification: Justification
+    entries: tuple[Entry, ...]
+    extra: dict[str, Any]
+    created_at: dt.datetime
+
+    def position(self, read_id: uuid.UUID) -> int | None:
+        for i, entry in enumerate(self.entries):
+            if entry.read_id == read_id:
+                return i
+        return None
+
+
+def entries_of(hits: Sequence[ReadHit]) -> list[Entry]:
+    return [Entry(h.id, h.captured_at, h.score, h.distance_m) for h in hits]
+
+
+def save_result(
+    connection: Connection, session: Session, *, kind: str, title: str, query: dict[str, Any],
+    justification: Justification, entries: Sequence[Entry], extra: dict[str, Any] | None = None,
+) -> str:  # fmt: skip
+    """Store a result set for ``session`` and return its id; drop those of ended sessions."""
+    connection.execute(
+        delete(result_sets).where(result_sets.c.session_id.not_in(select(sessions.c.id)))
+    )
+    result_id = secrets.token_urlsafe(32)
+    connection.execute(
+        insert(result_sets).values(
+            id=result_id,
+            session_id=session.id,
+            user_id=session.user.id,
+            kind=kind,
+            title=title[:300],
+            query=query,
+            case_number=justification.case_number,
+            reason=justification.reason,
+            entries=[
+                [
+                    str(e.read_id),
+                    e.captured_at.astimezone(dt.UTC).isoformat(),
+                    e.score,
+                    e.distance_m,
+                ]
+                for e in entries
+            ],
+            extra=extra or {},
+            created_at=dt.datetime.now(dt.UTC),
+        )
+    )
+    return result_id
+
+
+def load_result(connection: Connection, result_id: str, session: Session) -> ResultSet:
+    """The session's own result set; anyone else's is as unknown as one that never existed."""
+    row = connection.execute(
+        select(result_sets).where(
+            result_sets.c.id == result_id, result_sets.c.session_id == session.id
+        )
+    ).first()
+    if row is None:
+        raise NotFound(
+            "these results are gone (they last as long as your session); run the search again"
+        )
+    return ResultSet(
+        id=row.id,
+        kind=row.kind,
+        title=row.title,
+        query=row.query,
+        justification=Justification(row.case_number, row.reason),
+        entries=tuple(
+            Entry(uuid.UUID(e[0]), dt.datetime.fromisoformat(e[1]), e[2], e[3]) for e in row.entries
+        ),
+        extra=row.extra,
+        created_at=row.created_at,
+    )
+
+
+@dataclass(frozen=True)
+class ReadRow:
+    """A read as a results table shows it: the hit's fields plus its alternatives and images."""
+
+    id: uuid.UUID
+    plate: str
+    raw_text: str
+    captured_at: dt.datetime
+    camera: str
+    camera_name: str
+    latitude: float
+    longitude: float
+    heading: float | None
+    confidence: float
+    alternatives: list[dict[str, Any]]
+    region: str | None
+    plate_image: str | None
+    context_image: str | None
+    score: float | None
+    distance_m: float | None
+
+
+def read_rows(connection: Connection, entries: Sequence[Entry]) -> list[ReadRow]:
+    """The reads of ``entries``, in their order; reads removed since the search are left out.
+
+    The capture times bound the lookup, so PostgreSQL reads only the partitions they fall in.
+    """
+    if not entries:
+        return []
+    ids = [e.read_id for e in entries]
+    times = [e.captured_at for e in entries]
+    rows = connection.execute(
+        select(
+            reads.c.id,
+            reads.c.plate,
+            reads.c.raw_text,
+            reads.c.captured_at,
+            cameras.c.code,
+            cameras.c.name,
+            reads.c.latitude,
+            reads.c.longitude,
+            reads.c.heading,
+            reads.c.confidence,
+            reads.c.alternatives,
+            reads.c.region,
+            reads.c.plate_image,
+            reads.c.context_image,
+        )
+        .join(cameras, cameras.c.id == reads.c.camera_id)
+        .where(
+            reads.c.id.in_(ids),
+            reads.c.captured_at >= min(times),
+            reads.c.captured_at <= max(times),
+        )
+    ).all()
+    found = {row.id: row for row in rows}
+    out = []
+    for entry in entries:
+        row = found.get(entry.read_id)
+        if row is None:
+            continue
+        captured = row.captured_at
+        out.append(
+            ReadRow(
+                id=row.id, plate=row.plate, raw_text=row.raw_text,
+                captured_at=captured if captured.tzinfo else captured.replace(tzinfo=dt.UTC),
+                camera=row.code, camera_name=row.name, latitude=row.latitude,
+                longitude=row.longitude, heading=row.heading, confidence=row.confidence,
+                alternatives=list(row.alternatives or []), region=row.region,
+                plate_image=row.plate_image, context_image=row.context_image,
+                score=entry.score, distance_m=entry.distance_m,
+            )
+        )  # fmt: skip
+    return out

@@ -1,0 +1,183 @@
+"""Results kept for a session: who may page, open, see images and export them, and what each
+step leaves in the access log, on both back-ends (real HTTP, httpx)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from plateward.access.users import issue_token, user_by_name
+from plateward.settings import Settings
+from plateward.store.database import open_database
+
+SignIn = Callable[[str, str], tuple[httpx.Client, httpx.Response]]
+WHY = {"case_number": "26-004211", "reason": "robbery suspect vehicle"}
+
+
+def run_search(client: httpx.Client, token_in: Callable[[str], str], plate: str) -> str:
+    token = token_in(client.get("/search").text)
+    response = client.post("/search", data={"plate": plate, "csrf_token": token, **WHY})
+    assert response.status_code == 303, response.text
+    return str(response.headers["location"])
+
+
+def log(settings: Settings) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from plateward.audit.schema import access_log
+
+    engine = open_database(settings.database_url())
+    with engine.connect() as connection:
+        rows = [dict(r._mapping) for r in connection.execute(select(access_log))]
+    engine.dispose()
+    return rows
+
+
+def test_results_belong_to_the_session_that_searched(
+    server: str, agency: dict[str, str], http_sign_in: SignIn, token_in: Callable[[str], str]
+) -> None:
+    mine, _ = http_sign_in(agency["investigator"], agency["password"])
+    results = run_search(mine, token_in, "7ABC123")
+    page = mine.get(results)
+    assert page.status_code == 200 and "3 reads" in page.text
+    read_link = re.search(r'href="(/results/[^"]+/reads/[^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    crop = re.search(r'src="(/results/[^"]+/crops/[^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    assert mine.get(crop).headers["content-type"] == "image/jpeg"
+    other, _ = http_sign_in(agency["user"], agency["password"])
+    for path in (results, read_link, crop, read_link + "/plate"):
+        refused = other.get(path)
+        assert refused.status_code == 404 and "run the search again" in refused.text, path
+    # Signing out ends the results with the session.
+    mine.post("/logout", data={"csrf_token": token_in(mine.get("/search").text)})
+    again, _ = http_sign_in(agency["investigator"], agency["password"])
+    assert again.get(results).status_code == 404
+
+
+def test_opening_a_read_logs_it_as_the_api_does(
+    server: str, settings: Settings, agency: dict[str, str], http_sign_in: SignIn,
+    token_in: Callable[[str], str],
+) -> None:  # fmt: skip
+    client, _ = http_sign_in(agency["user"], agency["password"])
+    results = run_search(client, token_in, "5XYZ789")
+    page = client.get(results).text
+    read_link = re.search(r'href="(/results/[^"]+/reads/([^"]+))"', page)
+    assert read_link is not None
+    read_id = read_link.group(2)
+    opened = client.get(read_link.group(1))
+    assert opened.status_code == 200 and "5XYZ789" in opened.text
+    image = client.get(read_link.group(1) + "/context")
+    assert image.status_code == 200 and image.content[:2] == b"\xff\xd8"
+    engine = open_database(settings.database_url())
+    with engine.begin() as connection:
+        token = issue_token(connection, user_by_name(connection, agency["user"]).id, "t")
+    engine.dispose()
+    api = httpx.get(f"{server}/api/v1/reads/{read_id}", params=WHY,
+                    headers={"Authorization": f"Bearer {token}"}, timeout=30)  # fmt: skip
+    assert api.status_code == 200
+    entries = log(settings)
+    by_page = [e for e in entries if e["action"] == "read.view"]
+    fields = ("username", "action", "query", "case_number", "reason", "result_count")
+    assert {f: by_page[0][f] for f in fields} == {f: by_page[1][f] for f in fields}
+    (viewed,) = [e for e in entries if e["action"] == "image.view"]
+    assert viewed["case_number"] == WHY["case_number"] and viewed["result_count"] == 1
+
+
+def test_export_needs_the_export_permission_and_is_logged(
+    server: str, settings: Settings, agency: dict[str, str], http_sign_in: SignIn,
+    token_in: Callable[[str], str],
+) -> None:  # fmt: skip
+    deputy, _ = http_sign_in(agency["user"], agency["password"])
+    results = run_search(deputy, token_in, "7ABC123")
+    csrf = token_in(deputy.get("/search").text)
+    refused = deputy.post(results + "/export", data={"format": "csv", "csrf_token": csrf})
+    assert refused.status_code == 403 and "may not export" in refused.text
+    analyst, _ = http_sign_in(agency["investigator"], agency["password"])
+    results = run_search(analyst, token_in, "7ABC123")
+    csrf = token_in(analyst.get("/search").text)
+    assert analyst.post(results + "/export", data={"format": "csv"}).status_code == 403
+    exported = analyst.post(results + "/export", data={"format": "csv", "csrf_token": csrf})
+    assert exported.status_code == 200
+    assert "attachment" in exported.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert len(rows) == 3 and {r["camera"] for r in rows} == {"POLE-1", "POLE-2"}
+    (entry,) = [e for e in log(settings) if e["action"] == "export.csv"]
+    assert entry["username"] == agency["investigator"] and entry["result_count"] == 3
+    assert entry["query"]["result_of"] == "search.plate"
+    assert entry["case_number"] == WHY["case_number"]
+
+
+def test_a_grid_search_from_the_page_logs_the_apis_query(
+    server: str, settings: Settings, agency: dict[str, str], http_sign_in: SignIn,
+    token_in: Callable[[str], str],
+) -> None:  # fmt: skip
+    client, _ = http_sign_in(agency["investigator"], agency["password"])
+    csrf = token_in(client.get("/map/grid").text)
+    form = {"shape": "circle", "latitude": "38.58", "longitude": "-121.49", "radius_m": "300",
+            "start": "2026-11-01T00:00", "end": "2026-11-03T00:00", "csrf_token": csrf, **WHY}  # fmt: skip
+    done = client.post("/map/grid", data=form)
+    assert done.status_code == 303, done.text
+    page = client.get(done.headers["location"])
+    assert 'id="map-data"' in page.text
+    (entry,) = [e for e in log(settings) if e["action"] == "search.grid"]
+    assert entry["query"] == {
+        "latitude": 38.58,
+        "longitude": -121.49,
+        "radius_m": 300.0,
+        "start": "2026-11-01T07:00:00+00:00",
+        "end": "2026-11-03T08:00:00+00:00",
+        "limit": 1000,
+    }  # fmt: skip (typed in Los Angeles time: PDT on the 1st, PST after the 2nd's fall-back)
+    assert entry["result_count"] > 0
+    missing = client.post("/map/grid", data={**form, "start": ""})
+    assert missing.status_code == 400 and "time window" in missing.text
+
+
+def test_images_opened_at_once_are_each_logged_in_one_chain(
+    server: str, agency: dict[str, str], http_sign_in: SignIn, token_in: Callable[[str], str],
+    log_rows: Callable[[], list[dict[str, Any]]],
+) -> None:  # fmt: skip
+    """A browser fetches a read's images in parallel: every view is logged, none is lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    client, _ = http_sign_in(agency["investigator"], agency["password"])
+    page = client.get(run_search(client, token_in, "6DEF456")).text
+    links = re.findall(r'href="(/results/[^"]+/reads/[^"]+)"', page)[:16]
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda link: client.get(link + "/context").status_code, links))
+    assert codes == [200] * 16
+    assert sum(1 for r in log_rows() if r["action"] == "image.view") == 16  # chain verified
+
+
+def test_a_stakeout_finds_the_plate_seen_in_both_areas(
+    server: str, settings: Settings, agency: dict[str, str], http_sign_in: SignIn,
+    token_in: Callable[[str], str],
+) -> None:  # fmt: skip
+    client, _ = http_sign_in(agency["investigator"], agency["password"])
+    csrf = token_in(client.get("/map/stakeout").text)
+    window = {"start": "2026-11-02T00:00", "end": "2026-11-03T00:00"}
+    form = {
+        "latitude1": "38.58", "longitude1": "-121.49", "radius_m1": "300", "label1": "Main St",
+        "latitude2": "38.60", "longitude2": "-121.46", "radius_m2": "300", "label2": "River Rd",
+        **{k + "1": v for k, v in window.items()}, **{k + "2": v for k, v in window.items()},
+        "min_areas": "2", "csrf_token": csrf, **WHY,
+    }  # fmt: skip
+    done = client.post("/map/stakeout", data=form)
+    assert done.status_code == 303, done.text
+    page = client.get(done.headers["location"]).text
+    assert "Plates in several areas" in page and "7ABC123</span>: areas 1, 2" in page
+    (entry,) = [e for e in log(settings) if e["action"] == "search.stakeout"]
+    assert [a["label"] for a in entry["query"]["areas"]] == ["Main St", "River Rd"]
+    assert entry["result_count"] == 1  # one plate, as the API counts it
+
+
+def test_errors_are_pages_for_people_and_json_for_programs(server: str) -> None:
+    page = httpx.get(f"{server}/no-such-page", timeout=30)
+    assert page.status_code == 404 and "There is no page at /no-such-page" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+    api = httpx.get(f"{server}/api/v1/no-such-thing", timeout=30)
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
