@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,8 +53,9 @@ def sign_in(page: Any, server: str, username: str, password: str) -> None:
 
 
 def test_a_read_appears_in_the_open_console_and_is_verified_before_a_stop(
-    page: Any, server: str, settings: Settings, people: dict[str, str]
-) -> None:
+    page: Any, server: str, settings: Settings, people: dict[str, str],
+    check_page: Callable[..., None],
+) -> None:  # fmt: skip
     key = camera_and_list(settings)
     sign_in(page, server, people["deputy"], people["password"])
     page.click("nav >> text=Alerts")
@@ -68,11 +71,13 @@ def test_a_read_appears_in_the_open_console_and_is_verified_before_a_stop(
     assert time.monotonic() - posted < 1.0, "the alert took more than a second to appear"
     assert "7XYZ321" in row.inner_text() and "Stolen vehicle" in row.inner_text()
     assert "New alert: 7XYZ321" in page.inner_text("#announce")
+    check_page(page, "alerts")
     row.query_selector("a").click()
 
     assert page.inner_text("#entry-plate").strip() == "7XYZ321"
     assert page.inner_text("#case") == "26-004211"
     assert page.locator("img.crop").evaluate("img => img.naturalWidth") == 1
+    check_page(page, "alert")
     page.select_option("select[name=disposition]", "stop")
     page.click("text=Close the alert")
     assert "not verified" in page.inner_text("#error")
@@ -98,3 +103,59 @@ def test_an_untrained_deputy_is_turned_away_from_the_console(
     response = page.goto(f"{server}/alerts")
     assert response.status == 403
     assert "training" in page.inner_text("main").lower()
+
+
+def test_an_investigator_imports_a_list_and_reads_its_report(
+    page: Any, server: str, settings: Settings, people: dict[str, str], tmp_path: Path,
+    check_page: Callable[..., None],
+) -> None:  # fmt: skip
+    """The import form shows the report, rejected lines included; refusals stay on the page."""
+    camera_and_list(settings)
+    engine = open_database(settings.database_url())
+    with engine.begin() as connection:
+        agency = connection.execute(
+            select(agencies.c.id).where(agencies.c.code == "CCSO")
+        ).scalar_one()
+        from plateward.access.users import add_user
+
+        person = add_user(connection, username="inv1", full_name="Investigator One",
+                          role="investigator", agency_id=agency, password=people["password"])  # fmt: skip
+        _train(settings, connection, person.id)
+    engine.dispose()
+    upload = tmp_path / "ncic.csv"
+    upload.write_bytes("LIC,LIS,MKE,OCA\r\n8ABC123,CA,STOLEN VEHICLE,26-1\r\n"
+                       "9DEF456,CA,IMMIGRATION VIOLATOR,\r\n".encode("latin-1"))  # fmt: skip
+    sign_in(page, server, "inv1", people["password"])
+    page.click("nav >> text=Hot lists")
+    check_page(page, "hotlists")
+    page.click("#lists >> text=BOLO")
+    page.set_input_files("input[type=file]", str(upload))
+    page.click("form[enctype='multipart/form-data'] button[type=submit]")
+    report = page.inner_text("#report")
+    assert "applied" in report and "added 1" in report and "rejected 1" in report
+    assert "immigration enforcement is not a permitted use" in report
+    assert [t.strip() for t in page.locator("#entries td.plate").all_inner_texts()] == [
+        "7XYZ321", "8ABC123"]  # fmt: skip
+    check_page(page, "hotlist")
+    page.fill("form[action$='/entries'] input[name=plate]", "*")
+    page.select_option("select[name=reason]", "bolo")
+    page.click("text=Add the entry")
+    assert "at least one known" in page.inner_text("#error")
+
+
+def _train(settings: Settings, connection: Any, user_id: int) -> None:
+    import hashlib
+
+    from sqlalchemy import insert
+
+    from plateward.access.training import today_utc
+    from plateward.access.training_courses import list_courses
+    from plateward.access.training_schema import certificates
+
+    for course in list_courses(connection, active_only=True):
+        if "investigator" in course.required_for:
+            connection.execute(insert(certificates).values(
+                user_id=user_id, course_id=course.id, completed_on=today_utc(),
+                file_sha256=hashlib.sha256(course.code.encode()).hexdigest(), file_name="c.pdf",
+                media_type="application/pdf", size_bytes=1, recorded_by="test",
+                recorded_at=dt.datetime.now(dt.UTC)))  # fmt: skip
