@@ -42,6 +42,7 @@ from plateward.search.filters import Filters
 from plateward.search.grid import search_radius
 from plateward.search.justification import Justification
 from plateward.search.plates import plate_timeline, search_partial, search_plate
+from plateward.search.tolerant import search_tolerant
 from plateward.store.cameras import add_camera, ensure_agency
 from plateward.store.database import open_database
 from plateward.store.migrate import upgrade
@@ -296,6 +297,9 @@ def measure(engine: Engine, queries: int) -> dict[str, tuple[float, float]]:
         ),
         "partial *KX?9*": timed(
             lambda k: search_partial(engine, inner[k], justification=WHY), queries
+        ),
+        "tolerant": timed(
+            lambda k: search_tolerant(engine, seen[k], justification=WHY), queries
         ),
         "grid 1 km, 2 h": timed(
             lambda k: search_radius(
