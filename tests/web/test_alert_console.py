@@ -107,7 +107,7 @@ def test_an_untrained_deputy_is_turned_away_from_the_console(
 
 def test_an_investigator_imports_a_list_and_reads_its_report(
     page: Any, server: str, settings: Settings, people: dict[str, str], tmp_path: Path,
-    check_page: Callable[..., None],
+    check_page: Callable[..., None], train: Callable[..., None],
 ) -> None:  # fmt: skip
     """The import form shows the report, rejected lines included; refusals stay on the page."""
     camera_and_list(settings)
@@ -120,7 +120,7 @@ def test_an_investigator_imports_a_list_and_reads_its_report(
 
         person = add_user(connection, username="inv1", full_name="Investigator One",
                           role="investigator", agency_id=agency, password=people["password"])  # fmt: skip
-        _train(settings, connection, person.id)
+        train(connection, person.id)
     engine.dispose()
     upload = tmp_path / "ncic.csv"
     upload.write_bytes("LIC,LIS,MKE,OCA\r\n8ABC123,CA,STOLEN VEHICLE,26-1\r\n"
@@ -141,21 +141,3 @@ def test_an_investigator_imports_a_list_and_reads_its_report(
     page.select_option("select[name=reason]", "bolo")
     page.click("text=Add the entry")
     assert "at least one known" in page.inner_text("#error")
-
-
-def _train(settings: Settings, connection: Any, user_id: int) -> None:
-    import hashlib
-
-    from sqlalchemy import insert
-
-    from plateward.access.training import today_utc
-    from plateward.access.training_courses import list_courses
-    from plateward.access.training_schema import certificates
-
-    for course in list_courses(connection, active_only=True):
-        if "investigator" in course.required_for:
-            connection.execute(insert(certificates).values(
-                user_id=user_id, course_id=course.id, completed_on=today_utc(),
-                file_sha256=hashlib.sha256(course.code.encode()).hexdigest(), file_name="c.pdf",
-                media_type="application/pdf", size_bytes=1, recorded_by="test",
-                recorded_at=dt.datetime.now(dt.UTC)))  # fmt: skip
