@@ -139,26 +139,26 @@ def import_file(
     )
     shape = FileShape()
     connection.execute(text("DROP TABLE IF EXISTS hotlist_staging"))
+    # The staging table is made and dropped in the caller's transaction: when the import
+    # fails (a file that turns out not to be a hot list, in the middle of PostgreSQL's COPY)
+    # the rollback takes it away, and no statement runs on the failed transaction first.
     staging.create(connection)
-    try:
-        good = _stage(connection, _checked(read_lines(path, shape), report, now,
-                                           default_expires_at))  # fmt: skip
-        report.format, report.encoding, report.lines = shape.format, shape.encoding, shape.lines
-        report.ignored_columns = shape.ignored_columns
-        good -= _drop_duplicates(connection, report)
-        considered = good + report.rejected
-        if good == 0:
-            report.message = "no line of the file is a usable entry; the list was not changed"
-        elif replace and considered and report.rejected / considered > max_rejected_share:
-            report.message = (
-                f"{report.rejected} of {considered} lines were rejected, more than the"
-                f" {max_rejected_share:.0%} a replacement may lose; the list was not changed"
-            )
-        else:
-            _apply(connection, hotlist.id, actor, report, replace, now)
-            report.applied = True
-    finally:
-        staging.drop(connection)
+    good = _stage(connection, _checked(read_lines(path, shape), report, now, default_expires_at))
+    report.format, report.encoding, report.lines = shape.format, shape.encoding, shape.lines
+    report.ignored_columns = shape.ignored_columns
+    good -= _drop_duplicates(connection, report)
+    considered = good + report.rejected
+    if good == 0:
+        report.message = "no line of the file is a usable entry; the list was not changed"
+    elif replace and considered and report.rejected / considered > max_rejected_share:
+        report.message = (
+            f"{report.rejected} of {considered} lines were rejected, more than the"
+            f" {max_rejected_share:.0%} a replacement may lose; the list was not changed"
+        )
+    else:
+        _apply(connection, hotlist.id, actor, report, replace, now)
+        report.applied = True
+    staging.drop(connection)
     report.rejected_lines.sort(key=lambda r: int(r["line"]))
     report.import_id = _record(connection, hotlist.id, actor, report, now)
     return report
