@@ -44,10 +44,7 @@ class FastPlateOcrReader:
         return [self._decode(p) for p in probs]
 
     def _prepare(self, crop: Image) -> np.ndarray:
-        resized = cv2.resize(crop, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
-        if self.grayscale:
-            return cv2.cvtColor(resized, cv2.COLOR_BGR2GRAY)[..., None]
-        return cv2.cvtColor(resized, cv2.COLOR_BGR2RGB)
+        return prepare_crop(crop, self.width, self.height, grayscale=self.grayscale)
 
     def _decode(self, probs: np.ndarray) -> list[Reading]:
         best = probs.argmax(axis=1)
@@ -62,6 +59,14 @@ class FastPlateOcrReader:
         if not chars:
             return []
         return [Reading("".join(chars), float(np.prod(confs) ** (1 / len(confs))), tuple(confs))]
+
+
+def prepare_crop(crop: Image, width: int, height: int, *, grayscale: bool) -> np.ndarray:
+    """The model's input for one BGR crop; training calls this too, so both see the same pixels."""
+    resized = cv2.resize(crop, (width, height), interpolation=cv2.INTER_LINEAR)
+    if grayscale:
+        return cv2.cvtColor(resized, cv2.COLOR_BGR2GRAY)[..., None]
+    return cv2.cvtColor(resized, cv2.COLOR_BGR2RGB)
 
 
 def _load_config(path: Path) -> dict[str, Any]:
