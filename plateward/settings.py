@@ -55,8 +55,21 @@ class RecognitionSettings(Section):
             " confident plate of a known format."
         ),
     )
-    reader: Literal["rapidocr", "fast-plate-ocr"] = Field(
-        "rapidocr", description="Plate text reader back-end."
+    reader: Literal["plateward", "plateward+rapidocr", "rapidocr", "fast-plate-ocr"] = Field(
+        "plateward",
+        description=(
+            "Plate text reader: plateward (the plate reader trained for Plateward, shipped in"
+            " the package), plateward+rapidocr (both, fused character by character), rapidocr"
+            " (PP-OCR) or fast-plate-ocr (a local model and plate config)."
+        ),
+    )
+    reader_fallback: Literal["none", "rapidocr"] = Field(
+        "none",
+        description=(
+            "What to read with when the configured reader's model cannot be loaded: none"
+            " (refuse to start, naming the file) or rapidocr (log the error and read with"
+            " PP-OCR)."
+        ),
     )
     reader_model: Path | None = Field(
         None, description="Local ONNX file for the fast-plate-ocr reader back-end."

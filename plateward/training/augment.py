@@ -50,7 +50,7 @@ def degrade(image: Image, rng: np.random.Generator, strength: float = 1.0) -> Im
         quality = int(rng.integers(12, 90))
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
         if ok:
-            out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+            out = np.asarray(cv2.imdecode(buf, cv2.IMREAD_COLOR), np.uint8)
     return out
 
 
@@ -71,11 +71,12 @@ def _shadow(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if rng.random() < 0.5:  # a horizontal shadow from above
         y = rng.uniform(0.1, 0.7) * h
         pts = np.array([(0, 0), (w, 0), (w, y + rng.uniform(-0.2, 0.2) * h), (0, y)])
-    cv2.fillPoly(mask, [pts.astype(np.int32)], 1.0)
+    cv2.fillPoly(mask, [pts.astype(np.int32)], (1.0,))
     k = int(rng.integers(0, 4)) * 2 + 1
-    mask = cv2.GaussianBlur(mask, (k, k), 0)
+    mask = np.asarray(cv2.GaussianBlur(mask, (k, k), 0), np.float32)
     darkness = rng.uniform(0.3, 0.75)
-    return img * (1 - darkness * mask[..., None])
+    shaded: np.ndarray = img * (1 - darkness * mask[..., None])
+    return shaded
 
 
 def _glare(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -83,10 +84,11 @@ def _glare(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     mask = np.zeros((h, w), np.float32)
     center = (int(rng.uniform(0, w)), int(rng.uniform(0, h)))
     axes = (int(rng.uniform(0.1, 0.5) * w), int(rng.uniform(0.1, 0.6) * h))
-    cv2.ellipse(mask, center, axes, float(rng.uniform(0, 180)), 0, 360, 1.0, -1)
+    cv2.ellipse(mask, center, axes, float(rng.uniform(0, 180)), 0, 360, (1.0,), -1)
     k = max(int(min(h, w) * 0.3) | 1, 3)
-    mask = cv2.GaussianBlur(mask, (k, k), 0)
-    return img + rng.uniform(60, 160) * mask[..., None]
+    mask = np.asarray(cv2.GaussianBlur(mask, (k, k), 0), np.float32)
+    lit: np.ndarray = img + rng.uniform(60, 160) * mask[..., None]
+    return lit
 
 
 def _dirt(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -95,11 +97,11 @@ def _dirt(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     for _ in range(int(rng.integers(3, 30))):
         center = (int(rng.uniform(0, w)), int(rng.uniform(0, h)))
         r = max(int(rng.uniform(0.005, 0.04) * w), 1)
-        cv2.circle(mask, center, r, float(rng.uniform(0.3, 1.0)), -1)
+        cv2.circle(mask, center, r, (float(rng.uniform(0.3, 1.0)),), -1)
     if rng.random() < 0.4:  # a smear along the bottom
         y = int(rng.uniform(0.6, 1.0) * h)
-        cv2.rectangle(mask, (0, y), (w, h), float(rng.uniform(0.2, 0.6)), -1)
-    mask = cv2.GaussianBlur(mask, (5, 5), 0)
+        cv2.rectangle(mask, (0, y), (w, h), (float(rng.uniform(0.2, 0.6)),), -1)
+    mask = np.asarray(cv2.GaussianBlur(mask, (5, 5), 0), np.float32)
     mud = np.array(rng.uniform(40, 120, 3), np.float32)
     return img * (1 - mask[..., None]) + mud * mask[..., None]
 
@@ -117,23 +119,24 @@ def _infrared(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def _low_resolution(img: Image, rng: np.random.Generator) -> Image:
     h, w = img.shape[:2]
     factor = rng.uniform(0.25, 0.7)
-    small = cv2.resize(img, (max(int(w * factor), 8), max(int(h * factor), 4)),
-                       interpolation=cv2.INTER_AREA)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    small = cv2.resize(
+        img, (max(int(w * factor), 8), max(int(h * factor), 4)), interpolation=cv2.INTER_AREA
+    )
+    return np.asarray(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), np.uint8)
 
 
 def _blur(img: Image, rng: np.random.Generator) -> Image:
     if rng.random() < 0.5:
         k = int(rng.integers(1, 3)) * 2 + 1
-        return cv2.GaussianBlur(img, (k, k), 0)
+        return np.asarray(cv2.GaussianBlur(img, (k, k), 0), np.uint8)
     length = int(rng.integers(3, max(4, img.shape[1] // 25 + 4)))
     kernel = np.zeros((length, length), np.float32)
     kernel[length // 2, :] = 1.0 / length
     angle = float(rng.uniform(-30, 30))
     rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle, 1.0)
-    kernel = cv2.warpAffine(kernel, rot, (length, length))
+    kernel = np.asarray(cv2.warpAffine(kernel, rot, (length, length)), np.float32)
     kernel /= max(kernel.sum(), 1e-6)
-    return cv2.filter2D(img, -1, kernel)
+    return np.asarray(cv2.filter2D(img, -1, kernel), np.uint8)
 
 
 def jitter_box(

@@ -6,6 +6,7 @@ Debian fonts named in ``plateward/training/fonts.py``; reading plates needs neit
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -28,10 +29,12 @@ def _torch_needed() -> None:
     try:
         import torch  # noqa: F401
     except ImportError:
-        _fail(ConfigurationError(
-            "torch: not installed; training needs the train extra: "
-            "pip install -e '.[train]' (PyTorch 2.13, CPU build)"
-        ))
+        _fail(
+            ConfigurationError(
+                "torch: not installed; training needs the train extra: "
+                "pip install -e '.[train]' (PyTorch 2.13, CPU build)"
+            )
+        )
 
 
 @recognizer_app.command("train")
@@ -51,11 +54,22 @@ def train_command(
     fresh: Annotated[bool, typer.Option(help="Ignore a checkpoint in the run folder.")] = False,
 ) -> None:
     """Train the reader; resumes from the run folder's checkpoint unless --fresh."""
+    # Idle OpenMP threads would spin for work; on a shared machine that burns the cores the
+    # sample-drawing worker and everyone else need. Set before PyTorch starts its pool.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     _torch_needed()
     from plateward.training.train import TrainConfig, train
 
-    config = TrainConfig(data=data, out=out, seed=seed, steps=steps, batch=batch,
-                         real_share=real_share, threads=threads, workers=workers)
+    config = TrainConfig(
+        data=data,
+        out=out,
+        seed=seed,
+        steps=steps,
+        batch=batch,
+        real_share=real_share,
+        threads=threads,
+        workers=workers,
+    )
     try:
         model = train(config, resume=not fresh)
     except PlatewardError as exc:

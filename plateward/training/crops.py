@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from plateward.errors import InvalidInput
 from plateward.recognition import confusions
@@ -51,7 +52,7 @@ class LabeledCrop:
         image = cv2.imread(str(self.path), cv2.IMREAD_COLOR)
         if image is None:
             raise InvalidInput(f"{self.path}: cannot read image")
-        return image
+        return np.asarray(image, np.uint8)
 
 
 def load_crops(labels: Path) -> list[LabeledCrop]:
@@ -77,8 +78,9 @@ def load_crops(labels: Path) -> list[LabeledCrop]:
                 box = (int(row["x"]), int(row["y"]), int(row["w"]), int(row["h"]))
             except ValueError as exc:
                 raise InvalidInput(f"{labels}:{number}: bad box: {exc}") from exc
-            crops.append(_crop(folder / region / row["image"], row["plate"], region, box, labels,
-                               number))
+            crops.append(
+                _crop(folder / region / row["image"], row["plate"], region, box, labels, number)
+            )
     elif {"image", "plate"} <= columns:
         source = "us-crops" if "state" in columns else "ar-crops"
         images = folder / "images" if (folder / "images").is_dir() else folder
@@ -91,13 +93,20 @@ def load_crops(labels: Path) -> list[LabeledCrop]:
         )
     missing = [c.path for c in crops if not c.path.is_file()]
     if missing:
-        raise InvalidInput(f"{missing[0]}: image named in {labels} not found "
-                           f"({len(missing)} missing)")
+        raise InvalidInput(
+            f"{missing[0]}: image named in {labels} not found ({len(missing)} missing)"
+        )
     return crops
 
 
-def _crop(path: Path, plate: str, source: str, box: tuple[int, int, int, int] | None,
-          labels: Path, number: int) -> LabeledCrop:
+def _crop(
+    path: Path,
+    plate: str,
+    source: str,
+    box: tuple[int, int, int, int] | None,
+    labels: Path,
+    number: int,
+) -> LabeledCrop:
     text = confusions.normalise(plate)
     if not text:
         raise InvalidInput(f"{labels}:{number}: empty plate label")

@@ -40,8 +40,9 @@ class _Residual(nn.Module):
 
 
 class PlateNet(nn.Module):
-    def __init__(self, slots: int, alphabet_size: int, height: int, width: int,
-                 width_mult: float = 1.0) -> None:
+    def __init__(
+        self, slots: int, alphabet_size: int, height: int, width: int, width_mult: float = 1.0
+    ) -> None:
         super().__init__()
         c = [max(8, int(n * width_mult)) for n in (32, 64, 96, 160)]
         self.slots = slots
@@ -63,8 +64,9 @@ class PlateNet(nn.Module):
         )
         self.queries = nn.Parameter(torch.randn(1, slots, dim) * 0.02)
         self.attend = nn.MultiheadAttention(dim, num_heads=4, batch_first=True)
-        self.classify = nn.Sequential(nn.LayerNorm(dim), nn.Dropout(0.1), nn.Linear(dim,
-                                                                                  alphabet_size))
+        self.classify = nn.Sequential(
+            nn.LayerNorm(dim), nn.Dropout(0.1), nn.Linear(dim, alphabet_size)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x``: float (batch, 3, H, W) in 0..1; returns logits (batch, slots, alphabet)."""

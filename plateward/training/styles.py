@@ -37,20 +37,21 @@ class StateStyle:
 US_STATES: dict[str, StateStyle] = {
     "al": StateStyle("Alabama", "Stars Fell on Alabama", (WHITE, (200, 220, 240)), NAVY, RED),
     "ak": StateStyle("ALASKA", "The Last Frontier", (YELLOW,), NAVY, NAVY),
-    "az": StateStyle("ARIZONA", "Grand Canyon State", ((250, 220, 170), (230, 150, 90)), GREEN,
-                     MAROON),
+    "az": StateStyle(
+        "ARIZONA", "Grand Canyon State", ((250, 220, 170), (230, 150, 90)), GREEN, MAROON
+    ),
     "ar": StateStyle("Arkansas", "The Natural State", (WHITE, (230, 240, 250)), NAVY, RED),
     "ca": StateStyle("California", "DMV.CA.GOV", (WHITE,), NAVY, RED),
     "co": StateStyle("COLORADO", "", (WHITE, (60, 130, 80)), GREEN, WHITE),
     "ct": StateStyle("Connecticut", "Constitution State", (WHITE, (170, 200, 240)), NAVY, NAVY),
     "de": StateStyle("DELAWARE", "THE FIRST STATE", (NAVY,), (220, 180, 90), (220, 180, 90)),
-    "dc": StateStyle("DISTRICT OF COLUMBIA", "Taxation Without Representation", (WHITE,), RED,
-                     BLUE),
+    "dc": StateStyle(
+        "DISTRICT OF COLUMBIA", "Taxation Without Representation", (WHITE,), RED, BLUE
+    ),
     "fl": StateStyle("MYFLORIDA.COM", "SUNSHINE STATE", (WHITE,), GREEN, GREEN),
     "ga": StateStyle("GEORGIA", "IN GOD WE TRUST", (WHITE, (250, 230, 200)), BLACK, BLACK),
     "hi": StateStyle("HAWAII", "Aloha State", (WHITE,), BLACK, BLACK),
-    "id": StateStyle("IDAHO", "Famous Potatoes", ((240, 230, 230), (120, 160, 200)), MAROON,
-                     RED),
+    "id": StateStyle("IDAHO", "Famous Potatoes", ((240, 230, 230), (120, 160, 200)), MAROON, RED),
     "il": StateStyle("Illinois", "Land of Lincoln", (WHITE, (210, 220, 240)), MAROON, BLUE),
     "in": StateStyle("INDIANA", "IN GOD WE TRUST", (WHITE, (200, 220, 240)), NAVY, NAVY),
     "ia": StateStyle("IOWA", "", (WHITE, (160, 200, 230)), BLACK, BLUE),
@@ -66,8 +67,7 @@ US_STATES: dict[str, StateStyle] = {
     "mo": StateStyle("MISSOURI", "Show-Me State", (WHITE, (200, 220, 240)), NAVY, NAVY),
     "mt": StateStyle("MONTANA", "Treasure State", ((40, 50, 90),), WHITE, WHITE),
     "ne": StateStyle("NEBRASKA", "The Good Life", (WHITE, (180, 210, 180)), NAVY, NAVY),
-    "nv": StateStyle("NEVADA", "The Silver State", ((230, 235, 245), (180, 190, 220)), NAVY,
-                     NAVY),
+    "nv": StateStyle("NEVADA", "The Silver State", ((230, 235, 245), (180, 190, 220)), NAVY, NAVY),
     "nh": StateStyle("NEW HAMPSHIRE", "LIVE FREE OR DIE", (WHITE, (220, 240, 230)), GREEN, GREEN),
     "nj": StateStyle("New Jersey", "Garden State", ((245, 230, 180),), BLACK, BLACK),
     "nm": StateStyle("NEW MEXICO", "LAND OF ENCHANTMENT", (YELLOW,), RED, RED),
@@ -79,10 +79,12 @@ US_STATES: dict[str, StateStyle] = {
     "or": StateStyle("OREGON", "", (WHITE, (200, 230, 200)), NAVY, NAVY),
     "pa": StateStyle("PENNSYLVANIA", "visitPA.com", (WHITE, (250, 220, 120)), NAVY, NAVY),
     "ri": StateStyle("RHODE ISLAND", "Ocean State", (WHITE, (160, 200, 230)), NAVY, NAVY),
-    "sc": StateStyle("South Carolina", "TRAVEL2SC.COM", ((250, 220, 160), (210, 230, 250)),
-                     BLACK, NAVY),
-    "sd": StateStyle("SOUTH DAKOTA", "Great Faces. Great Places.", (WHITE, (220, 200, 170)),
-                     MAROON, MAROON),
+    "sc": StateStyle(
+        "South Carolina", "TRAVEL2SC.COM", ((250, 220, 160), (210, 230, 250)), BLACK, NAVY
+    ),
+    "sd": StateStyle(
+        "SOUTH DAKOTA", "Great Faces. Great Places.", (WHITE, (220, 200, 170)), MAROON, MAROON
+    ),
     "tn": StateStyle("Tennessee", "The Volunteer State", (WHITE,), BLACK, BLACK),
     "tx": StateStyle("TEXAS", "The Lone Star State", (WHITE,), BLACK, BLACK),
     "ut": StateStyle("UTAH", "Life Elevated", (WHITE, (210, 160, 120)), BLACK, RED),

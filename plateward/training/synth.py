@@ -16,8 +16,8 @@ only, without separators, symbols, state names, stickers or the small stacked ch
 from __future__ import annotations
 
 import string
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -129,7 +129,7 @@ def _text_mask(text: str, font_path: Path, size: int = 48) -> np.ndarray:
     """A tight uint8 mask of ``text`` drawn ``size`` px high, for scaling to any box."""
     font = fonts.load(font_path, size)
     left, top, right, bottom = font.getbbox(text)
-    canvas = PILImage.new("L", (right - left + 4, bottom - top + 4), 0)
+    canvas = PILImage.new("L", (int(right - left) + 4, int(bottom - top) + 4), 0)
     ImageDraw.Draw(canvas).text((2 - left, 2 - top), text, font=font, fill=255)
     mask = np.asarray(canvas)
     rows = np.flatnonzero(mask.max(axis=1) > 40)
@@ -139,8 +139,13 @@ def _text_mask(text: str, font_path: Path, size: int = 48) -> np.ndarray:
     return mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
-def _paste(canvas: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int], color: RGB,
-           emboss: float = 0.0) -> None:
+def _paste(
+    canvas: np.ndarray,
+    mask: np.ndarray,
+    box: tuple[int, int, int, int],
+    color: RGB,
+    emboss: float = 0.0,
+) -> None:
     """Colour ``canvas`` (RGB float) by ``mask`` scaled into box (x, y, w, h)."""
     x, y, w, h = box
     if w < 2 or h < 2:
@@ -205,15 +210,20 @@ def _scenery(canvas: np.ndarray, rng: np.random.Generator, strength: float) -> N
             y0 = rng.uniform(0.4, 1.0) * h
             xs = np.arange(0, w, 4)
             ys = y0 + rng.uniform(3, 10) * np.sin(xs / rng.uniform(8, 30))
-            cv2.polylines(layer, [np.stack([xs, ys], 1).astype(np.int32)], False, color,
-                          int(rng.integers(2, 8)))
+            cv2.polylines(
+                layer,
+                [np.stack([xs, ys], 1).astype(np.int32)],
+                False,
+                color,
+                int(rng.integers(2, 8)),
+            )
         else:
             n = int(rng.integers(5, 10))
-            center = np.array([rng.uniform(0, w), rng.uniform(0, h)])
+            middle = np.array([rng.uniform(0, w), rng.uniform(0, h)])
             angles = np.sort(rng.uniform(0, 2 * np.pi, n))
             radii = rng.uniform(0.1, 0.4, n) * h
-            pts = center + np.stack([np.cos(angles) * radii, np.sin(angles) * radii], 1)
-            cv2.fillPoly(layer, [pts.astype(np.int32)], color)
+            blob = middle + np.stack([np.cos(angles) * radii, np.sin(angles) * radii], 1)
+            cv2.fillPoly(layer, [blob.astype(np.int32)], color)
     canvas[:] = canvas * (1 - strength) + layer * strength
 
 
@@ -222,37 +232,45 @@ def _symbol(kind: int, size: int, color: RGB) -> np.ndarray:
     mask = np.zeros((size, size), np.uint8)
     c = size // 2
     if kind == 0:  # star
-        pts = []
+        star: list[tuple[float, float]] = []
         for i in range(10):
             r = c * (0.95 if i % 2 == 0 else 0.4)
             a = -np.pi / 2 + i * np.pi / 5
-            pts.append((c + r * np.cos(a), c + r * np.sin(a)))
-        cv2.fillPoly(mask, [np.array(pts, np.int32)], 255)
+            star.append((c + r * np.cos(a), c + r * np.sin(a)))
+        cv2.fillPoly(mask, [np.array(star, np.int32)], (255,))
     elif kind == 1:  # heart
         r = size // 4
-        cv2.circle(mask, (c - r + 1, c - r // 2), r, 255, -1)
-        cv2.circle(mask, (c + r - 1, c - r // 2), r, 255, -1)
-        pts = np.array([(c - 2 * r + 1, c - r // 3), (c + 2 * r - 1, c - r // 3), (c, size - 2)])
-        cv2.fillPoly(mask, [pts.astype(np.int32)], 255)
+        cv2.circle(mask, (c - r + 1, c - r // 2), r, (255,), -1)
+        cv2.circle(mask, (c + r - 1, c - r // 2), r, (255,), -1)
+        heart = np.array([(c - 2 * r + 1, c - r // 3), (c + 2 * r - 1, c - r // 3), (c, size - 2)])
+        cv2.fillPoly(mask, [heart.astype(np.int32)], (255,))
     elif kind == 2:  # wheelchair
         t = max(size // 12, 2)
-        cv2.circle(mask, (int(c * 0.9), int(size * 0.15)), max(size // 10, 2), 255, -1)
-        cv2.ellipse(mask, (int(c * 0.9), int(size * 0.68)), (size // 3, size // 3), 0, 30, 300,
-                    255, t)
-        cv2.line(mask, (int(c * 0.9), int(size * 0.3)), (int(c * 0.95), int(size * 0.6)), 255, t)
-        cv2.line(mask, (int(c * 0.95), int(size * 0.6)), (int(size * 0.75), int(size * 0.6)), 255,
-                 t)
-        cv2.line(mask, (int(size * 0.75), int(size * 0.6)), (int(size * 0.88), int(size * 0.9)),
-                 255, t)
+        cv2.circle(mask, (int(c * 0.9), int(size * 0.15)), max(size // 10, 2), (255,), -1)
+        cv2.ellipse(
+            mask, (int(c * 0.9), int(size * 0.68)), (size // 3, size // 3), 0, 30, 300, (255,), t
+        )
+        cv2.line(mask, (int(c * 0.9), int(size * 0.3)), (int(c * 0.95), int(size * 0.6)), (255,), t)
+        cv2.line(
+            mask, (int(c * 0.95), int(size * 0.6)), (int(size * 0.75), int(size * 0.6)), (255,), t
+        )
+        cv2.line(
+            mask,
+            (int(size * 0.75), int(size * 0.6)),
+            (int(size * 0.88), int(size * 0.9)),
+            (255,),
+            t,
+        )
     elif kind == 3:  # a fruit or seal: a filled disc with a leaf
-        cv2.circle(mask, (c, c + size // 10), int(size * 0.38), 255, -1)
-        cv2.ellipse(mask, (c + size // 8, size // 6), (size // 6, size // 12), -30, 0, 360, 255,
-                    -1)
+        cv2.circle(mask, (c, c + size // 10), int(size * 0.38), (255,), -1)
+        cv2.ellipse(
+            mask, (c + size // 8, size // 6), (size // 6, size // 12), -30, 0, 360, (255,), -1
+        )
     elif kind == 4:  # a state outline: a rough polygon
-        pts = np.array([(0.1, 0.2), (0.8, 0.1), (0.9, 0.5), (0.7, 0.9), (0.2, 0.8)]) * size
-        cv2.fillPoly(mask, [pts.astype(np.int32)], 255)
+        outline = np.array([(0.1, 0.2), (0.8, 0.1), (0.9, 0.5), (0.7, 0.9), (0.2, 0.8)]) * size
+        cv2.fillPoly(mask, [outline.astype(np.int32)], (255,))
     else:  # dot or dash
-        cv2.circle(mask, (c, c), max(size // 8, 2), 255, -1)
+        cv2.circle(mask, (c, c), max(size // 8, 2), (255,), -1)
     return mask
 
 
@@ -267,12 +285,30 @@ def _us_serial(kind: str, rng: np.random.Generator) -> tuple[str, str | None, St
     if kind == "us-vanity":
         return _vanity(rng), None, style
     if kind == "us-special":
-        layout = str(rng.choice(["9999999", "LL99999", "99999L", "L999999", "999999",
-                                 "9LL999", "L99999", "99999", "LLL999", "9L999L"]))
+        layout = str(
+            rng.choice(
+                [
+                    "9999999",
+                    "LL99999",
+                    "99999L",
+                    "L999999",
+                    "999999",
+                    "9LL999",
+                    "L99999",
+                    "99999",
+                    "LLL999",
+                    "9L999L",
+                ]
+            )
+        )
         footer = str(rng.choice(SPECIAL_TYPES + GOVERNMENT_HEADERS))
         return fill_layout(layout, rng), footer, style
     layouts = formats.US_STATE_FORMATS[code]
-    return fill_layout(layouts[min(int(rng.geometric(0.6)) - 1, len(layouts) - 1)], rng), None, style
+    return (
+        fill_layout(layouts[min(int(rng.geometric(0.6)) - 1, len(layouts) - 1)], rng),
+        None,
+        style,
+    )
 
 
 def _render_us(kind: str, rng: np.random.Generator) -> tuple[Image, str]:
@@ -280,11 +316,17 @@ def _render_us(kind: str, rng: np.random.Generator) -> tuple[Image, str]:
     h = US_HEIGHT
     w = int(h * rng.uniform(1.9, 2.1))
     if rng.random() < 0.25:  # a random-colour plate: specialty series, other states' designs
-        bg: tuple[RGB, ...] = (_random_color(rng),) if rng.random() < 0.5 else (
-            _random_color(rng), _random_color(rng))
+        bg: tuple[RGB, ...] = (
+            (_random_color(rng),)
+            if rng.random() < 0.5
+            else (_random_color(rng), _random_color(rng))
+        )
         fg = (20, 20, 20) if _luma(bg[0]) > 110 else (240, 240, 240)
-        fg = _jitter(fg, rng, 20) if rng.random() < 0.5 else (
-            _random_color(rng) if rng.random() < 0.3 else fg)
+        fg = (
+            _jitter(fg, rng, 20)
+            if rng.random() < 0.5
+            else (_random_color(rng) if rng.random() < 0.3 else fg)
+        )
         header = _random_color(rng)
     else:
         bg = tuple(_jitter(c, rng, 12) for c in style.background)
@@ -302,15 +344,28 @@ def _render_us(kind: str, rng: np.random.Generator) -> tuple[Image, str]:
     if rng.random() < 0.95:
         mask = _text_mask(top_text, header_fonts[int(rng.integers(len(header_fonts)))])
         tw = min(int(top_h * mask.shape[1] / max(mask.shape[0], 1)), int(w * 0.85))
-        _paste(canvas, mask, ((w - tw) // 2 + int(rng.integers(-10, 11)),
-                              int(h * rng.uniform(0.03, 0.08)), tw, top_h), header)
+        _paste(
+            canvas,
+            mask,
+            (
+                (w - tw) // 2 + int(rng.integers(-10, 11)),
+                int(h * rng.uniform(0.03, 0.08)),
+                tw,
+                top_h,
+            ),
+            header,
+        )
     bottom_text = footer or style.slogan
     if bottom_text and rng.random() < 0.85:
         bh = int(h * rng.uniform(0.08, 0.14))
         mask = _text_mask(bottom_text, header_fonts[int(rng.integers(len(header_fonts)))])
         bw = min(int(bh * mask.shape[1] / max(mask.shape[0], 1)), int(w * 0.8))
-        _paste(canvas, mask, ((w - bw) // 2, int(h * rng.uniform(0.8, 0.87)), bw, bh),
-               header if rng.random() < 0.6 else fg)
+        _paste(
+            canvas,
+            mask,
+            ((w - bw) // 2, int(h * rng.uniform(0.8, 0.87)), bw, bh),
+            header if rng.random() < 0.6 else fg,
+        )
 
     # the serial, in groups with a gap, separator or symbol between
     char_h = int(h * rng.uniform(0.42, 0.55))
@@ -351,16 +406,24 @@ def _render_us(kind: str, rng: np.random.Generator) -> tuple[Image, str]:
                 kind_ = int(rng.integers(6))
                 color = fg if rng.random() < 0.5 else _random_color(rng)
                 sym = _symbol(kind_, size, color)
-                _paste(canvas, sym, (x + (gap - size) // 2, top + (char_h - size) // 2, size, size),
-                       color)
+                _paste(
+                    canvas,
+                    sym,
+                    (x + (gap - size) // 2, top + (char_h - size) // 2, size, size),
+                    color,
+                )
             x += gap
     if stacked and not stack_left:
         _stacked(canvas, x + int(char_h * 0.08), top, stack_w, char_h, fg, rng)
     if rng.random() < 0.08:  # a symbol beside the serial (disabled, veteran plates)
         size = int(char_h * 0.7)
         side = int(w * 0.04) if rng.random() < 0.5 else w - int(w * 0.04) - size
-        _paste(canvas, _symbol(int(rng.integers(5)), size, fg), (side, top + char_h // 6, size,
-                                                                  size), fg)
+        _paste(
+            canvas,
+            _symbol(int(rng.integers(5)), size, fg),
+            (side, top + char_h // 6, size, size),
+            fg,
+        )
     _stickers(canvas, rng)
     _bolts(canvas, rng)
     if rng.random() < 0.35:
@@ -368,8 +431,9 @@ def _render_us(kind: str, rng: np.random.Generator) -> tuple[Image, str]:
     return cv2.cvtColor(np.clip(canvas, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR), plate
 
 
-def _stacked(canvas: np.ndarray, x: int, top: int, w: int, h: int, color: RGB,
-             rng: np.random.Generator) -> None:
+def _stacked(
+    canvas: np.ndarray, x: int, top: int, w: int, h: int, color: RGB, rng: np.random.Generator
+) -> None:
     """Two small characters one above the other: a county or type code, not in the label."""
     font = fonts.serial_fonts()[int(rng.integers(len(fonts.serial_fonts())))]
     for i in range(2):
@@ -381,15 +445,43 @@ def _stickers(canvas: np.ndarray, rng: np.random.Generator) -> None:
     h, w = canvas.shape[:2]
     for _ in range(int(rng.choice([0, 1, 1, 2, 2]))):
         sw, sh = int(w * rng.uniform(0.08, 0.14)), int(h * rng.uniform(0.1, 0.17))
-        corner_x = int(w * rng.uniform(0.02, 0.06)) if rng.random() < 0.5 else w - sw - int(
-            w * rng.uniform(0.02, 0.06))
-        corner_y = int(h * rng.uniform(0.03, 0.1)) if rng.random() < 0.5 else h - sh - int(
-            h * rng.uniform(0.03, 0.1))
+        corner_x = (
+            int(w * rng.uniform(0.02, 0.06))
+            if rng.random() < 0.5
+            else w - sw - int(w * rng.uniform(0.02, 0.06))
+        )
+        corner_y = (
+            int(h * rng.uniform(0.03, 0.1))
+            if rng.random() < 0.5
+            else h - sh - int(h * rng.uniform(0.03, 0.1))
+        )
         color = _random_color(rng)
         cv2.rectangle(canvas, (corner_x, corner_y), (corner_x + sw, corner_y + sh), color, -1)
         ink = (0, 0, 0) if _luma(color) > 120 else (255, 255, 255)
-        label = str(rng.choice(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP",
-                                "OCT", "NOV", "DEC", "24", "25", "26", "27", "12", "08"]))
+        label = str(
+            rng.choice(
+                [
+                    "JAN",
+                    "FEB",
+                    "MAR",
+                    "APR",
+                    "MAY",
+                    "JUN",
+                    "JUL",
+                    "AUG",
+                    "SEP",
+                    "OCT",
+                    "NOV",
+                    "DEC",
+                    "24",
+                    "25",
+                    "26",
+                    "27",
+                    "12",
+                    "08",
+                ]
+            )
+        )
         mask = _text_mask(label, fonts.serial_fonts()[0])
         _paste(canvas, mask, (corner_x + 2, corner_y + 2, sw - 4, sh - 4), ink)
 
@@ -401,13 +493,17 @@ def _bolts(canvas: np.ndarray, rng: np.random.Generator) -> None:
     r = int(h * rng.uniform(0.025, 0.05))
     shade = int(rng.integers(60, 220))
     xs = (int(w * rng.uniform(0.15, 0.25)), int(w * rng.uniform(0.75, 0.85)))
-    ys = (int(h * rng.uniform(0.08, 0.16)),) if rng.random() < 0.6 else (
-        int(h * rng.uniform(0.08, 0.16)), int(h * rng.uniform(0.84, 0.92)))
+    ys = (
+        (int(h * rng.uniform(0.08, 0.16)),)
+        if rng.random() < 0.6
+        else (int(h * rng.uniform(0.08, 0.16)), int(h * rng.uniform(0.84, 0.92)))
+    )
     for y in ys:
         for x in xs:
             cv2.circle(canvas, (x, y), r, (shade, shade, shade), -1)
-            cv2.circle(canvas, (x - r // 3, y - r // 3), max(r // 3, 1),
-                       (min(shade + 60, 255),) * 3, -1)
+            cv2.circle(
+                canvas, (x - r // 3, y - r // 3), max(r // 3, 1), (min(shade + 60, 255),) * 3, -1
+            )
 
 
 def _frame(canvas: np.ndarray, rng: np.random.Generator) -> None:
@@ -420,12 +516,27 @@ def _frame(canvas: np.ndarray, rng: np.random.Generator) -> None:
         band = int(h * rng.uniform(0.1, 0.2))
         y0 = h - band if rng.random() < 0.7 else 0
         cv2.rectangle(canvas, (0, y0), (w, y0 + band), color, -1)
-        words = str(rng.choice(["HONDA OF SACRAMENTO", "FORD", "TOYOTA CENTER", "AUTO SALES",
-                                "GO BLUE", "MOTORS", "I'D RATHER BE FISHING"]))
+        words = str(
+            rng.choice(
+                [
+                    "HONDA OF SACRAMENTO",
+                    "FORD",
+                    "TOYOTA CENTER",
+                    "AUTO SALES",
+                    "GO BLUE",
+                    "MOTORS",
+                    "I'D RATHER BE FISHING",
+                ]
+            )
+        )
         mask = _text_mask(words, fonts.header_fonts()[int(rng.integers(len(fonts.header_fonts())))])
         tw = min(int(band * 0.7 * mask.shape[1] / max(mask.shape[0], 1)), int(w * 0.8))
-        _paste(canvas, mask, ((w - tw) // 2, y0 + int(band * 0.15), tw, int(band * 0.7)),
-               (230, 230, 230) if _luma(color) < 128 else (20, 20, 20))
+        _paste(
+            canvas,
+            mask,
+            ((w - tw) // 2, y0 + int(band * 0.15), tw, int(band * 0.7)),
+            (230, 230, 230) if _luma(color) < 128 else (20, 20, 20),
+        )
 
 
 # --- European and South American plates ---------------------------------------------------
@@ -443,20 +554,31 @@ def _render_eu(rng: np.random.Generator) -> tuple[Image, str]:
     cv2.rectangle(canvas, (0, 0), (strip, h), (20, 50, 160), -1)
     for i in range(12):
         a = i * np.pi / 6
-        cv2.circle(canvas, (int(strip / 2 + strip * 0.28 * np.cos(a)),
-                            int(h * 0.3 + strip * 0.28 * np.sin(a))), 2, (240, 210, 0), -1)
+        cv2.circle(
+            canvas,
+            (int(strip / 2 + strip * 0.28 * np.cos(a)), int(h * 0.3 + strip * 0.28 * np.sin(a))),
+            2,
+            (240, 210, 0),
+            -1,
+        )
     code_mask = _text_mask(country.upper()[:2], fonts.serial_fonts()[0])
-    _paste(canvas, code_mask, (int(strip * 0.15), int(h * 0.6), int(strip * 0.7), int(h * 0.3)),
-           (245, 245, 245))
+    _paste(
+        canvas,
+        code_mask,
+        (int(strip * 0.15), int(h * 0.6), int(strip * 0.7), int(h * 0.3)),
+        (245, 245, 245),
+    )
     font = fonts.serial_fonts()[int(rng.integers(len(fonts.serial_fonts())))]
     groups = _split_groups(plate, rng)
     text = " ".join(groups) if rng.random() < 0.6 else "-".join(groups)
     mask = _text_mask(text, font)
     char_h = int(h * rng.uniform(0.6, 0.75))
-    tw = min(int(char_h * mask.shape[1] / mask.shape[0] * rng.uniform(0.8, 1.1)),
-             int((w - strip) * 0.92))
-    _paste(canvas, mask, (strip + (w - strip - tw) // 2, (h - char_h) // 2, tw, char_h),
-           (20, 20, 20))
+    tw = min(
+        int(char_h * mask.shape[1] / mask.shape[0] * rng.uniform(0.8, 1.1)), int((w - strip) * 0.92)
+    )
+    _paste(
+        canvas, mask, (strip + (w - strip - tw) // 2, (h - char_h) // 2, tw, char_h), (20, 20, 20)
+    )
     cv2.rectangle(canvas, (0, 0), (w - 1, h - 1), (20, 20, 20), 2)
     if rng.random() < 0.3:
         _frame(canvas, rng)
@@ -487,11 +609,22 @@ def _render_south_america(kind: str, rng: np.random.Generator) -> tuple[Image, s
         words = "BRASIL" if country == "br" else "REPUBLICA ARGENTINA"
         mask = _text_mask(words, fonts.header_fonts()[int(rng.integers(len(fonts.header_fonts())))])
         tw = min(int(band * 0.7 * mask.shape[1] / mask.shape[0]), int(w * 0.7))
-        _paste(canvas, mask, ((w - tw) // 2, int(band * 0.15), tw, int(band * 0.7)),
-               (245, 245, 245))
+        _paste(
+            canvas, mask, ((w - tw) // 2, int(band * 0.15), tw, int(band * 0.7)), (245, 245, 245)
+        )
     elif rng.random() < 0.7:
-        city = str(rng.choice(["SAO PAULO", "RIO DE JANEIRO", "CURITIBA", "BELO HORIZONTE",
-                               "PORTO ALEGRE", "CAMPINAS"]))
+        city = str(
+            rng.choice(
+                [
+                    "SAO PAULO",
+                    "RIO DE JANEIRO",
+                    "CURITIBA",
+                    "BELO HORIZONTE",
+                    "PORTO ALEGRE",
+                    "CAMPINAS",
+                ]
+            )
+        )
         band = int(h * 0.2)
         mask = _text_mask(city, fonts.header_fonts()[int(rng.integers(len(fonts.header_fonts())))])
         tw = min(int(band * 0.8 * mask.shape[1] / mask.shape[0]), int(w * 0.7))
@@ -523,12 +656,16 @@ def photograph(flat: Image, rng: np.random.Generator) -> Image:
     if rng.random() < 0.5:  # bumper, grille bars
         for _ in range(int(rng.integers(1, 6))):
             y = int(rng.integers(0, body.shape[0]))
-            cv2.rectangle(body, (0, y), (body.shape[1], y + int(rng.integers(3, 20))),
-                          tuple(int(c) for c in rng.integers(0, 256, 3)), -1)
+            cv2.rectangle(
+                body,
+                (0, y),
+                (body.shape[1], y + int(rng.integers(3, 20))),
+                tuple(int(c) for c in rng.integers(0, 256, 3)),
+                -1,
+            )
     body[pad : pad + ph, pad : pad + pw] = flat
     # perspective: move each corner of the plate a little
-    src = np.array([[pad, pad], [pad + pw, pad], [pad + pw, pad + ph], [pad, pad + ph]],
-                   np.float32)
+    src = np.array([[pad, pad], [pad + pw, pad], [pad + pw, pad + ph], [pad, pad + ph]], np.float32)
     shear = rng.uniform(-0.15, 0.15) * ph
     dst = src + rng.normal(0, 0.04, (4, 2)).astype(np.float32) * np.array([pw, ph], np.float32)
     dst[:, 0] += np.array([shear, shear, -shear, -shear], np.float32) * (rng.random() < 0.3)
@@ -537,8 +674,13 @@ def photograph(flat: Image, rng: np.random.Generator) -> Image:
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
     dst = (dst - center) @ rot.T + center
     matrix = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
-    warped = cv2.warpPerspective(body, matrix, (body.shape[1], body.shape[0]),
-                                 flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    warped = cv2.warpPerspective(
+        body,
+        matrix,
+        (body.shape[1], body.shape[0]),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
     x0, y0 = dst.min(axis=0)
     x1, y1 = dst.max(axis=0)
     bw, bh = x1 - x0, y1 - y0
@@ -550,4 +692,4 @@ def photograph(flat: Image, rng: np.random.Generator) -> Image:
     crop = warped[cy0:cy1, cx0:cx1]
     width = int(np.clip(rng.lognormal(np.log(120), 0.5), 40, 320))
     height = max(int(width * crop.shape[0] / max(crop.shape[1], 1)), 12)
-    return cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)
+    return np.asarray(cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA), np.uint8)

@@ -127,7 +127,8 @@ def _small_warp(image: Image, rng: np.random.Generator) -> Image:
     src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     dst = src + rng.normal(0, 0.03, (4, 2)).astype(np.float32) * np.array([w, h], np.float32)
     matrix = cv2.getPerspectiveTransform(src, dst)
-    return cv2.warpPerspective(image, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    warped = cv2.warpPerspective(image, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    return np.asarray(warped, np.uint8)
 
 
 def evaluation_sets(
@@ -195,14 +196,21 @@ def train(config: TrainConfig, *, resume: bool = True) -> Path:
     files = config.label_files or crops_mod.default_label_files(config.data)
     real = crops_mod.load_all(files)
     train_real = [c for c in real if not c.holdout]
-    log.info("real crops: %s (train %d, held out %d)", crops_mod.source_counts(real),
-             len(train_real), len(real) - len(train_real))
+    log.info(
+        "real crops: %s (train %d, held out %d)",
+        crops_mod.source_counts(real),
+        len(train_real),
+        len(real) - len(train_real),
+    )
     net = PlateNet(config.slots, len(ALPHABET), config.height, config.width, config.width_mult)
-    optimizer = torch.optim.AdamW(net.parameters(), lr=config.lr,
-                                  weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.lr, total_steps=config.steps, pct_start=0.05,
-        div_factor=20, final_div_factor=200,
+        optimizer,
+        max_lr=config.lr,
+        total_steps=config.steps,
+        pct_start=0.05,
+        div_factor=20,
+        final_div_factor=200,
     )
     ema = _Ema(net, config.ema_decay)
     step = 0
@@ -244,17 +252,30 @@ def train(config: TrainConfig, *, resume: bool = True) -> Path:
         running = 0.98 * running + 0.02 * loss.item() if running else loss.item()
         if step % 50 == 0:
             rate = seen / (time.monotonic() - started)
-            log.info("step %d/%d loss %.4f lr %.2e %.0f samples/s", step, config.steps, running,
-                     schedule.get_last_lr()[0], rate)
+            log.info(
+                "step %d/%d loss %.4f lr %.2e %.0f samples/s",
+                step,
+                config.steps,
+                running,
+                schedule.get_last_lr()[0],
+                rate,
+            )
         if step % config.checkpoint_every == 0 or step == config.steps:
             _save(checkpoint, net, optimizer, schedule, ema, step)
         if step % config.eval_every == 0 or step == config.steps:
             scores = evaluate(_ema_net(config, ema), sets)
-            log.info("eval step %d (ema): %s", step,
-                     " ".join(f"{k} {v:.3f}" for k, v in sorted(scores.items())))
+            log.info(
+                "eval step %d (ema): %s",
+                step,
+                " ".join(f"{k} {v:.3f}" for k, v in sorted(scores.items())),
+            )
     model = export(_ema_net(config, ema), config, config.out / "plate_reader.onnx")
-    log.info("exported %s (%.1f MB) in %.0f s of this process", model,
-             model.stat().st_size / 1e6, time.monotonic() - started)
+    log.info(
+        "exported %s (%.1f MB) in %.0f s of this process",
+        model,
+        model.stat().st_size / 1e6,
+        time.monotonic() - started,
+    )
     return model
 
 
@@ -265,11 +286,18 @@ def _ema_net(config: TrainConfig, ema: _Ema) -> PlateNet:
     return net
 
 
-def _save(path: Path, net: nn.Module, optimizer: Any, schedule: Any, ema: _Ema,
-          step: int) -> None:
+def _save(path: Path, net: nn.Module, optimizer: Any, schedule: Any, ema: _Ema, step: int) -> None:
     tmp = path.with_suffix(".tmp")
-    torch.save({"model": net.state_dict(), "optimizer": optimizer.state_dict(),
-                "schedule": schedule.state_dict(), "ema": ema.shadow, "step": step}, tmp)
+    torch.save(
+        {
+            "model": net.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "schedule": schedule.state_dict(),
+            "ema": ema.shadow,
+            "step": step,
+        },
+        tmp,
+    )
     os.replace(tmp, path)
 
 
@@ -278,8 +306,13 @@ def export(net: PlateNet, config: TrainConfig, path: Path) -> Path:
     wrapper = ExportWrapper(net).eval()
     dummy = torch.zeros(1, config.height, config.width, 3, dtype=torch.uint8)
     torch.onnx.export(
-        wrapper, (dummy,), str(path), input_names=["input"], output_names=["plate"],
-        dynamic_axes={"input": {0: "batch"}, "plate": {0: "batch"}}, opset_version=17,
+        wrapper,
+        (dummy,),
+        str(path),
+        input_names=["input"],
+        output_names=["plate"],
+        dynamic_axes={"input": {0: "batch"}, "plate": {0: "batch"}},
+        opset_version=17,
         dynamo=False,
     )
     plate_config = {
@@ -299,8 +332,9 @@ def export_checkpoint(checkpoint: Path, out: Path) -> Path:
     config_json = json.loads((checkpoint.parent / "config.json").read_text())
     config = TrainConfig(**{k: v for k, v in config_json.items() if k != "label_files"})
     state = torch.load(checkpoint, weights_only=False)
-    ema = _Ema(PlateNet(config.slots, len(ALPHABET), config.height, config.width,
-                        config.width_mult), 0.0)
+    ema = _Ema(
+        PlateNet(config.slots, len(ALPHABET), config.height, config.width, config.width_mult), 0.0
+    )
     ema.shadow = state["ema"]
     return export(_ema_net(config, ema), config, out)
 
@@ -310,5 +344,3 @@ def _log_to(path: Path) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
-
-
