@@ -3,7 +3,7 @@
 Such a model reads a whole plate at once into a fixed number of slots, each a softmax over the
 config's alphabet, with ``pad_char`` filling the unused slots. Its input is a uint8 image of the
 config's size, channels last, grayscale or RGB. Plateward's own model (``plate_reader.onnx``,
-trained by ``plateward recognizer train``, docs/recognizer.md) ships inside the package in this
+trained by ``plateward reader train``, docs/recognizer.md) ships inside the package in this
 form; a fast-plate-ocr model an administrator placed on the machine runs the same way.
 
 Each crop yields several hypotheses, not only the most likely character of each slot: the

@@ -1,4 +1,4 @@
-"""``plateward recognizer``: train the plate reader, export a run, look at synthetic plates.
+"""``plateward reader``: train the plate reader, export a run, look at synthetic plates.
 
 Training needs the ``train`` extra (``pip install -e ".[train]"``: PyTorch, CPU build) and the
 Debian fonts named in ``plateward/training/fonts.py``; reading plates needs neither.
@@ -14,7 +14,7 @@ import typer
 
 from plateward.errors import ConfigurationError, PlatewardError
 
-recognizer_app = typer.Typer(
+reader_app = typer.Typer(
     help="Train Plateward's plate reader (needs the train extra) and inspect its data.",
     no_args_is_help=True,
 )
@@ -37,7 +37,7 @@ def _torch_needed() -> None:
         )
 
 
-@recognizer_app.command("train")
+@reader_app.command("train")
 def train_command(
     data: Annotated[Path, typer.Option(help="The shared data folder with the real crops.")] = Path(
         "../shared/data"
@@ -46,7 +46,7 @@ def train_command(
         "runs/plate-reader"
     ),
     seed: Annotated[int, typer.Option(help="Seed of the sample stream and the weights.")] = 17,
-    steps: Annotated[int, typer.Option(help="Optimizer steps (batches).")] = 4000,
+    steps: Annotated[int, typer.Option(help="Optimizer steps (batches).")] = 2800,
     batch: Annotated[int, typer.Option(help="Samples per step.")] = 64,
     real_share: Annotated[float, typer.Option(help="Share of real crops per batch.")] = 0.3,
     threads: Annotated[int, typer.Option(help="PyTorch threads.")] = 2,
@@ -77,7 +77,7 @@ def train_command(
     typer.echo(f"{model}")
 
 
-@recognizer_app.command("export")
+@reader_app.command("export")
 def export_command(
     checkpoint: Annotated[Path, typer.Argument(help="A run's checkpoint.pt.")],
     out: Annotated[Path, typer.Argument(help="The ONNX file to write (its .yaml beside it).")],
@@ -91,7 +91,7 @@ def export_command(
     typer.echo(str(export_checkpoint(checkpoint, out)))
 
 
-@recognizer_app.command("samples")
+@reader_app.command("samples")
 def samples_command(
     out: Annotated[Path, typer.Argument(help="PNG file to write.")],
     count: Annotated[int, typer.Option(help="How many plates.")] = 40,

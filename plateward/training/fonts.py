@@ -1,11 +1,12 @@
 """The typefaces the renderer draws plates with, from Debian font packages.
 
 US plates use narrow, heavy sans faces (no free copy of the states' own dies exists), so the
-serial is drawn in the bold and condensed faces of DejaVu (fonts-dejavu-core, Bitstream Vera
-licence) and Liberation (fonts-liberation, SIL OFL 1.1), squeezed or stretched at random;
-headers and slogans use any face, serif and italic included. FreeFont (fonts-freefont-ttf,
-GPL-3.0 with the font exception) and URW's Nimbus faces (fonts-urw-base35, AGPL-3.0 with the
-font exception) are used when installed. ``docs/recognizer.md`` lists them with their licences.
+serial is drawn in the bold and condensed faces of four Debian packages, squeezed or stretched
+at random; headers and slogans use any of their faces, serif and italic included:
+fonts-dejavu-core (Bitstream Vera licence), fonts-liberation (1.07: GPL-2 with the font
+exception), fonts-freefont-ttf (GPL-3+ with the font exception) and fonts-urw-base35 (AGPL-3
+with the font exception). Only these packages' folders are searched, so another machine's
+extra fonts cannot change what a seed draws. ``docs/recognizer.md`` lists them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from PIL import ImageFont
 
 from plateward.errors import ConfigurationError
 
-FONT_DIRS: tuple[Path, ...] = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+FONT_DIRS: tuple[Path, ...] = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/truetype/liberation"),
+    Path("/usr/share/fonts/truetype/freefont"),
+    Path("/usr/share/fonts/opentype/urw-base35"),
+)
 
 SERIAL_FACES: tuple[str, ...] = (
     "DejaVuSansCondensed-Bold.ttf",
@@ -38,7 +44,7 @@ SERIAL_FACES: tuple[str, ...] = (
 )
 """Faces for the plate number: a plate's serial is heavy and upright."""
 
-REQUIRED_PACKAGES = "fonts-dejavu-core fonts-liberation"
+REQUIRED_PACKAGES = "fonts-dejavu-core fonts-liberation fonts-freefont-ttf fonts-urw-base35"
 
 
 @lru_cache(maxsize=1)
@@ -54,15 +60,26 @@ def _installed() -> dict[str, Path]:
 
 @lru_cache(maxsize=1)
 def serial_fonts() -> tuple[Path, ...]:
-    """The serial faces installed here; at least DejaVu's and Liberation's are needed."""
+    """The serial faces installed here; the renderer works with DejaVu's and Liberation's alone
+    (what CI installs), a training run needs all four packages to match the shipped model."""
     installed = _installed()
     paths = tuple(installed[name] for name in SERIAL_FACES if name in installed)
     if len(paths) < 4:
         raise ConfigurationError(
-            f"{FONT_DIRS[0]}: found {len(paths)} of the plate fonts; install the Debian packages "
+            f"{FONT_DIRS[0].parent}: found {len(paths)} of the plate fonts; install the Debian packages "
             f"{REQUIRED_PACKAGES} (apt-get install {REQUIRED_PACKAGES})"
         )
     return paths
+
+
+def require_all() -> None:
+    """A training run draws with every serial face, or its model is not the shipped one's."""
+    missing = [name for name in SERIAL_FACES if name not in _installed()]
+    if missing:
+        raise ConfigurationError(
+            f"{FONT_DIRS[0].parent}: missing {', '.join(missing)}; install the Debian packages "
+            f"{REQUIRED_PACKAGES}"
+        )
 
 
 @lru_cache(maxsize=1)

@@ -35,6 +35,7 @@ from plateward.errors import InvalidInput
 from plateward.recognition.interfaces import Image
 from plateward.recognition.reader_fast_plate_ocr import prepare_crop
 from plateward.training import crops as crops_mod
+from plateward.training import fonts
 from plateward.training.augment import degrade, jitter_box
 from plateward.training.model import ExportWrapper, PlateNet
 from plateward.training.synth import synthetic_plate
@@ -50,7 +51,7 @@ class TrainConfig:
     data: Path
     out: Path
     seed: int = 17
-    steps: int = 6000
+    steps: int = 2800
     batch: int = 64
     lr: float = 2e-3
     weight_decay: float = 0.02
@@ -189,6 +190,7 @@ class _Ema:
 
 def train(config: TrainConfig, *, resume: bool = True) -> Path:
     """Run (or resume) a training run in ``config.out``; returns the exported ONNX model path."""
+    fonts.require_all()
     config.out.mkdir(parents=True, exist_ok=True)
     _log_to(config.out / "train.log")
     torch.set_num_threads(config.threads)
