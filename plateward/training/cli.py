@@ -46,7 +46,7 @@ def train_command(
         "runs/plate-reader"
     ),
     seed: Annotated[int, typer.Option(help="Seed of the sample stream and the weights.")] = 17,
-    steps: Annotated[int, typer.Option(help="Optimizer steps (batches).")] = 2800,
+    steps: Annotated[int, typer.Option(help="Optimizer steps (batches).")] = 2000,
     batch: Annotated[int, typer.Option(help="Samples per step.")] = 64,
     real_share: Annotated[float, typer.Option(help="Share of real crops per batch.")] = 0.3,
     threads: Annotated[int, typer.Option(help="PyTorch threads.")] = 2,
@@ -81,14 +81,22 @@ def train_command(
 def export_command(
     checkpoint: Annotated[Path, typer.Argument(help="A run's checkpoint.pt.")],
     out: Annotated[Path, typer.Argument(help="The ONNX file to write (its .yaml beside it).")],
+    data: Annotated[
+        Path | None, typer.Option(help="Shared data folder, if not where the run had it.")
+    ] = None,
 ) -> None:
-    """Export a run's checkpoint (its weight average) to ONNX and a plate config."""
+    """Export a run's checkpoint (its weight average), calibrated, to ONNX and a plate config."""
     _torch_needed()
     from plateward.training.train import export_checkpoint
 
     if not checkpoint.is_file():
         _fail(ConfigurationError(f"{checkpoint}: checkpoint not found"))
-    typer.echo(str(export_checkpoint(checkpoint, out)))
+    try:
+        model, temperature, scores = export_checkpoint(checkpoint, out, data)
+    except PlatewardError as exc:
+        _fail(exc)
+    held_out = " ".join(f"{name} {share:.3f}" for name, share in sorted(scores.items()))
+    typer.echo(f"{model}: temperature {temperature:.2f}; held-out exact match: {held_out}")
 
 
 @reader_app.command("samples")

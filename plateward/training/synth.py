@@ -67,11 +67,17 @@ KIND_WEIGHTS: dict[str, float] = {
 
 def synthetic_plate(rng: np.random.Generator) -> SyntheticPlate:
     """One synthetic plate of a random kind, photographed and degraded."""
+    flat, plate, kind = random_flat_plate(rng)
+    return SyntheticPlate(degrade(photograph(flat, rng), rng), plate, kind)
+
+
+def random_flat_plate(rng: np.random.Generator) -> tuple[Image, str, str]:
+    """A flat plate of a kind drawn by ``KIND_WEIGHTS``, its label and its kind."""
     kinds = list(KIND_WEIGHTS)
     weights = np.array([KIND_WEIGHTS[k] for k in kinds])
     kind = kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]
     flat, plate = render_plate(kind, rng)
-    return SyntheticPlate(degrade(photograph(flat, rng), rng), plate, kind)
+    return flat, plate, kind
 
 
 def render_plate(kind: str, rng: np.random.Generator) -> tuple[Image, str]:
