@@ -42,6 +42,16 @@ class RecognitionSettings(Section):
     detector_model: Path | None = Field(
         None, description="Local ONNX file for the open-image-models detector back-end."
     )
+    detector_input_px: int = Field(
+        640,
+        ge=320,
+        le=1280,
+        multiple_of=32,
+        description=(
+            "Long side of the image as the platedet network sees it (a multiple of 32): smaller"
+            " is faster (about quadratically) and loses the smallest plates first."
+        ),
+    )
     detection_confidence: float = Field(
         0.25, ge=0.01, le=0.99, description="Lowest detector score kept as a plate."
     )

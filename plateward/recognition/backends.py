@@ -25,6 +25,7 @@ def load_detector(settings: RecognitionSettings) -> Detector:
 
         return PlatedetDetector(
             threads=settings.threads,
+            input_long_side_px=settings.detector_input_px,
             confidence=settings.detection_confidence,
             weak_confidence=settings.weak_detection_confidence,
         )

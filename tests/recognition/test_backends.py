@@ -184,3 +184,14 @@ def test_the_fallback_reads_with_rapidocr_only_when_configured(
     assert "reading with rapidocr instead" in caplog.text
     with pytest.raises(ConfigurationError):
         load_reader(settings.model_copy(update={"reader_fallback": "none"}))
+
+
+def test_the_detector_input_size_setting_reaches_platedet() -> None:
+    from pydantic import ValidationError
+
+    from plateward.recognition.detector_platedet import PlatedetDetector
+
+    detector = load_detector(RecognitionSettings(threads=1, detector_input_px=512))
+    assert isinstance(detector, PlatedetDetector) and detector.input_long_side_px == 512
+    with pytest.raises(ValidationError, match="multiple of 32"):
+        RecognitionSettings(detector_input_px=600)
