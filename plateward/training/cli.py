@@ -46,7 +46,7 @@ def train_command(
         "runs/plate-reader"
     ),
     seed: Annotated[int, typer.Option(help="Seed of the sample stream and the weights.")] = 17,
-    steps: Annotated[int, typer.Option(help="Optimizer steps (batches).")] = 2000,
+    steps: Annotated[int, typer.Option(help="Optimizer steps (batches).")] = 1600,
     batch: Annotated[int, typer.Option(help="Samples per step.")] = 64,
     real_share: Annotated[float, typer.Option(help="Share of real crops per batch.")] = 0.3,
     threads: Annotated[int, typer.Option(help="PyTorch threads.")] = 2,

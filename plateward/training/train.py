@@ -51,7 +51,7 @@ class TrainConfig:
     data: Path
     out: Path
     seed: int = 17
-    steps: int = 2000
+    steps: int = 1600
     batch: int = 64
     lr: float = 2e-3
     weight_decay: float = 0.02
