@@ -66,7 +66,7 @@ class RecognitionSettings(Section):
         ),
     )
     reader: Literal["plateward", "plateward+rapidocr", "rapidocr", "fast-plate-ocr"] = Field(
-        "plateward",
+        "rapidocr",
         description=(
             "Plate text reader: plateward (the plate reader trained for Plateward, shipped in"
             " the package), plateward+rapidocr (both, fused character by character), rapidocr"
