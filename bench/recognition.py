@@ -9,12 +9,13 @@ latency per image, for
 * baseline: the BASELINE.md recipe, the packages as they come: platedet's boxes at confidence
   0.3 (RGB input, as platedet's own CLI feeds it), each box read by rapidocr's recognizer
   alone, the text upper-cased and cut to A-Z0-9;
-* plateward-ppocr: Plateward's engine reading with PP-OCR (``reader = "rapidocr"``, the default
-  before the trained plate reader), ``plate_regions`` set to the set's region;
 * plateward: ``Engine.from_settings(RecognitionSettings(threads=...))`` (the default reader)
   with ``plate_regions`` set to the set's region (us, eu, br, ar), as an agency configures it;
 * plateward-any: the same engine with the default ``plate_regions`` (every region at once);
-* plateward-fused (on request): the trained reader and PP-OCR fused per character.
+* plateward-trained: the engine reading with the plate reader trained here
+  (``reader = "plateward"``, docs/recognizer.md), ``plate_regions`` set to the set's region;
+* plateward-fused: the trained reader and PP-OCR fused per character
+  (``reader = "plateward+rapidocr"``).
 
 For the engine pipelines the detector's and the reader's own time per image are measured too
 (medians), with the precision of reads at or above an alert threshold of 0.9 confidence and
@@ -54,9 +55,9 @@ from plateward.recognition.interfaces import Image
 from plateward.recognition.types import PlateRead
 from plateward.settings import RecognitionSettings
 
-PIPELINES = ("baseline", "plateward-ppocr", "plateward", "plateward-any", "plateward-fused")
-DEFAULT_PIPELINES = ("baseline", "plateward-ppocr", "plateward", "plateward-any")
-READERS = {"plateward-ppocr": "rapidocr", "plateward-fused": "plateward+rapidocr"}
+PIPELINES = ("baseline", "plateward", "plateward-any", "plateward-trained", "plateward-fused")
+DEFAULT_PIPELINES = PIPELINES
+READERS = {"plateward-trained": "plateward", "plateward-fused": "plateward+rapidocr"}
 ALERT_CONFIDENCE = 0.9
 """The confidence an agency would alert on: reads at or above it should be right."""
 BASELINE_DETECTION_CONFIDENCE = 0.3
