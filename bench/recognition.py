@@ -9,9 +9,17 @@ latency per image, for
 * baseline: the BASELINE.md recipe, the packages as they come: platedet's boxes at confidence
   0.3 (RGB input, as platedet's own CLI feeds it), each box read by rapidocr's recognizer
   alone, the text upper-cased and cut to A-Z0-9;
-* plateward: ``Engine.from_settings(RecognitionSettings(threads=...))`` with
-  ``plate_regions`` set to the set's region (us, eu, br, ar), as an agency configures it;
-* plateward-any: the same engine with the default ``plate_regions`` (every region at once).
+* plateward: ``Engine.from_settings(RecognitionSettings(threads=...))`` (the default reader)
+  with ``plate_regions`` set to the set's region (us, eu, br, ar), as an agency configures it;
+* plateward-any: the same engine with the default ``plate_regions`` (every region at once);
+* plateward-trained: the engine reading with the plate reader trained here
+  (``reader = "plateward"``, docs/recognizer.md), ``plate_regions`` set to the set's region;
+* plateward-fused: the trained reader and PP-OCR fused per character
+  (``reader = "plateward+rapidocr"``).
+
+For the engine pipelines the detector's and the reader's own time per image are measured too
+(medians), with the precision of reads at or above an alert threshold of 0.9 confidence and
+the character confusions that remain among misreads of the right length.
 
 Both are scored by ``plateward.recognition.evaluate``, so the rules are the ones ``plateward
 eval`` uses (O and 0 one character; the read whose box best overlaps the label, IoU >= 0.3).
@@ -23,10 +31,12 @@ command and the date; a ``--limit`` run does not unless ``--docs`` is given.
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime as dt
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -45,7 +55,11 @@ from plateward.recognition.interfaces import Image
 from plateward.recognition.types import PlateRead
 from plateward.settings import RecognitionSettings
 
-PIPELINES = ("baseline", "plateward", "plateward-any")
+PIPELINES = ("baseline", "plateward", "plateward-any", "plateward-trained", "plateward-fused")
+DEFAULT_PIPELINES = PIPELINES
+READERS = {"plateward-trained": "plateward", "plateward-fused": "plateward+rapidocr"}
+ALERT_CONFIDENCE = 0.9
+"""The confidence an agency would alert on: reads at or above it should be right."""
 BASELINE_DETECTION_CONFIDENCE = 0.3
 
 
@@ -150,16 +164,74 @@ def _read(
 # --- one pipeline, in a child process -------------------------------------------------------
 
 
+class Timed:
+    """Wraps a detector or reader and keeps how long each call took (ms)."""
+
+    def __init__(self, inner: Any, method: str) -> None:
+        self.inner = inner
+        self.method = method
+        self.times_ms: list[float] = []
+
+    def __getattr__(self, name: str) -> Any:
+        if name != self.method:
+            return getattr(self.inner, name)
+        call = getattr(self.inner, name)
+
+        def timed(*args: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return call(*args)
+            finally:
+                self.times_ms.append((time.perf_counter() - started) * 1000)
+
+        return timed
+
+
+def _median(values: Sequence[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def alert_precision(outcomes: Sequence[Any]) -> dict[str, Any]:
+    """Of the reads at or above the alert confidence, how many were right, and how many."""
+    sure = [o for o in outcomes if o.read and (o.confidence or 0.0) >= ALERT_CONFIDENCE]
+    right = sum(o.exact for o in sure)
+    return {
+        "alert_reads": len(sure),
+        "alert_precision": round(right / len(sure), 4) if sure else None,
+        "alert_coverage": round(len(sure) / len(outcomes), 4) if outcomes else None,
+    }
+
+
+def confusion_pairs(outcomes: Sequence[Any]) -> dict[str, int]:
+    """label char -> read char, over misreads of the label's length (O and 0 one character)."""
+    pairs: collections.Counter[str] = collections.Counter()
+    for o in outcomes:
+        label, read = o.label.plate.replace("O", "0"), o.read.replace("O", "0")
+        if o.exact or len(label) != len(read):
+            continue
+        for a, b in zip(label, read, strict=True):
+            if a != b:
+                pairs[f"{a}>{b}"] += 1
+    return dict(pairs.most_common())
+
+
 def run_worker(pipeline: str, threads: int, limit: int | None, sets: Sequence[str]) -> None:
     """Load one pipeline, score it on the chosen sets, print one JSON line as the last line."""
     started = time.perf_counter()
     engine: Any
+    detector: Timed | None = None
+    reader: Timed | None = None
     if pipeline == "baseline":
         engine = BaselinePipeline(threads)
     else:
         from plateward.recognition.engine import Engine
 
-        engine = Engine.from_settings(RecognitionSettings.model_validate({"threads": threads}))
+        config: dict[str, Any] = {"threads": threads}
+        if pipeline in READERS:
+            config["reader"] = READERS[pipeline]
+        engine = Engine.from_settings(RecognitionSettings.model_validate(config))
+        detector = engine.detector = Timed(engine.detector, "detect")
+        reader = engine.reader = Timed(engine.reader, "read")
     load_s = time.perf_counter() - started
     data = shared_data_folder()
     label_sets: dict[str, LabelSet] = {}
@@ -170,10 +242,13 @@ def run_worker(pipeline: str, threads: int, limit: int | None, sets: Sequence[st
         if bench_set.labels not in label_sets:
             label_sets[bench_set.labels] = load_labels(data / bench_set.labels)
         regions = None if bench_set.region is None else {bench_set.region}
-        if pipeline == "plateward":
+        if pipeline != "baseline" and pipeline != "plateward-any":
             engine.settings = engine.settings.model_copy(
                 update={"plate_regions": bench_set.plate_regions}
             )
+        for timed in (detector, reader):
+            if timed is not None:
+                timed.times_ms.clear()
         set_started = time.perf_counter()
         evaluation = evaluate(
             engine,
@@ -186,6 +261,10 @@ def run_worker(pipeline: str, threads: int, limit: int | None, sets: Sequence[st
         scores[bench_set.name] = {
             **evaluation.score().to_json(),
             "problems": len(evaluation.problems) - len(label_sets[bench_set.labels].problems),
+            "detector_ms_median": _median(detector.times_ms) if detector else None,
+            "reader_ms_median": _median(reader.times_ms) if reader else None,
+            **alert_precision(evaluation.outcomes),
+            "confusions": confusion_pairs(evaluation.outcomes),
         }
         print(
             f"{pipeline} {bench_set.name}: {scores[bench_set.name]} "
@@ -222,43 +301,49 @@ def run_pipeline(pipeline: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def results_table(results: dict[str, dict[str, Any]], sets: Sequence[str]) -> list[str]:
-    """The one table, as Markdown lines: a column group per pipeline, a row per set."""
+    """The one table, as Markdown lines: a row per set and pipeline."""
     metrics = (
         ("detection_recall", "det. recall", "{:.3f}"),
         ("exact_match", "exact", "{:.3f}"),
         ("cer", "CER", "{:.3f}"),
         ("latency_ms_median", "p50 ms", "{:.0f}"),
         ("latency_ms_p90", "p90 ms", "{:.0f}"),
+        ("detector_ms_median", "detector p50 ms", "{:.0f}"),
+        ("reader_ms_median", "reader p50 ms", "{:.0f}"),
+        ("alert_precision", "precision at >= 0.9", "{:.3f}"),
+        ("alert_coverage", "share at >= 0.9", "{:.3f}"),
     )
-    header = ["set", "n"] + [f"{p} {label}" for p in results for _, label, _ in metrics]
+    header = ["set", "pipeline", "n"] + [label for _, label, _ in metrics]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name in sets:
-        n = next(
-            (
-                r["sets"][name]["images"]
-                for r in results.values()
-                if "sets" in r and name in r["sets"]
-            ),
-            0,
-        )
-        cells = [name, str(n)]
-        for result in results.values():
+        for pipeline, result in results.items():
             score = result.get("sets", {}).get(name)
+            cells = [name, pipeline, "" if score is None else str(score["images"])]
             for key, _, pattern in metrics:
                 value = None if score is None else score.get(key)
                 cells.append("n/a" if value is None else pattern.format(value))
-        lines.append("| " + " | ".join(cells) + " |")
-    for key, label, pattern in (
-        ("load_s", "model load s", "{:.2f}"),
-        ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
-    ):
-        cells = [label, ""]
-        for result in results.values():
-            value = result.get(key)
-            cells += ["error" if value is None else pattern.format(value)] + [""] * (
-                len(metrics) - 1
-            )
-        lines.append("| " + " | ".join(cells) + " |")
+            lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "| pipeline | model load s | peak RSS MB |", "|---|---|---|"]
+    for pipeline, result in results.items():
+        load, rss = result.get("load_s"), result.get("peak_rss_mb")
+        lines.append(
+            f"| {pipeline} | {'error' if load is None else f'{load:.2f}'} | "
+            f"{'error' if rss is None else f'{rss:.0f}'} |"
+        )
+    return lines
+
+
+def confusion_lines(results: dict[str, dict[str, Any]], top: int = 12) -> list[str]:
+    """Per engine pipeline, the commonest label>read character swaps over every set."""
+    lines = []
+    for pipeline, result in results.items():
+        if pipeline == "baseline" or "sets" not in result:
+            continue
+        total: collections.Counter[str] = collections.Counter()
+        for score in result["sets"].values():
+            total.update(score.get("confusions", {}))
+        pairs = ", ".join(f"{pair} {n}" for pair, n in total.most_common(top)) or "none"
+        lines.append(f"- {pipeline} confusions (label>read, all sets): {pairs}")
     return lines
 
 
@@ -291,7 +376,11 @@ def update_docs(table: list[str], args: argparse.Namespace, notes: list[str]) ->
             "read scored is the one whose box overlaps the labeled box best, with IoU >= 0.3; that",
             "overlap is also what detection recall counts. Latency is the pipeline call per image,",
             "after decoding. Load time is model loading in a fresh process; peak RSS is that",
-            "process's maximum resident memory over the whole run.",
+            "process's maximum resident memory over the whole run. Detector and reader p50 are",
+            "their own calls' medians (the rest is cutting, choosing and encoding the crop);",
+            "precision at >= 0.9 is the share of right plates among the reads with confidence",
+            f"of at least {ALERT_CONFIDENCE} (an alert threshold), share at >= 0.9 how many reads",
+            "that is. Confusions count label>read character swaps in misreads of the right length.",
             *([""] + notes if notes else []),
         ],
     )
@@ -307,12 +396,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="comma-separated: " + ",".join(s.name for s in SETS),
     )
     parser.add_argument(
-        "--pipelines", default=",".join(PIPELINES), help="comma-separated: " + ",".join(PIPELINES)
+        "--pipelines",
+        default=",".join(DEFAULT_PIPELINES),
+        help="comma-separated: " + ",".join(PIPELINES),
     )
     parser.add_argument(
         "--docs", action="store_true", help="update docs/benchmarks.md even with --limit"
     )
     parser.add_argument("--no-docs", action="store_true", help="do not touch docs/benchmarks.md")
+    parser.add_argument("--json-out", help="also write every figure to this JSON file")
     parser.add_argument("--worker", choices=PIPELINES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.sets = [s for s in args.sets.split(",") if s]
@@ -338,8 +430,10 @@ def main(argv: Sequence[str]) -> int:
     load_before = os.getloadavg()[0]
     results = {p: run_pipeline(p, args) for p in args.pipelines}
     args.load_avg = (load_before, os.getloadavg()[0])
-    table = results_table(results, args.sets)
+    table = results_table(results, args.sets) + [""] + confusion_lines(results)
     notes = [f"- {p} failed: {r['error']}" for p, r in results.items() if "error" in r]
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(results, indent=1))
     print("\n".join(table))
     for note in notes:
         print(note)

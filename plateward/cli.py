@@ -56,6 +56,7 @@ def _add_parts() -> None:
     from plateward.ingest.transfer_cli import transfer_app
     from plateward.search.cli import search_app
     from plateward.store.cli import camera_app, db_app
+    from plateward.training.cli import reader_app
     from plateward.web.cli import serve
 
     app.command("serve")(serve)
@@ -70,6 +71,7 @@ def _add_parts() -> None:
     app.add_typer(audit_app, name="audit")
     app.add_typer(hotlist_app, name="hotlist")
     app.add_typer(alert_app, name="alert")
+    app.add_typer(reader_app, name="reader")
 
 
 _add_parts()

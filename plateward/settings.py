@@ -42,6 +42,16 @@ class RecognitionSettings(Section):
     detector_model: Path | None = Field(
         None, description="Local ONNX file for the open-image-models detector back-end."
     )
+    detector_input_px: int = Field(
+        640,
+        ge=320,
+        le=1280,
+        multiple_of=32,
+        description=(
+            "Long side of the image as the platedet network sees it (a multiple of 32): smaller"
+            " is faster (about quadratically) and loses the smallest plates first."
+        ),
+    )
     detection_confidence: float = Field(
         0.25, ge=0.01, le=0.99, description="Lowest detector score kept as a plate."
     )
@@ -55,8 +65,21 @@ class RecognitionSettings(Section):
             " confident plate of a known format."
         ),
     )
-    reader: Literal["rapidocr", "fast-plate-ocr"] = Field(
-        "rapidocr", description="Plate text reader back-end."
+    reader: Literal["plateward", "plateward+rapidocr", "rapidocr", "fast-plate-ocr"] = Field(
+        "rapidocr",
+        description=(
+            "Plate text reader: plateward (the plate reader trained for Plateward, shipped in"
+            " the package), plateward+rapidocr (both, fused character by character), rapidocr"
+            " (PP-OCR) or fast-plate-ocr (a local model and plate config)."
+        ),
+    )
+    reader_fallback: Literal["none", "rapidocr"] = Field(
+        "none",
+        description=(
+            "What to read with when the configured reader's model cannot be loaded: none"
+            " (refuse to start, naming the file) or rapidocr (log the error and read with"
+            " PP-OCR)."
+        ),
     )
     reader_model: Path | None = Field(
         None, description="Local ONNX file for the fast-plate-ocr reader back-end."

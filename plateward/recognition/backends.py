@@ -1,6 +1,7 @@
 """Which detector and reader the settings ask for, loaded from files on this machine.
 
-The defaults (platedet, rapidocr) carry their weights inside their wheels. The optional back-ends
+The defaults carry their weights inside the installed packages: platedet's in its wheel,
+Plateward's plate reader in ``plateward/recognition/models/`` (PP-OCR's in rapidocr's wheel). The optional back-ends
 (open-image-models' detector, fast-plate-ocr's reader) normally fetch their weights from a hub at
 run time, which an air-gapped agency network cannot do, so Plateward only runs them from model
 files the administrator has placed locally and named in the settings.
@@ -8,11 +9,14 @@ files the administrator has placed locally and named in the settings.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from plateward.errors import ConfigurationError
 from plateward.recognition.interfaces import Detector, Reader
 from plateward.settings import RecognitionSettings
+
+log = logging.getLogger(__name__)
 
 
 def load_detector(settings: RecognitionSettings) -> Detector:
@@ -21,6 +25,7 @@ def load_detector(settings: RecognitionSettings) -> Detector:
 
         return PlatedetDetector(
             threads=settings.threads,
+            input_long_side_px=settings.detector_input_px,
             confidence=settings.detection_confidence,
             weak_confidence=settings.weak_detection_confidence,
         )
@@ -33,12 +38,43 @@ def load_detector(settings: RecognitionSettings) -> Detector:
 
 
 def load_reader(settings: RecognitionSettings) -> Reader:
+    """The configured reader; PP-OCR instead only where ``reader_fallback`` asks for it."""
+    try:
+        return _load_reader(settings)
+    except ConfigurationError as exc:
+        if settings.reader_fallback != "rapidocr" or settings.reader == "rapidocr":
+            raise
+        log.error("%s; reading with rapidocr instead (recognition.reader_fallback)", exc.message)
+        from plateward.recognition.reader_rapidocr import RapidOcrReader
+
+        return RapidOcrReader(threads=settings.threads)
+
+
+def _load_reader(settings: RecognitionSettings) -> Reader:
+    from plateward.recognition.reader_fast_plate_ocr import FastPlateOcrReader, packaged_model
+
     if settings.reader == "rapidocr":
         from plateward.recognition.reader_rapidocr import RapidOcrReader
 
         return RapidOcrReader(threads=settings.threads)
-    from plateward.recognition.reader_fast_plate_ocr import FastPlateOcrReader
+    if settings.reader in ("plateward", "plateward+rapidocr"):
+        model, config = packaged_model()
+        if settings.reader_model is not None:  # a retrained model the administrator placed
+            model = _required_file(
+                settings.reader_model, "recognition.reader_model", settings.reader
+            )
+            config = _required_file(
+                settings.reader_config or model.with_suffix(".yaml"),
+                "recognition.reader_config",
+                settings.reader,
+            )
+        plate_reader = FastPlateOcrReader(model, config, threads=settings.threads)
+        if settings.reader == "plateward":
+            return plate_reader
+        from plateward.recognition.reader_fused import FusedReader
+        from plateward.recognition.reader_rapidocr import RapidOcrReader
 
+        return FusedReader([plate_reader, RapidOcrReader(threads=settings.threads)])
     model = _required_file(settings.reader_model, "recognition.reader_model", settings.reader)
     config = _required_file(settings.reader_config, "recognition.reader_config", settings.reader)
     return FastPlateOcrReader(model, config, threads=settings.threads)

@@ -80,7 +80,9 @@ def test_fast_plate_ocr_reader_decodes_slots_and_drops_padding(
     results = reader.read(crops)
     assert [r[0].text for r in results] == ["7ABC123", "7ABC123"]
     assert len(results[0][0].char_confidences) == 7
-    assert results[0][0].confidence == pytest.approx(0.9, abs=0.01)
+    # The text's probability: every slot's, the seven characters' and the two pads'.
+    assert results[0][0].confidence == pytest.approx(0.9**9, rel=0.01)
+    assert results[0][0].char_confidences == pytest.approx((0.9,) * 7)
 
 
 def test_fast_plate_ocr_config_missing_fields_is_refused(
@@ -118,3 +120,78 @@ def test_a_corrupt_model_file_is_a_configuration_error(tmp_path: Path) -> None:
     broken.write_bytes(b"not an onnx model")
     with pytest.raises(ConfigurationError, match="cannot load ONNX model"):
         YoloEnd2EndDetector(broken)
+
+
+def test_slot_decoding_offers_the_runner_up_of_a_doubtful_slot(
+    ocr_files: tuple[Path, Path],
+) -> None:
+    reader = FastPlateOcrReader(*ocr_files, threads=1)
+    probs = np.full((9, len(ALPHABET)), 0.0001, dtype=np.float32)
+    for slot, char in enumerate("8ABC123__"):
+        probs[slot, ALPHABET.index(char)] = 0.99
+    probs[0, ALPHABET.index("8")] = 0.6
+    probs[0, ALPHABET.index("B")] = 0.39
+    readings = reader.decode(probs)
+    assert [r.text for r in readings[:2]] == ["8ABC123", "BABC123"]
+    assert readings[1].char_confidences[0] == pytest.approx(0.39)
+    assert readings[0].confidence > readings[1].confidence
+
+
+def test_a_plate_config_that_disagrees_with_the_model_names_both_files(
+    tmp_path: Path, ocr_files: tuple[Path, Path]
+) -> None:
+    model, config = ocr_files
+    taller = tmp_path / "taller.yaml"
+    taller.write_text(config.read_text().replace("img_height: 64", "img_height: 70"))
+    with pytest.raises(ConfigurationError, match="does not match") as raised:
+        FastPlateOcrReader(model, taller)
+    assert str(model) in raised.value.message and str(taller) in raised.value.message
+    more_slots = tmp_path / "slots.yaml"
+    more_slots.write_text(config.read_text().replace("max_plate_slots: 9", "max_plate_slots: 10"))
+    with pytest.raises(ConfigurationError, match="is not 10 slots x 37 characters"):
+        FastPlateOcrReader(model, more_slots)
+
+
+def test_a_corrupt_reader_model_is_refused_naming_the_file(
+    tmp_path: Path, ocr_files: tuple[Path, Path]
+) -> None:
+    broken = tmp_path / "reader.onnx"
+    broken.write_bytes(b"\x08\x01garbage")
+    settings = RecognitionSettings(
+        reader="plateward", reader_model=broken, reader_config=ocr_files[1]
+    )
+    with pytest.raises(ConfigurationError, match=f"{broken}: cannot load ONNX model"):
+        load_reader(settings)
+
+
+def test_the_fallback_reads_with_rapidocr_only_when_configured(
+    tmp_path: Path, ocr_files: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    from plateward.recognition.reader_rapidocr import RapidOcrReader
+
+    broken = tmp_path / "reader.onnx"
+    broken.write_bytes(b"garbage")
+    settings = RecognitionSettings(
+        reader="plateward",
+        reader_model=broken,
+        reader_config=ocr_files[1],
+        reader_fallback="rapidocr",
+    )
+    with caplog.at_level("ERROR"):
+        reader = load_reader(settings)
+    assert isinstance(reader, RapidOcrReader)
+    assert f"{broken}: cannot load ONNX model" in caplog.text
+    assert "reading with rapidocr instead" in caplog.text
+    with pytest.raises(ConfigurationError):
+        load_reader(settings.model_copy(update={"reader_fallback": "none"}))
+
+
+def test_the_detector_input_size_setting_reaches_platedet() -> None:
+    from pydantic import ValidationError
+
+    from plateward.recognition.detector_platedet import PlatedetDetector
+
+    detector = load_detector(RecognitionSettings(threads=1, detector_input_px=512))
+    assert isinstance(detector, PlatedetDetector) and detector.input_long_side_px == 512
+    with pytest.raises(ValidationError, match="multiple of 32"):
+        RecognitionSettings(detector_input_px=600)
