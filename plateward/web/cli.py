@@ -11,6 +11,9 @@ from fastapi import FastAPI
 from plateward.settings import Settings
 from plateward.store.cli import DbOption, with_db
 
+GRACEFUL_SHUTDOWN_S = 5
+"""How long a stopping server lets requests finish before it ends them: a live alert stream
+never finishes by itself, and without a limit uvicorn would wait for it for ever."""
 SETTINGS_ENV = "PLATEWARD_SERVE_SETTINGS"
 """How ``serve`` hands its exact settings to worker processes (they start from scratch)."""
 
@@ -34,7 +37,12 @@ def serve(
 
     settings = with_db(ctx.obj, db)
     server = settings.server
-    address = {"host": host or server.host, "port": port or server.port, "log_level": "info"}
+    address = {
+        "host": host or server.host,
+        "port": port or server.port,
+        "log_level": "info",
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+    }
     if workers == 1:
         app = create_app(settings)
         settle_collector()
