@@ -42,8 +42,10 @@ def verify_chain(connection: Connection) -> Verdict:
     previous = GENESIS_HASH
     expected_id = 1
     count = 0
-    rows = connection.execution_options(yield_per=1000).execute(
-        select(access_log).order_by(access_log.c.id)
+    # yield_per on the statement, not the connection: on the connection it would stay and make
+    # the caller's next INSERT a server-side cursor, which PostgreSQL refuses.
+    rows = connection.execute(
+        select(access_log).order_by(access_log.c.id).execution_options(yield_per=1000)
     )
     for row in rows:
         m = row._mapping

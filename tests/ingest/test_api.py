@@ -84,9 +84,9 @@ def test_a_batch_is_stored_once_however_often_it_is_sent(
     batch = {"reads": [a_read(), a_read(plate="5XYZ999", captured_at="2026-10-31T23:59:00Z")]}
     first = post(server, camera_key, batch)
     assert first.status_code == 200, first.text
-    assert first.json() == {"stored": 2, "duplicates": 0}
+    assert first.json() == {"stored": 2, "duplicates": 0, "alerts": 0}
     again = post(server, camera_key, batch)
-    assert again.json() == {"stored": 0, "duplicates": 2}
+    assert again.json() == {"stored": 0, "duplicates": 2, "alerts": 0}
     assert stored_count(settings) == 2
 
 

@@ -149,7 +149,9 @@ def test_keyboard_alone_and_a_phone(
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
     page.goto(f"{server}/search")
-    page.keyboard.type("7ABC123")  # the plate field has the focus
+    # The plate field takes the focus by itself; typing before it has would lose keys.
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'plate'")
+    page.keyboard.type("7ABC123")
     page.focus("input[name=case_number]")
     page.keyboard.type(WHY)
     page.keyboard.press("Enter")
