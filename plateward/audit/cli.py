@@ -28,8 +28,16 @@ from plateward.audit.reviews import (
     review_item,
 )
 from plateward.audit.sampling import sample_audit
-from plateward.audit.verify import verify_chain
-from plateward.errors import PlatewardError
+from plateward.audit.checkpoints import (
+    InvalidCheckpoint,
+    generate_key,
+    load_verifier,
+    read_notes,
+)
+from plateward.audit.publish import publish_checkpoint
+from plateward.audit.verify import ExpectedHead, verify_log
+from plateward.errors import InvalidInput, PlatewardError
+from plateward.settings import Settings
 from plateward.store.cli import DbOption, with_db
 from plateward.store.database import open_database
 from plateward.store.migrate import upgrade
@@ -37,18 +45,151 @@ from plateward.store.migrate import upgrade
 audit_app = typer.Typer(help="Audit the use of ALPR data.", no_args_is_help=True)
 
 
+def settings_of(ctx: typer.Context) -> Settings:
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
 @audit_app.command("verify")
-def audit_verify(ctx: typer.Context, db: DbOption = None) -> None:
-    """Check that no access log entry was changed, deleted or reordered; exit 1 if one was."""
+def audit_verify(
+    ctx: typer.Context,
+    checkpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--checkpoint",
+            help=(
+                "A checkpoint file you kept (JSON lines or one signed note), or a root hash"
+                " you noted (HEX, or SIZE:HEX); else the server's checkpoint file."
+            ),
+        ),
+    ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option("--public-key", help="Verifier key file (else audit.public_key)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Check the access log against signed checkpoints kept outside it; exit 1 naming what
+    disagrees (a changed, deleted, inserted or reordered entry, a cut-off tail, a rollback)."""
     settings = with_db(ctx.obj, db)
+    try:
+        heads, source = _expected_heads(settings, checkpoint, public_key)
+    except PlatewardError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
     engine = open_database(settings.database_url())
     with engine.connect() as connection:
-        verdict = verify_chain(connection)
-    if verdict.intact:
-        typer.echo(f"access log intact: {verdict.entries} entries, last hash {verdict.last_hash}")
+        report = verify_log(connection, heads)
+    engine.dispose()
+    if not report.intact:
+        for problem in report.problems:
+            typer.echo(f"access log: {problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"access log intact: {report.entries} entries, tree size {report.size}, root"
+        f" {report.root.hex()}; {report.heads_checked} checkpoint(s) from {source} agree"
+    )
+    if report.cut:
+        typer.echo(f"leaves below {report.cut} were removed by recorded retention cuts")
+    if not heads:
+        typer.echo(
+            "warning: no checkpoint to hold the log to, so a rewritten or cut-off log would"
+            " pass: set audit.signing_key on the server, or give --checkpoint",
+            err=True,
+        )
+
+
+@audit_app.command("keygen")
+def audit_keygen(
+    ctx: typer.Context,
+    key: Annotated[
+        Path | None, typer.Option("--key", help="Where to write it (else audit.signing_key).")
+    ] = None,
+) -> None:
+    """Create the Ed25519 key that signs the access log's checkpoints (never overwrites one).
+
+    Keep it outside the data directory, readable by the server's account only; give the
+    printed verifier key to auditors and witnesses.
+    """
+    settings = settings_of(ctx)
+    path = key or settings.audit.signing_key
+    if path is None:
+        typer.echo("error: give --key PATH or set audit.signing_key", err=True)
+        raise typer.Exit(2)
+    if path.resolve().is_relative_to(settings.data_dir.resolve()):
+        typer.echo(f"error: {path}: inside data_dir {settings.data_dir}; keep the key apart",
+                   err=True)  # fmt: skip
+        raise typer.Exit(2)
+    if path.exists():
+        typer.echo(f"error: {path}: already exists; a new key would orphan its checkpoints",
+                   err=True)  # fmt: skip
+        raise typer.Exit(1)
+    signing = generate_key(path, settings.audit.origin)
+    typer.echo(f"signing key written to {path} (owner-only), verifier key to {path}.pub:")
+    typer.echo(signing.verifier.text())
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(ctx: typer.Context, db: DbOption = None) -> None:
+    """Sign a checkpoint of the access log now, if it grew since the last one.
+
+    The server does this every minute and when it stops; this is for a log written to from the
+    console while no server runs.
+    """
+    settings = with_db(ctx.obj, db)
+    engine = open_database(settings.database_url())
+    upgrade(engine)
+    try:
+        published = publish_checkpoint(engine, settings.audit)
+    except PlatewardError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    if published is None:
+        typer.echo("access log unchanged since its last checkpoint: nothing to sign")
         return
-    typer.echo(f"access log broken at entry {verdict.first_bad}: {verdict.problem}", err=True)
-    raise typer.Exit(1)
+    typer.echo(f"signed {published.checkpoint.describe()}")
+
+
+def _expected_heads(
+    settings: Settings, checkpoint: str | None, public_key: Path | None
+) -> tuple[list[ExpectedHead], str]:
+    if checkpoint is not None and not Path(checkpoint).is_file():
+        return [_noted_root(checkpoint)], "the command line"
+    path = Path(checkpoint) if checkpoint is not None else settings.audit.checkpoint_path()
+    if path is None or not path.is_file():
+        if path is not None:
+            typer.echo(f"warning: {path}: no checkpoint file yet", err=True)
+        return [], "nowhere"
+    key_path = public_key or settings.audit.public_key_path()
+    if key_path is None:
+        raise InvalidInput("give --public-key FILE (or set audit.public_key) to check signatures")
+    verifier = load_verifier(key_path)
+    heads = []
+    for number, note in enumerate(read_notes(path), 1):
+        try:
+            opened = verifier.open(note)
+        except InvalidCheckpoint as exc:
+            raise InvalidInput(f"{path}: checkpoint {number}: {exc.message}") from None
+        heads.append(ExpectedHead(opened.root, opened.size, opened.describe()))
+    return heads, str(path)
+
+
+def _noted_root(text: str) -> ExpectedHead:
+    size_text, _, hex_root = text.strip().rpartition(":")
+    try:
+        root = bytes.fromhex(hex_root)
+        size = int(size_text) if size_text else None
+    except ValueError:
+        root, size = b"", None
+    if len(root) != 32 or (size is not None and size < 0):
+        raise InvalidInput(
+            f"--checkpoint {text!r}: not a file, nor a root hash (64 hex digits, or SIZE:HEX)"
+        )
+    where = f" at size {size}" if size is not None else ""
+    return ExpectedHead(root, size, f"root {hex_root.lower()}{where}")
 
 
 ByOption = Annotated[

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Connection, insert, select
 
 from plateward.errors import InvalidInput, NotFound
+from plateward.store.private_files import private_folder
 from plateward.store.schema import images
 
 MEDIA_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -61,7 +62,8 @@ def write_once(target: Path, data: bytes) -> None:
     """
     if target.exists():
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
+    # NamedTemporaryFile creates the file 0600, and the rename keeps that mode.
     with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
         tmp.write(data)
         tmp.flush()

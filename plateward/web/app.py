@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,12 +12,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import Engine
 
 import plateward
 from plateward.access.training_api import router as training_router
 from plateward.alert.api import router as alert_router
 from plateward.alert.runtime import AlertRuntime
 from plateward.audit.api import router as audit_router
+from plateward.audit.checkpointer import Checkpointer
 from plateward.errors import InvalidInput, PlatewardError
 from plateward.hotlist.api import router as hotlist_router
 from plateward.ingest.api import router as ingest_router
@@ -31,6 +34,8 @@ from plateward.store.writer import writer_for
 from plateward.web.pages import install_pages
 from plateward.web.state import AppState
 
+logger = logging.getLogger(__name__)
+
 
 def create_app(settings: Settings) -> FastAPI:
     """The application, its database migrated to the current schema."""
@@ -43,10 +48,14 @@ def create_app(settings: Settings) -> FastAPI:
         # Threads for the hot lists' copy, live alerts, deliveries and scheduled refreshes
         # run while the server serves; an app built but never served (a test walking its
         # routes) starts none.
+        # And the access log's checkpoint clock, with a last checkpoint when serving ends.
         await run_in_threadpool(alerting.start)
+        checkpoints = _checkpointer(db, settings)
         try:
             yield
         finally:
+            if checkpoints is not None:
+                await run_in_threadpool(checkpoints.stop)
             await run_in_threadpool(alerting.stop)
 
     app = FastAPI(
@@ -82,6 +91,18 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def _checkpointer(db: Engine, settings: Settings) -> Checkpointer | None:
+    if settings.audit.signing_key is None:
+        logger.warning(
+            "audit.signing_key is not set: the access log gets no signed checkpoints, so a"
+            " rewritten log cannot be told from a true one (see docs/access.md)"
+        )
+        return None
+    checkpointer = Checkpointer(db, settings.audit)
+    checkpointer.start()
+    return checkpointer
 
 
 def _describe_models(app: FastAPI, models: list[type[BaseModel]]) -> None:

@@ -64,7 +64,7 @@ def console_entry(action: str, query: dict[str, Any], changed: int = 1) -> dict[
 
 
 def fields(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in entry.items() if k not in ("id", "at", "previous_hash", "entry_hash")}
+    return {k: v for k, v in entry.items() if k not in ("id", "at", "leaf_index")}
 
 
 def assert_intact(database_url: str, entries: int) -> None:

@@ -21,7 +21,7 @@ from plateward.access.training_courses import edit_course, list_courses
 from plateward.access.users import User, add_user, issue_token
 from plateward.audit.actor import Actor
 from plateward.audit.schema import access_log
-from plateward.audit.verify import verify_chain
+from plateward.audit.verify import verify_log
 from plateward.cli import app
 from plateward.errors import InvalidInput
 from plateward.settings import Settings
@@ -129,7 +129,7 @@ def test_the_gate_names_what_is_missing_or_expired(engine: Engine, tmp_path: Pat
                                completed_on=dt.date(2026, 6, 2), file_name="x.pdf", data=PDF,
                                actor=ADMIN, today=today)  # fmt: skip
         actions = connection.execute(select(access_log.c.action, access_log.c.username)).all()
-        assert verify_chain(connection).intact
+        assert verify_log(connection).intact
     assert [tuple(a) for a in actions] == [
         ("training.course.edit", "records1"),
         *[("training.certificate", "records1")] * 6,
@@ -231,7 +231,7 @@ def test_untrained_people_are_refused_until_their_certificates_are_recorded(
     engine = open_database(settings.database_url())
     with engine.connect() as connection:
         log = connection.execute(select(access_log.c.username, access_log.c.action)).all()
-        assert verify_chain(connection).intact
+        assert verify_log(connection).intact
     engine.dispose()
     assert [tuple(e) for e in log if e.action.startswith("training.")] == [
         *[("administrator1", "training.certificate")] * 10,

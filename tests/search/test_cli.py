@@ -137,14 +137,14 @@ def test_console_searches_are_logged_with_their_options(
     from sqlalchemy import select
 
     from plateward.audit.schema import access_log
-    from plateward.audit.verify import verify_chain
+    from plateward.audit.verify import verify_log
 
     add_read("7ABC123", at=t0)
     code, _, _ = run("partial", "7AB*", "--reason", "hit and run on Main St", "--db", database_url)
     assert code == 0
     with engine.connect() as connection:
         (entry,) = connection.execute(select(access_log)).all()
-        assert verify_chain(connection).intact
+        assert verify_log(connection).intact
     assert entry.action == "search.partial"
     assert entry.username.startswith("os:")
     assert entry.client_address == "cli"
