@@ -81,7 +81,7 @@ class Verifier:
     def parse(cls, text: str) -> Verifier:
         """A verifier key string, ``NAME+KEYID+BASE64KEY``."""
         try:
-            name, hex_id, encoded = text.strip().rsplit("+", 2)
+            name, hex_id, encoded = text.strip().split("+", 2)
             raw = base64.b64decode(encoded, validate=True)
         except (ValueError, binascii.Error):
             raise ConfigurationError(f"verifier key {text.strip()!r}: not NAME+KEYID+KEY") from None

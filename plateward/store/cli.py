@@ -32,6 +32,33 @@ def db_upgrade(ctx: typer.Context, db: DbOption = None) -> None:
     typer.echo(f"database at {settings.database_url()} is up to date")
 
 
+@db_app.command("grant")
+def db_grant(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Argument(help="The PostgreSQL role the server connects as.")],
+    db: DbOption = None,
+) -> None:
+    """PostgreSQL, run as the owner: give the server's own role what it needs and no more.
+
+    The access log's tables get SELECT and INSERT only (no UPDATE, DELETE or TRUNCATE). Run it
+    again after each upgrade.
+    """
+    from plateward.store.grants import grant_application_role
+
+    settings = with_db(ctx.obj, db)
+    engine = open_database(settings.database_url())
+    try:
+        with engine.begin() as connection:
+            statements = grant_application_role(connection, role)
+    except PlatewardError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    for statement in statements:
+        typer.echo(statement)
+
+
 @camera_app.command("add")
 def camera_add(
     ctx: typer.Context,
