@@ -94,6 +94,10 @@ class Verifier:
 
     def open(self, note: str) -> Checkpoint:
         """The checkpoint in ``note`` if this key signed it; else InvalidCheckpoint saying why."""
+        return _parse_body(self.verified_text(note), self.name)
+
+    def verified_text(self, note: str) -> str:
+        """The text of a signed note this key signed (any note, not only checkpoints)."""
         split = note.rfind("\n\n")
         if split < 0:
             raise InvalidCheckpoint("checkpoint: no signature (a signed note ends in signatures)")
@@ -119,7 +123,7 @@ class Verifier:
             signed = True
         if not signed:
             raise InvalidCheckpoint(f"checkpoint: not signed by the key {self.text()}")
-        return _parse_body(body, self.name)
+        return body
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,14 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from plateward.web import alert_pages, home_page, hotlist_pages, login_pages, search_page
+from plateward.web import (
+    alert_pages,
+    home_page,
+    hotlist_pages,
+    login_pages,
+    search_page,
+    transparency_page,
+)
 from plateward.web.guards import Refused, SignInNeeded, current_session
 from plateward.web.templating import STATIC, render
 
@@ -21,6 +28,7 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(search_page.router)
     app.include_router(alert_pages.router)
     app.include_router(hotlist_pages.router)
+    app.include_router(transparency_page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInNeeded, _sign_in)
     app.add_exception_handler(Refused, _refused)

@@ -52,8 +52,11 @@ UPLOADS = {
     ("POST", "/hotlists/{name}/import"): {"file": ("list.csv", b"plate,reason\n9ABC999,bolo\n")}
 }
 SAMPLES = {"alert_id": "1", "name": "NCIC"}
-NO_ALPR_DATA = {"/", "/login", "/login/code", "/logout"}
-"""Pages that show none: who is signed in, and signing in and out."""
+NO_ALPR_DATA = {
+    "/", "/login", "/login/code", "/logout",
+    "/transparency", "/transparency/checkpoint", "/transparency/consistency",
+}  # fmt: skip
+"""Pages that show none: who is signed in, signing in and out, the public transparency page."""
 
 SignIn = Callable[[str, str], tuple[httpx.Client, httpx.Response]]
 Rows = Callable[[], list[dict[str, Any]]]
