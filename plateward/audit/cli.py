@@ -1,8 +1,9 @@
-"""``plateward audit``: check the access log's chain; draw, review and report semi-annual audits.
+"""``plateward audit``: check the access log against its checkpoints; draw, review and report semi-annual audits.
 
-Audit commands name the auditor with ``--by``; that account must hold the ``review_audit``
-role, and its work is logged under its name like an API call. Only ``sample`` and ``report``
-may run without ``--by`` (a scheduled job), and are then logged as ``system:<OS login>``.
+Audit work acts as a named account (``--token`` or ``PLATEWARD_TOKEN``, ``access/console.py``)
+holding the ``review_audit`` role, and is logged under its name like an API call; a scheduled
+job uses a service account's token. ``verify``, ``keygen`` and ``checkpoint`` need no account:
+they show no entry, and an outside auditor runs ``verify`` on a copy of the database.
 """
 
 from __future__ import annotations
@@ -13,12 +14,20 @@ from pathlib import Path
 from typing import Annotated, Literal, NoReturn
 
 import typer
-from sqlalchemy import Connection
+from sqlalchemy import Engine
 
+from plateward.access.console import CONSOLE_ADDRESS, TokenOption, console_user
 from plateward.access.roles import Action
-from plateward.audit.actor import Actor, named_actor, record, system_actor
+from plateward.audit.actor import Actor, actor_for, record
+from plateward.audit.checkpoints import (
+    InvalidCheckpoint,
+    generate_key,
+    load_verifier,
+    read_notes,
+)
 from plateward.audit.due import AuditStatus, PeriodStatus, audit_status
 from plateward.audit.periods import parse_period
+from plateward.audit.publish import publish_checkpoint
 from plateward.audit.report import render_csv, render_html
 from plateward.audit.reviews import (
     AuditItem,
@@ -28,13 +37,6 @@ from plateward.audit.reviews import (
     review_item,
 )
 from plateward.audit.sampling import sample_audit
-from plateward.audit.checkpoints import (
-    InvalidCheckpoint,
-    generate_key,
-    load_verifier,
-    read_notes,
-)
-from plateward.audit.publish import publish_checkpoint
 from plateward.audit.verify import ExpectedHead, verify_log
 from plateward.errors import InvalidInput, PlatewardError
 from plateward.settings import Settings
@@ -192,9 +194,6 @@ def _noted_root(text: str) -> ExpectedHead:
     return ExpectedHead(root, size, f"root {hex_root.lower()}{where}")
 
 
-ByOption = Annotated[
-    str | None, typer.Option("--by", help="Your username (role auditor or internal_affairs).")
-]
 AuditArgument = Annotated[int, typer.Argument(help="The audit's number.")]
 
 
@@ -206,7 +205,7 @@ def audit_sample(
     seed: Annotated[
         int | None, typer.Option(help="Seed of the draw; omitted, one is derived and printed.")
     ] = None,
-    by: ByOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Draw a reproducible random sample of a half-year's inquiries as a new audit (policy H)."""
@@ -214,8 +213,8 @@ def audit_sample(
     upgrade(engine)
     try:
         chosen = parse_period(period)
+        actor = _actor(engine, token)
         with engine.begin() as connection:
-            actor = _actor(connection, by)
             sample = sample_audit(connection, period=chosen, size=size, seed=seed, actor=actor)
             detail = audit_detail(connection, sample.audit_id)
     except PlatewardError as exc:
@@ -239,20 +238,21 @@ def audit_review(
     audit_id: AuditArgument,
     entry_id: Annotated[int, typer.Argument(help="The access log entry's number.")],
     verdict: Annotated[str, typer.Option(help="compliant, not_compliant or follow_up.")],
-    by: Annotated[str, typer.Option("--by", help="Your username (auditor or internal_affairs).")],
     notes: Annotated[
         str | None, typer.Option(help="What was found; required unless compliant.")
     ] = None,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Record your verdict on one sampled inquiry."""
     engine = open_database(with_db(ctx.obj, db).database_url())
     try:
         judged = parse_verdict(verdict)
+        actor = _actor(engine, token)
         with engine.begin() as connection:
             item = review_item(
                 connection, audit_id=audit_id, entry_id=entry_id, verdict=judged, notes=notes,
-                actor=_actor(connection, by),
+                actor=actor,
             )  # fmt: skip
     except PlatewardError as exc:
         _fail(exc)
@@ -263,14 +263,15 @@ def audit_review(
 def audit_close(
     ctx: typer.Context,
     audit_id: AuditArgument,
-    by: Annotated[str, typer.Option("--by", help="Your username (auditor or internal_affairs).")],
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Close an audit once every sampled inquiry has a verdict."""
     engine = open_database(with_db(ctx.obj, db).database_url())
     try:
+        actor = _actor(engine, token)
         with engine.begin() as connection:
-            summary = close_audit(connection, audit_id=audit_id, actor=_actor(connection, by))
+            summary = close_audit(connection, audit_id=audit_id, actor=actor)
     except PlatewardError as exc:
         _fail(exc)
     typer.echo(f"audit {audit_id}: closed with {summary.items} entries reviewed")
@@ -286,15 +287,15 @@ def audit_report(
     output: Annotated[
         Path | None, typer.Option("--output", help="File to write; else standard output.")
     ] = None,
-    by: ByOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Write an audit's report: findings per user and every sampled inquiry."""
     engine = open_database(with_db(ctx.obj, db).database_url())
     try:
+        actor = _actor(engine, token)
         with engine.begin() as connection:
             detail = audit_detail(connection, audit_id)
-            actor = _actor(connection, by)
             record(connection, actor, "audit.report", {"audit": audit_id}, len(detail.items))
     except PlatewardError as exc:
         _fail(exc)
@@ -340,8 +341,9 @@ def _status_lines(status: AuditStatus) -> list[str]:
     return [line("previous", status.previous), line("current ", status.current)]
 
 
-def _actor(connection: Connection, by: str | None) -> Actor:
-    return system_actor() if by is None else named_actor(connection, by, Action.REVIEW_AUDIT)
+def _actor(engine: Engine, token: str | None) -> Actor:
+    """The auditor at the console, as a named account with the review_audit role."""
+    return actor_for(console_user(engine, token, Action.REVIEW_AUDIT), CONSOLE_ADDRESS)
 
 
 def _item_line(item: AuditItem) -> str:

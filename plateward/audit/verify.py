@@ -138,13 +138,12 @@ def _check_head_at(frontier: Frontier, sized: list[ExpectedHead], report: Report
 
 
 def _leaves(connection: Connection, report: Report) -> Iterator[tuple[int, bytes]]:
-    expected = 0
     rows = connection.execution_options(yield_per=2000).execute(
         select(access_log_nodes.c.position, access_log_nodes.c.hash)
         .where(access_log_nodes.c.level == 0)
         .order_by(access_log_nodes.c.position)
     )
-    for position, value in rows:
+    for expected, (position, value) in enumerate(rows):
         if position != expected:
             report.problems.append(
                 f"tree leaves {expected} to {position - 1} are missing: the tree was cut"
@@ -152,7 +151,6 @@ def _leaves(connection: Connection, report: Report) -> Iterator[tuple[int, bytes
             # Later leaves cannot be placed without them; stop here rather than mislabel them.
             return
         yield position, bytes.fromhex(value)
-        expected += 1
 
 
 def _entries(connection: Connection) -> Iterator[tuple[int, int, bytes]]:
