@@ -312,7 +312,9 @@ def _compile(pattern: str, where: str = "") -> None:
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise ValueError(f"{where}case number pattern {pattern!r} is not a regular expression: {exc}")
+        raise ValueError(
+            f"{where}case number pattern {pattern!r} is not a regular expression: {exc}"
+        )
 
 
 class AuditSettings(Section):

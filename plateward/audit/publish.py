@@ -71,7 +71,9 @@ def publish_checkpoint(
     return published
 
 
-def _sign(connection: Connection, key: SigningKey, path: Path, now: dt.datetime) -> Published | None:
+def _sign(
+    connection: Connection, key: SigningKey, path: Path, now: dt.datetime
+) -> Published | None:
     size, root = tree_head(connection)
     last = last_in_file(path, key.name)
     if last is not None:

@@ -45,7 +45,9 @@ def test_notes_are_the_signed_note_standard(tmp_path: Path) -> None:
     with pytest.raises(InvalidCheckpoint, match="does not verify"):
         Verifier.parse(GO_NOTE_KEY).verified_text(GO_NOTE.replace("answer", "Answer"))
     key = generate_key(tmp_path / "k" / "log.key", "example.org/log")
-    checkpoint = Checkpoint("example.org/log", 12, b"\x07" * 32, dt.datetime(2026, 12, 6, tzinfo=dt.UTC))
+    checkpoint = Checkpoint(
+        "example.org/log", 12, b"\x07" * 32, dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
+    )
     note = key.sign(checkpoint)
     assert note.startswith("example.org/log\n12\nBwcH")
     assert "time 2026-12-06T00:00:00Z\n\n\u2014 example.org/log " in note
@@ -115,7 +117,9 @@ def log_some(settings: Settings, count: int) -> None:
 def wait_for_size(path: Path, size: int) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        if path.exists() and any(f'"size": {size},' in line for line in path.read_text().splitlines()):
+        if path.exists() and any(
+            f'"size": {size},' in line for line in path.read_text().splitlines()
+        ):
             return
         time.sleep(0.1)
     raise AssertionError(f"no checkpoint of size {size} in {path}")

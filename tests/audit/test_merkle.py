@@ -55,7 +55,9 @@ def test_the_frontier_and_stored_nodes_give_the_definitions_root(count: int) -> 
 
 
 @given(st.integers(min_value=1, max_value=200), st.data())
-def test_consistency_proofs_verify_and_catch_a_changed_history(size: int, data: st.DataObject) -> None:
+def test_consistency_proofs_verify_and_catch_a_changed_history(
+    size: int, data: st.DataObject
+) -> None:
     old = data.draw(st.integers(min_value=0, max_value=size))
     nodes = stored(size)
     proof = consistency_proof(old, size, lambda lv, pos: nodes[(lv, pos)])

@@ -68,7 +68,9 @@ def as_owner(settings: Settings) -> tuple[Engine, Connection]:
             connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
     else:
         for (name,) in connection.execute(
-            text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'access_log%'")
+            text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'access_log%'"
+            )
         ).all():
             connection.execute(text(f"DROP TRIGGER {name}"))
     return engine, connection
@@ -189,7 +191,9 @@ def test_rewriting_history_and_recomputing_every_hash_is_found(
     elif tamper == "delete":
         connection.execute(delete(access_log).where(access_log.c.id == 12))
     elif tamper == "insert":
-        row = dict(connection.execute(select(access_log).where(access_log.c.id == 5)).one()._mapping)
+        row = dict(
+            connection.execute(select(access_log).where(access_log.c.id == 5)).one()._mapping
+        )
         connection.execute(update(access_log).where(access_log.c.leaf_index >= 5)
                            .values(leaf_index=access_log.c.leaf_index + 1000))  # fmt: skip
         connection.execute(
@@ -201,7 +205,9 @@ def test_rewriting_history_and_recomputing_every_hash_is_found(
         connection.execute(update(access_log).where(access_log.c.id == 3).values(leaf_index=3))
     rebuild_tree(connection)
     if tamper == "delete":  # add one back so the count is what the checkpoint says
-        row = dict(connection.execute(select(access_log).where(access_log.c.id == 30)).one()._mapping)
+        row = dict(
+            connection.execute(select(access_log).where(access_log.c.id == 30)).one()._mapping
+        )
         connection.execute(insert(access_log).values({**row, "id": 31, "leaf_index": 29}))
         rebuild_tree(connection)
     finish(engine, connection)

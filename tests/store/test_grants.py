@@ -40,8 +40,10 @@ def app_role(database_url: str) -> Iterator[str]:
     with owner.connect() as connection:
         connection.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD 'app-secret'"))
     try:
-        yield make_url(database_url).set(username=role, password="app-secret").render_as_string(
-            hide_password=False
+        yield (
+            make_url(database_url)
+            .set(username=role, password="app-secret")
+            .render_as_string(hide_password=False)
         )
     finally:
         with owner.connect() as connection:
