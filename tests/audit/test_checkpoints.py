@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -59,9 +59,9 @@ def test_notes_are_the_signed_note_standard(tmp_path: Path) -> None:
 
 
 class Witness(http.server.BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
+    received: ClassVar[list[dict[str, Any]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+    def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
         Witness.received.append(json.loads(self.rfile.read(length)))
         self.send_response(204)
@@ -153,7 +153,7 @@ def test_the_server_signs_within_its_interval_tells_witnesses_and_shows_it(
 
     page = httpx.get(f"{server}/transparency")  # no sign-in
     assert page.status_code == 200
-    assert f'<dd id="log-size">8</dd>' in page.text
+    assert '<dd id="log-size">8</dd>' in page.text
     assert heads[1].root.hex() in page.text
     assert verifier.text() in page.text
     plain = httpx.get(f"{server}/transparency/checkpoint")

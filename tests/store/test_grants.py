@@ -108,9 +108,8 @@ def test_the_application_role_serves_but_cannot_rewrite_the_log(
     as_app.dispose()
 
     owner = open_database(owner_url)
-    with pytest.raises(DBAPIError, match="append-only"):
-        with owner.begin() as connection:
-            connection.execute(text("UPDATE access_log SET reason = 'routine' WHERE id = 1"))
+    with pytest.raises(DBAPIError, match="append-only"), owner.begin() as connection:
+        connection.execute(text("UPDATE access_log SET reason = 'routine' WHERE id = 1"))
     with owner.connect() as connection:
         actions = connection.execute(text("SELECT action FROM access_log")).scalars().all()
     owner.dispose()
