@@ -102,9 +102,9 @@ def test_the_application_role_serves_but_cannot_rewrite_the_log(
         "ALTER TABLE access_log DISABLE TRIGGER USER",
         "UPDATE alembic_version SET version_num = '0001'",
     ):
-        with pytest.raises(DBAPIError, match="permission denied|must be owner"):
-            with as_app.begin() as connection:
-                connection.execute(text(statement))
+        refused = pytest.raises(DBAPIError, match="permission denied|must be owner")
+        with refused, as_app.begin() as connection:
+            connection.execute(text(statement))
     as_app.dispose()
 
     owner = open_database(owner_url)
