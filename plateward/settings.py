@@ -294,6 +294,9 @@ class AccessSettings(Section):
         ),
     )
 
+    def case_pattern_for(self, agency: str) -> str:
+        return self.case_number_patterns.get(agency, self.case_number_pattern)
+
     @field_validator("case_number_pattern")
     @classmethod
     def _compiles(cls, pattern: str) -> str:

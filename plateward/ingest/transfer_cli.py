@@ -29,6 +29,7 @@ from plateward.ingest.formats.records import BadRecord
 from plateward.ingest.imports import FORMATS, ImportReport, import_reads
 from plateward.search.inquiry import Inquiry, run_inquiry
 from plateward.search.justification import Justification
+from plateward.search.purpose import check_case_format
 from plateward.store.cli import DbOption, with_db
 from plateward.store.database import open_database
 from plateward.store.export import ExportFilter, write_csv, write_geojson
@@ -226,6 +227,7 @@ def _export(
     engine = open_database(settings.database_url())
     try:
         user = console_user(engine, token, Action.EXPORT)
+        check_case_format(justification.case_number, settings.access.case_pattern_for(user.agency))
     except PlatewardError as exc:
         engine.dispose()
         typer.echo(f"error: {exc.message}", err=True)

@@ -35,6 +35,7 @@ from plateward.search.output import (
     print_pairs,
 )
 from plateward.search.plates import plate_timeline, search_partial, search_plate
+from plateward.search.purpose import check_case_format
 from plateward.search.results import Area, ReadHit
 from plateward.search.stakeout import search_stakeout
 from plateward.search.tolerant import search_tolerant
@@ -425,6 +426,7 @@ def _search(
         try:
             upgrade(engine)
             user = console_user(engine, token, action)
+            check_case_format(params.get("case"), settings.access.case_pattern_for(user.agency))
             inquiry = Inquiry(
                 user=user,
                 action=f"search.{ctx.info_name}",

@@ -31,6 +31,7 @@ from plateward.store.database import open_database
 from plateward.store.images import ImageStore
 from plateward.store.migrate import upgrade
 from plateward.store.writer import writer_for
+from plateward.web.input_guard import RefuseNul
 from plateward.web.pages import install_pages
 from plateward.web.state import AppState
 
@@ -79,6 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(hotlist_router)
     app.include_router(alert_router)
     install_pages(app)
+    app.add_middleware(RefuseNul)
     _describe_models(app, [ReadBatch])
 
     @app.exception_handler(PlatewardError)

@@ -55,7 +55,9 @@ def search(
     form = {"plate": plate, "case_number": case_number, "offense": offense, "reason": reason}
     state = app_state(request)
     try:
-        justification = justify(case_number, reason, offense, state.settings.access.offense_types)
+        access = state.settings.access
+        justification = justify(case_number, reason, offense, access.offense_types,
+                                access.case_pattern_for(session.user.agency))  # fmt: skip
     except InvalidInput as exc:
         return _page(request, session, form=form, error=exc.message, hits=None, status=400)
     text = plate.strip()
