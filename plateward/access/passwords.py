@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-
 from zxcvbn import zxcvbn
 
 from plateward.errors import InvalidInput

@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Engine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import plateward
 from plateward.access.training_api import router as training_router
@@ -81,6 +82,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(alert_router)
     install_pages(app)
     app.add_middleware(RefuseNul)
+    if settings.server.trusted_proxies:
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=list(settings.server.trusted_proxies)
+        )
     _describe_models(app, [ReadBatch])
 
     @app.exception_handler(PlatewardError)

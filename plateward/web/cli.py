@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from plateward.settings import Settings
 from plateward.store.cli import DbOption, with_db
+from plateward.web.plain_logs import uvicorn_log_config
 
 SETTINGS_ENV = "PLATEWARD_SERVE_SETTINGS"
 """How ``serve`` hands its exact settings to worker processes (they start from scratch)."""
@@ -34,7 +35,14 @@ def serve(
 
     settings = with_db(ctx.obj, db)
     server = settings.server
-    address = {"host": host or server.host, "port": port or server.port, "log_level": "info"}
+    address = {
+        "host": host or server.host,
+        "port": port or server.port,
+        "log_level": "info",
+        "log_config": uvicorn_log_config(),
+        # Forwarded headers are read by the application, from server.trusted_proxies only.
+        "proxy_headers": False,
+    }
     if workers == 1:
         app = create_app(settings)
         settle_collector()
