@@ -69,7 +69,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.plateward = AppState(
         settings=settings,
         db=db,
-        images=ImageStore(settings.data_dir / "images", settings.server.max_image_bytes),
+        images=ImageStore(
+            settings.data_dir / "images",
+            settings.server.max_image_bytes,
+            settings.server.max_image_pixels,
+        ),
         writer=writer_for(db),
         alerting=alerting,
     )
