@@ -79,8 +79,14 @@ def test_certificate_files_take_pdfs_and_images_only(tmp_path: Path) -> None:
     assert stored.sha256 == hashlib.sha256(PDF).hexdigest()
     assert files.put(PDF, "again.pdf") == stored
     assert files.get(stored.sha256) == PDF
-    assert files.put(b"\x89PNG\r\n\x1a\nxxxx", "scan.png").media_type == "image/png"
-    for data, says in [(b"", "empty"), (b"hello", "not a PDF"), (b"%PDF-" + b"x" * 100, "over")]:
+    import cv2
+    import numpy as np
+
+    ok, png = cv2.imencode(".png", np.zeros((2, 2, 3), dtype=np.uint8))
+    assert ok and len(png) <= 100
+    assert files.put(bytes(png), "scan.png").media_type == "image/png"
+    for data, says in [(b"", "empty"), (b"hello", "not a PDF"), (b"%PDF-" + b"x" * 100, "over"),
+                       (b"\x89PNG\r\n\x1a\nxxxx", "corrupt PNG")]:  # fmt: skip
         with pytest.raises(InvalidInput, match=says):
             files.put(data, "bad")
 
