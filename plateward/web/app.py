@@ -32,6 +32,7 @@ from plateward.store.database import open_database
 from plateward.store.images import ImageStore
 from plateward.store.migrate import upgrade
 from plateward.store.writer import writer_for
+from plateward.web.api_docs import install_api_docs
 from plateward.web.input_guard import RefuseNul
 from plateward.web.pages import install_pages
 from plateward.web.state import AppState
@@ -65,6 +66,9 @@ def create_app(settings: Settings) -> FastAPI:
         version=plateward.__version__,
         summary="Automated license plate recognition with accountability built in.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.plateward = AppState(
         settings=settings,
@@ -84,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(view_router)
     app.include_router(hotlist_router)
     app.include_router(alert_router)
+    install_api_docs(app)  # before the pages: its /static/api-docs inside their /static
     install_pages(app)
     app.add_middleware(RefuseNul)
     if settings.server.trusted_proxies:

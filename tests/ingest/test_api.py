@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -218,8 +219,12 @@ def test_bad_images_are_refused_and_nothing_is_stored(
     assert stored_count(settings) == 0
 
 
-def test_openapi_describes_the_ingest_route(server: str) -> None:
-    spec = httpx.get(f"{server}/openapi.json").json()
+def test_openapi_describes_the_ingest_route(
+    server: str, settings: Settings, make_token: Callable[..., str]
+) -> None:
+    assert httpx.get(f"{server}/openapi.json").status_code == 401  # not for anyone passing by
+    token = make_token(settings.database_url(), "user")
+    spec = httpx.get(f"{server}/openapi.json", headers={"Authorization": f"Bearer {token}"}).json()
     assert "/api/v1/reads" in spec["paths"]
     assert "ReadBatch" in spec["components"]["schemas"]
 

@@ -55,6 +55,7 @@ SAMPLES = {"alert_id": "1", "name": "NCIC"}
 NO_ALPR_DATA = {
     "/", "/login", "/login/code", "/logout",
     "/transparency", "/transparency/checkpoint", "/transparency/consistency",
+    "/docs", "/openapi.json",
 }  # fmt: skip
 """Pages that show none: who is signed in, signing in and out, the public transparency page."""
 
