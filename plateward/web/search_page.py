@@ -78,7 +78,8 @@ def search(
         return find(connection, text, justification=why, filters=Filters(limit=LIMIT))
 
     try:
-        hits = run_inquiry(state.db, inquiry, work, len)
+        hits = run_inquiry(state.db, inquiry, work, len,
+                           time_limit_s=state.settings.server.search_time_limit_s)  # fmt: skip
     except InvalidInput as exc:
         return _page(request, session, form=form, error=exc.message, hits=None, status=422)
     return _page(request, session, form=form, error=None, hits=hits)

@@ -6,14 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
 from plateward.settings import Settings
 
 SignIn = Callable[[str, str], tuple[httpx.Client, httpx.Response]]
 
 
-@pytest.mark.browser
 def test_docs_load_from_this_server_for_a_signed_in_person(
     server: str, people: dict[str, str], http_sign_in: SignIn, page: Any
 ) -> None:
