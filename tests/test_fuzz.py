@@ -262,25 +262,7 @@ def test_no_route_answers_500_hangs_or_loses_a_read(
     client, headers, seeded = fuzzed
     routes = list(app_routes(client.app))
     assert len(routes) > 30, "the walk found too few routes"
-    failures: list[str] = []
-    for route, method in routes:
-
-        @settings_for_fuzz
-        @given(request=request_strategy(route, method), who=st.sampled_from(sorted(headers)))
-        def one(request: dict[str, Any], who: str) -> None:
-            started = time.monotonic()
-            response = client.request(headers=headers[who], **request)
-            took = time.monotonic() - started
-            assert response.status_code < 500, (
-                f"{method} {route.path} as {who}: {response.status_code} {response.text[:300]}"
-                f"\nrequest: {request}"
-            )
-            assert took < SLOW_S, f"{method} {route.path} took {took:.1f} s\nrequest: {request}"
-
-        try:
-            one()
-        except AssertionError as exc:
-            failures.append(str(exc))
+    failures = [f for route, method in routes if (f := fuzz(client, headers, route, method))]
     assert not failures, "\n\n".join(failures)
     engine = open_database(settings.database_url())
     with engine.connect() as connection:
@@ -292,6 +274,30 @@ def test_no_route_answers_500_hangs_or_loses_a_read(
         assert verify_log(connection).intact
     engine.dispose()
     assert kept == len(seeded)
+
+
+def fuzz(
+    client: TestClient, headers: dict[str, dict[str, str]], route: APIRoute, method: str
+) -> str | None:
+    """Run one route's examples; the first failure hypothesis found, shrunk, or None."""
+    label = f"{method} {route.path}"
+
+    @settings_for_fuzz
+    @given(request=request_strategy(route, method), who=st.sampled_from(sorted(headers)))
+    def one(request: dict[str, Any], who: str) -> None:
+        started = time.monotonic()
+        response = client.request(headers=headers[who], **request)
+        took = time.monotonic() - started
+        assert response.status_code < 500, (
+            f"{label} as {who}: {response.status_code} {response.text[:300]}\nrequest: {request}"
+        )
+        assert took < SLOW_S, f"{label} took {took:.1f} s\nrequest: {request}"
+
+    try:
+        one()
+    except AssertionError as exc:
+        return str(exc)
+    return None
 
 
 settings_for_fuzz = settings(
