@@ -158,7 +158,7 @@ def _entries(connection: Connection) -> Iterator[tuple[int, int, bytes]]:
         select(access_log).order_by(access_log.c.leaf_index)
     )
     for row in rows:
-        yield row.leaf_index, row.id, entry_leaf(row._mapping)
+        yield row.leaf_index, row.id, entry_leaf(dict(row._mapping))
 
 
 def _cut(connection: Connection) -> int:
