@@ -210,7 +210,7 @@ def _stage(connection: Connection, entries: Iterator[tuple[int, EntryValues]]) -
         driver = connection.connection.driver_connection
         assert driver is not None
         count = 0
-        with driver.cursor().copy(  # type: ignore[attr-defined]
+        with driver.cursor().copy(  # type: ignore[attr-defined,unused-ignore]
             f"COPY hotlist_staging ({', '.join(names)}) FROM STDIN"
         ) as copy:
             for row in rows:

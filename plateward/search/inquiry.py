@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from psycopg.errors import QueryCanceled
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -67,6 +66,10 @@ def run_inquiry(
         return result
 
 
+QUERY_CANCELED = "57014"
+"""PostgreSQL's SQLSTATE for a statement stopped by statement_timeout."""
+
+
 class SearchTooSlow(InvalidInput):
     """A search ran past the server's time limit and was stopped."""
 
@@ -87,7 +90,7 @@ def time_limit(connection: Connection, seconds: float | None) -> Iterator[None]:
         try:
             yield
         except OperationalError as exc:
-            if isinstance(exc.orig, QueryCanceled):
+            if getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED:
                 raise refusal from None
             raise
         connection.execute(text("SET LOCAL statement_timeout = 0"))  # the log entry has none

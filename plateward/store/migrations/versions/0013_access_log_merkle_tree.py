@@ -19,7 +19,7 @@ entry ``log.tree_started`` that records the old chain's length, last hash and wh
 intact, so an auditor holding that last hash can connect the two.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06 05:30:00
 """
 
@@ -37,7 +37,7 @@ from plateward.audit.merkle import Frontier, leaf_hash
 from plateward.store.schema import UtcDateTime
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
