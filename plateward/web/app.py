@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Engine
+from sqlalchemy.exc import StatementError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import plateward
@@ -38,6 +39,9 @@ from plateward.web.pages import install_pages
 from plateward.web.state import AppState
 
 logger = logging.getLogger(__name__)
+
+OUT_OF_RANGE_SQLSTATES = frozenset({"22003", "22008"})
+"""PostgreSQL's numeric value out of range, datetime field overflow: a value the caller chose."""
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -101,6 +105,21 @@ def create_app(settings: Settings) -> FastAPI:
     async def plateward_error(_request: Request, exc: PlatewardError) -> JSONResponse:
         status = 422 if isinstance(exc, InvalidInput) else exc.status
         return JSONResponse({"detail": exc.message}, status_code=status)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(StatementError)
+    async def out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+        # An id past what the database holds, or a time whose UTC instant leaves the calendar
+        # (0001-01-01T00:00:00+14:00), wherever a route did not bound it itself; other
+        # database errors stay what they are, a fault of ours (500).
+        cause = exc.orig if isinstance(exc, StatementError) else exc
+        out_of_range = getattr(cause, "sqlstate", None) in OUT_OF_RANGE_SQLSTATES
+        if not (isinstance(cause, OverflowError) or out_of_range):
+            raise exc
+        return JSONResponse(
+            {"detail": f"a number or a time in the request is out of range ({cause})"},
+            status_code=422,
+        )
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

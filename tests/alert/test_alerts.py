@@ -275,9 +275,10 @@ def test_a_client_that_drops_mid_stream_harms_nothing(
 ) -> None:
     bolo(server, crew["investigator"], "7ABC123", "8XYZ999")
     headers = {"Authorization": f"Bearer {crew['deputy']}"}
-    with httpx.Client(timeout=httpx.Timeout(30, read=None)) as client, client.stream(
-        "GET", f"{server}/api/v1/alerts/stream", headers=headers
-    ) as response:
+    with (
+        httpx.Client(timeout=httpx.Timeout(30, read=None)) as client,
+        client.stream("GET", f"{server}/api/v1/alerts/stream", headers=headers) as response,
+    ):
         assert response.status_code == 200
         next(response.iter_lines())  # connected; now vanish without reading further
     post_reads(server, crew["camera_key"], {"plate": "7ABC123"})
