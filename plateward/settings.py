@@ -11,10 +11,18 @@ instead of being silently ignored. ``docs/configuration.md`` is generated from t
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -189,6 +197,38 @@ class ServerSettings(Section):
         ge=0,
         description="How far in the future a capture time may be (camera clocks drift).",
     )
+    max_image_pixels: int = Field(
+        40_000_000,
+        ge=10_000,
+        description=(
+            "Largest plate or context image accepted (width x height); every image is decoded"
+            " before it is stored, and bigger ones are refused unread."
+        ),
+    )
+    trusted_proxies: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers"
+            " are believed (e.g. 127.0.0.1). From anyone else they are ignored, so a client"
+            " cannot choose the address the access log records."
+        ),
+    )
+    api_docs: Literal["signed_in", "public", "off"] = Field(
+        "signed_in",
+        description=(
+            "Who may read the API description (/docs, /openapi.json): people signed in to"
+            " the web pages, anyone, or no one."
+        ),
+    )
+    search_time_limit_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description=(
+            "Longest a search may run on the server before it is stopped and refused (422),"
+            " so one huge search cannot slow everyone else's."
+        ),
+    )
 
 
 class EdgeSettings(Section):
@@ -261,6 +301,120 @@ class AccessSettings(Section):
         min_length=1,
         description="Offense types an inquiry may name as its purpose, beside free text.",
     )
+    case_number_pattern: str = Field(
+        r"^(?=(?:\D*\d){2})[A-Za-z0-9][A-Za-z0-9./-]{3,63}$",
+        description=(
+            "Regular expression a case number must match (whole), for agencies without their"
+            " own in case_number_patterns. The default wants 4-64 letters, digits, '-', '/' or"
+            " '.', at least two of them digits."
+        ),
+    )
+    case_number_patterns: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Each agency's own case-number format, by agency code, e.g."
+            " {CCSO = '^\\d{2}-\\d{6}$'}; a case number from that agency's people must match."
+        ),
+    )
+
+    def case_pattern_for(self, agency: str) -> str:
+        return self.case_number_patterns.get(agency, self.case_number_pattern)
+
+    @field_validator("case_number_pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        _compile(pattern)
+        return pattern
+
+    @field_validator("case_number_patterns")
+    @classmethod
+    def _all_compile(cls, patterns: dict[str, str]) -> dict[str, str]:
+        for agency, pattern in patterns.items():
+            _compile(pattern, f"agency {agency}: ")
+        return patterns
+
+
+def _compile(pattern: str, where: str = "") -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(
+            f"{where}case number pattern {pattern!r} is not a regular expression: {exc}"
+        )
+
+
+class AuditSettings(Section):
+    """The access log's signed checkpoints and where they go (``plateward/audit``)."""
+
+    signing_key: Path | None = Field(
+        None,
+        description=(
+            "Ed25519 key that signs the access log's checkpoints (`plateward audit keygen`"
+            " creates it). Must be outside data_dir, readable by the server's account only;"
+            " without it no checkpoint is signed."
+        ),
+    )
+    public_key: Path | None = Field(
+        None,
+        description=(
+            "Verifier key file for `plateward audit verify`; by default the signing key's"
+            " .pub file beside it. Auditors need only this one."
+        ),
+    )
+    checkpoint_file: Path | None = Field(
+        None,
+        description=(
+            "File the signed checkpoints are appended to, one JSON line each; by default"
+            " access-log-checkpoints.jsonl beside the signing key. Must be outside data_dir."
+        ),
+    )
+    origin: str = Field(
+        "plateward/access-log",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\s+]+$",
+        description="The log's name in its checkpoints (and the key's name): one per agency log.",
+    )
+    checkpoint_interval_s: float = Field(
+        60.0,
+        ge=1,
+        le=60,
+        description=(
+            "Seconds between checks for new entries; a checkpoint is signed whenever the log"
+            " grew since the last one, and always when the server stops."
+        ),
+    )
+    witness_urls: tuple[str, ...] = Field(
+        (),
+        description=(
+            "URLs each new checkpoint is POSTed to as JSON, with a consistency proof from the"
+            " previous one: a second server or service, kept by someone else, that keeps them."
+        ),
+    )
+    witness_syslog: str | None = Field(
+        None,
+        description=(
+            "Syslog receiver each checkpoint is also sent to: HOST:PORT (UDP) or a local"
+            " socket path such as /dev/log."
+        ),
+    )
+    witness_timeout_s: float = Field(
+        10.0, gt=0, le=120, description="Seconds a witness may take to accept a checkpoint."
+    )
+
+    def checkpoint_path(self) -> Path | None:
+        if self.checkpoint_file is not None:
+            return self.checkpoint_file
+        if self.signing_key is None:
+            return None
+        return self.signing_key.with_name("access-log-checkpoints.jsonl")
+
+    def public_key_path(self) -> Path | None:
+        if self.public_key is not None:
+            return self.public_key
+        if self.signing_key is None:
+            return None
+        return self.signing_key.with_name(self.signing_key.name + ".pub")
 
 
 class WebSettings(Section):
@@ -462,6 +616,19 @@ class Settings(BaseSettings):
     edge: EdgeSettings = Field(default_factory=lambda: EdgeSettings())
     hotlist: HotlistSettings = Field(default_factory=lambda: HotlistSettings())
     alerts: AlertSettings = Field(default_factory=lambda: AlertSettings())
+    audit: AuditSettings = Field(default_factory=lambda: AuditSettings())
+
+    @model_validator(mode="after")
+    def _keys_outside_data(self) -> Settings:
+        """The key and the checkpoints must survive whoever can change the data directory."""
+        data = self.data_dir.resolve()
+        for name, path in (
+            ("audit.signing_key", self.audit.signing_key),
+            ("audit.checkpoint_file", self.audit.checkpoint_path()),
+        ):
+            if path is not None and path.resolve().is_relative_to(data):
+                raise ValueError(f"{name} {path} is inside data_dir {self.data_dir}: keep it apart")
+        return self
 
     def database_url(self) -> str:
         from plateward.store.database import default_url

@@ -28,6 +28,8 @@ class Action(StrEnum):
     EXPORT = "export"
     MANAGE_USERS = "manage_users"
     MANAGE_CAMERAS = "manage_cameras"
+    IMPORT_READS = "import_reads"
+    """Bring reads from another system (OpenALPR, Plate Recognizer, a CSV) into a camera."""
     READ_ACCESS_LOG = "read_access_log"
     REVIEW_AUDIT = "review_audit"
     MANAGE_TRAINING = "manage_training"
@@ -54,6 +56,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.EXPORT: frozenset({Role.INVESTIGATOR, Role.ADMINISTRATOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMINISTRATOR}),
     Action.MANAGE_CAMERAS: frozenset({Role.ADMINISTRATOR}),
+    Action.IMPORT_READS: frozenset({Role.ADMINISTRATOR}),
     Action.READ_ACCESS_LOG: frozenset({Role.ADMINISTRATOR, Role.AUDITOR, Role.INTERNAL_AFFAIRS}),
     Action.REVIEW_AUDIT: frozenset({Role.AUDITOR, Role.INTERNAL_AFFAIRS}),
     Action.MANAGE_TRAINING: frozenset({Role.ADMINISTRATOR}),

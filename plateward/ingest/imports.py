@@ -81,12 +81,14 @@ def import_reads(
     on_skip: Callable[[BadRecord], None] | None = None,
     batch_reads: int = BATCH_READS,
     lists: CurrentLists | None = None,
+    on_done: Callable[[Connection, ImportReport], object] | None = None,
 ) -> ImportReport:
     """Store the reads in ``path`` under the camera; raises ``BadRecord`` unless ``skip_bad``.
 
     Any ``PlatewardError`` raised here means nothing was stored. The reads stored are matched
     against the hot lists (``lists``, loaded from the database when not given) in the same
-    transaction, as the cameras' API matches its batches.
+    transaction, as the cameras' API matches its batches. ``on_done`` runs last in the same
+    transaction (the access log entry, so the reads and their record land together).
     """
     report = ImportReport()
     received = dt.datetime.now(dt.UTC)
@@ -119,6 +121,8 @@ def import_reads(
                 _flush(connection, matching, batch, received, report)
                 batch = []
         _flush(connection, matching, batch, received, report)
+        if on_done is not None:
+            on_done(connection, report)
     return report
 
 

@@ -7,12 +7,15 @@ the retry's answer depend on what happened the first time.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from plateward.alert.raising import EdgeAlert
+from plateward.errors import InvalidInput
+from plateward.moments import utc_moment
 from plateward.store.reads import NewRead
 
 PLATE_PATTERN = r"^[A-Z0-9]{1,10}$"
@@ -62,6 +65,21 @@ class ReadIn(BaseModel):
         max_length=20,
         description="Hot list alerts the edge agent raised for this read (it matches locally).",
     )
+
+    @field_validator("captured_at")
+    @classmethod
+    def _in_range(cls, moment: dt.datetime) -> dt.datetime:
+        try:
+            return utc_moment("capture time", moment)
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
+
+    @field_validator("raw_text", "region")
+    @classmethod
+    def _printable(cls, text: str | None) -> str | None:
+        if text is not None and any(ord(c) < 32 or ord(c) == 127 for c in text):
+            raise ValueError("control characters (such as NUL) are not allowed")
+        return text
 
     def to_new_read(self, plate_image: str | None, context_image: str | None) -> NewRead:
         """The read as the store takes it, with its images already stored (SHA-256 names)."""

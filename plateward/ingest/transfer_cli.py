@@ -1,14 +1,15 @@
 """``plateward import`` and ``plateward export``: reads in from other systems, reads out as files.
 
-An export hands ALPR data to someone outside the database, so like a search it needs a purpose:
-``--case`` and/or ``--reason``, validated by the same ``Justification`` the searches use (the
-access log that records it is a later part). Without one the export is refused, exit status 2.
+Both act as a named account (``--token`` or ``PLATEWARD_TOKEN``): an import needs
+``import_reads``, an export ``export`` and current training, as on the API. An export hands
+ALPR data to someone outside the database, so like a search it needs a purpose: ``--case``
+and/or ``--reason``, validated by the same ``Justification`` the searches use; without one it
+is refused, exit status 2. Both are logged in the access log in their own transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
 import sys
 from collections.abc import Callable
@@ -18,14 +19,17 @@ from typing import Annotated, TextIO
 import typer
 from sqlalchemy import Connection
 
-from plateward.access.roles import Role
-from plateward.access.users import User
+from plateward.access.console import CONSOLE_ADDRESS, TokenOption, console_user
+from plateward.access.roles import Action
+from plateward.audit.actor import actor_for
+from plateward.audit.log import append_change
 from plateward.errors import InvalidInput, PlatewardError
 from plateward.hotlist.current import CurrentLists
 from plateward.ingest.formats.records import BadRecord
 from plateward.ingest.imports import FORMATS, ImportReport, import_reads
 from plateward.search.inquiry import Inquiry, run_inquiry
 from plateward.search.justification import Justification
+from plateward.search.purpose import check_case_format
 from plateward.store.cli import DbOption, with_db
 from plateward.store.database import open_database
 from plateward.store.export import ExportFilter, write_csv, write_geojson
@@ -64,9 +68,10 @@ def import_openalpr(
     camera: CameraOption,
     skip_bad: SkipBadOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """OpenALPR agent alpr_group records (heartbeats and other data types are ignored)."""
-    _import(ctx, "openalpr", file, camera, skip_bad, db)
+    _import(ctx, "openalpr", file, camera, skip_bad, db, token)
 
 
 @import_app.command("platerecognizer")
@@ -76,9 +81,10 @@ def import_platerecognizer(
     camera: CameraOption,
     skip_bad: SkipBadOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Plate Recognizer Stream webhooks or Snapshot answers: one read per result."""
-    _import(ctx, "platerecognizer", file, camera, skip_bad, db)
+    _import(ctx, "platerecognizer", file, camera, skip_bad, db, token)
 
 
 @import_app.command("csv")
@@ -90,14 +96,16 @@ def import_csv(
     camera: CameraOption,
     skip_bad: SkipBadOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """A CSV in the columns of plateward export csv (a row from another camera is refused)."""
-    _import(ctx, "csv", file, camera, skip_bad, db)
+    _import(ctx, "csv", file, camera, skip_bad, db, token)
 
 
 def _import(
-    ctx: typer.Context, name: str, file: Path, camera: str, skip_bad: bool, db: str | None
-) -> None:
+    ctx: typer.Context, name: str, file: Path, camera: str, skip_bad: bool, db: str | None,
+    token: str | None,
+) -> None:  # fmt: skip
     settings = with_db(ctx.obj, db)
     engine = open_database(settings.database_url())
 
@@ -106,9 +114,20 @@ def _import(
 
     try:
         upgrade(engine)
+        user = console_user(engine, token, Action.IMPORT_READS)
+
+        def record(connection: Connection, done: ImportReport) -> None:
+            append_change(
+                connection, actor_for(user, CONSOLE_ADDRESS), f"import.{name}",
+                {"file": file.name, "camera": camera, "stored": done.stored,
+                 "duplicates": done.duplicates, "skipped": done.skipped},
+                reason="reads imported from another system", result_count=done.stored,
+            )  # fmt: skip
+
         report = import_reads(
             engine, FORMATS[name], file, camera, skip_bad=skip_bad, on_skip=skipped,
             lists=CurrentLists(engine, settings.hotlist),
+            on_done=record,
         )  # fmt: skip
     except PlatewardError as exc:
         typer.echo(f"error: {exc.message}", err=True)
@@ -157,9 +176,10 @@ def export_csv(
     case: CaseOption = None,
     reason: ReasonOption = None,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Reads as CSV, in the columns plateward import csv reads back."""
-    _export(ctx, write_csv, start, end, camera, output, case, reason, db)
+    _export(ctx, write_csv, start, end, camera, output, case, reason, db, token)
 
 
 @export_app.command("geojson")
@@ -172,9 +192,10 @@ def export_geojson(
     case: CaseOption = None,
     reason: ReasonOption = None,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Reads as a GeoJSON FeatureCollection of Points, for mapping tools."""
-    _export(ctx, write_geojson, start, end, camera, output, case, reason, db)
+    _export(ctx, write_geojson, start, end, camera, output, case, reason, db, token)
 
 
 Writer = Callable[[Connection, TextIO, ExportFilter], int]
@@ -190,6 +211,7 @@ def _export(
     case: str | None,
     reason: str | None,
     db: str | None,
+    token: str | None,
 ) -> None:
     try:
         justification = Justification(case, reason)
@@ -203,13 +225,20 @@ def _export(
         raise typer.Exit(2) from None
     settings = with_db(ctx.obj, db)
     engine = open_database(settings.database_url())
-    # An export is an inquiry: logged, as the console's account, in the export's transaction.
+    try:
+        user = console_user(engine, token, Action.EXPORT)
+        check_case_format(justification.case_number, settings.access.case_pattern_for(user.agency))
+    except PlatewardError as exc:
+        engine.dispose()
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    # An export is an inquiry: logged, as the named account, in the export's transaction.
     inquiry = Inquiry(
-        user=User(0, f"os:{getpass.getuser()}", "", Role.ADMINISTRATOR, "local"),
+        user=user,
         action=f"export.{ctx.info_name}",
         query={"start": start, "end": end, "cameras": list(cameras or ()), "output": output},
         justification=justification,
-        client_address="cli",
+        client_address=CONSOLE_ADDRESS,
     )
 
     def export(connection: Connection, _why: Justification) -> int:

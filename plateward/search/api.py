@@ -23,6 +23,7 @@ from plateward.access.users import User
 from plateward.errors import InvalidInput
 from plateward.search.cloned import search_cloned
 from plateward.search.filters import Filters
+from plateward.search.geo import MAX_POLYGON_VERTICES
 from plateward.search.grid import search_polygon, search_radius
 from plateward.search.inquiry import jsonable, run_inquiry
 from plateward.search.inquiry_http import Why, inquiry_from
@@ -65,7 +66,9 @@ class StakeoutIn(Why):
 
 
 class PolygonIn(Why):
-    vertices: list[tuple[float, float]] = Field(description="(latitude, longitude) pairs.")
+    vertices: list[tuple[float, float]] = Field(
+        max_length=MAX_POLYGON_VERTICES + 1, description="(latitude, longitude) pairs."
+    )
     start: dt.datetime
     end: dt.datetime
     limit: int = 1000
@@ -168,7 +171,8 @@ async def _run(
     inquiry = inquiry_from(request, user, action, query, why)
 
     def in_transaction() -> list[dict[str, Any]]:
-        found = run_inquiry(state.db, inquiry, search, len)
+        found = run_inquiry(state.db, inquiry, search, len,
+                            time_limit_s=state.settings.server.search_time_limit_s)  # fmt: skip
         return [jsonable(dataclasses.asdict(hit)) for hit in found]  # type: ignore[call-overload]
 
     try:

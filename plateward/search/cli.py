@@ -1,22 +1,23 @@
 """``plateward search``: the investigative searches from the command line.
 
-Every command needs ``--case`` or ``--reason`` (or both) and is refused with exit status 2
-before the database is opened when neither is a real one; so are malformed times and shapes.
+Every command acts as a named account (``--token`` or ``PLATEWARD_TOKEN``, ``access/console.py``),
+checked for role and training as the API checks it, and needs ``--case`` or ``--reason`` (or
+both): it is refused with exit status 2 before the database is opened when neither is a real
+one; so are malformed times and shapes.
 Errors from the search itself exit with status 1, the way every Plateward command does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from collections.abc import Callable
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from sqlalchemy import Connection
 
-from plateward.access.roles import Role
-from plateward.access.users import User
+from plateward.access.console import CONSOLE_ADDRESS, TokenOption, console_user
+from plateward.access.roles import Action
 from plateward.errors import InvalidInput, PlatewardError
 from plateward.search.cloned import DEFAULT_MAX_SPEED_KMH, DEFAULT_MIN_DISTANCE_M, search_cloned
 from plateward.search.filters import DEFAULT_LIMIT, Filters
@@ -34,6 +35,7 @@ from plateward.search.output import (
     print_pairs,
 )
 from plateward.search.plates import plate_timeline, search_partial, search_plate
+from plateward.search.purpose import check_case_format
 from plateward.search.results import Area, ReadHit
 from plateward.search.stakeout import search_stakeout
 from plateward.search.tolerant import search_tolerant
@@ -90,11 +92,18 @@ def plate_command(
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Reads of exactly this plate, newest first."""
     why = _justify(case, reason)
     filters = _filters(start, end, camera, region, min_confidence, limit)
-    hits = _search(ctx, db, lambda c: search_plate(c, plate, justification=why, filters=filters))
+    hits = _search(
+        ctx,
+        db,
+        token,
+        Action.SEARCH,
+        lambda c: search_plate(c, plate, justification=why, filters=filters),
+    )
     _print_hits(hits, f"plate {plate}", json_output)
 
 
@@ -112,12 +121,17 @@ def partial_command(
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Reads whose plate matches a partial pattern, newest first."""
     why = _justify(case, reason)
     filters = _filters(start, end, camera, region, min_confidence, limit)
     hits = _search(
-        ctx, db, lambda c: search_partial(c, pattern, justification=why, filters=filters)
+        ctx,
+        db,
+        token,
+        Action.SEARCH,
+        lambda c: search_partial(c, pattern, justification=why, filters=filters),
     )
     _print_hits(hits, f"pattern {pattern}", json_output)
 
@@ -139,6 +153,7 @@ def tolerant_command(
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Reads of plates like this one (look-alike characters, small edits), most alike first."""
     why = _justify(case, reason)
@@ -146,6 +161,8 @@ def tolerant_command(
     hits = _search(
         ctx,
         db,
+        token,
+        Action.SEARCH,
         lambda c: search_tolerant(
             c, plate, justification=why, filters=filters, max_edits=max_edits
         ),
@@ -175,6 +192,7 @@ def grid_command(
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Reads near a point or inside a polygon, within --start/--end, oldest first."""
     why = _justify(case, reason)
@@ -185,7 +203,11 @@ def grid_command(
     if polygon is not None:
         vertices = _polygon(polygon)
         hits = _search(
-            ctx, db, lambda c: search_polygon(c, vertices, justification=why, filters=filters)
+            ctx,
+            db,
+            token,
+            Action.ANALYSE,
+            lambda c: search_polygon(c, vertices, justification=why, filters=filters),
         )
         _print_hits(hits, "inside polygon", json_output)
         return
@@ -193,7 +215,11 @@ def grid_command(
         _refuse("grid: give --lat, --lon and --radius-m, or --polygon")
     la, lo, r = lat, lon, radius_m
     hits = _search(
-        ctx, db, lambda c: search_radius(c, la, lo, r, justification=why, filters=filters)
+        ctx,
+        db,
+        token,
+        Action.ANALYSE,
+        lambda c: search_radius(c, la, lo, r, justification=why, filters=filters),
     )
     _print_hits(hits, f"within {r:g} m of {la}, {lo}", json_output)
 
@@ -218,6 +244,7 @@ def stakeout_command(
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Plates seen in several areas, each area in its own time window."""
     why = _justify(case, reason)
@@ -226,6 +253,8 @@ def stakeout_command(
     found = _search(
         ctx,
         db,
+        token,
+        Action.ANALYSE,
         lambda c: search_stakeout(
             c, areas, justification=why, filters=filters, min_areas=min_areas
         ),
@@ -250,11 +279,18 @@ def timeline_command(
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Every read of a plate in the order it was seen."""
     why = _justify(case, reason)
     filters = _filters(start, end, camera, region, min_confidence, limit)
-    hits = _search(ctx, db, lambda c: plate_timeline(c, plate, justification=why, filters=filters))
+    hits = _search(
+        ctx,
+        db,
+        token,
+        Action.SEARCH,
+        lambda c: plate_timeline(c, plate, justification=why, filters=filters),
+    )
     _print_hits(hits, f"timeline of {plate}", json_output)
 
 
@@ -280,6 +316,7 @@ def cloned_command(
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Consecutive reads of a plate too far apart, too quickly, for one vehicle."""
     why = _justify(case, reason)
@@ -287,6 +324,8 @@ def cloned_command(
     pairs = _search(
         ctx,
         db,
+        token,
+        Action.ANALYSE,
         lambda c: search_cloned(
             c,
             plate,
@@ -369,31 +408,37 @@ def _area(text: str, number: int) -> Area:
     return Area(lat, lon, radius, start, end, label=str(number))
 
 
-def _search(ctx: typer.Context, db: str | None, run: Callable[[Connection], T]) -> T:
-    """Run a search and log it, as the person at this console, in one transaction.
+def _search(
+    ctx: typer.Context, db: str | None, token: str | None, action: Action,
+    run: Callable[[Connection], T],
+) -> T:  # fmt: skip
+    """Run a search as the named account at this console, logged in the same transaction.
 
-    The console has the database itself, so the entry names the operating-system account that
-    ran the command, with the command's options as the query and "cli" as the address.
+    The account is checked as the API checks it (role, training); the entry names it, with
+    the command's options as the query and "cli" as the address.
     """
     settings = ctx.obj
     assert isinstance(settings, Settings)
     url = with_db(settings, db).database_url()
     params = ctx.params
-    inquiry = Inquiry(
-        user=User(0, f"os:{getpass.getuser()}", "", Role.ADMINISTRATOR, "local"),
-        action=f"search.{ctx.info_name}",
-        query={
-            k: v
-            for k, v in params.items()
-            if k not in ("db", "json_output", "case", "reason") and v not in (None, [], ())
-        },
-        justification=_justify(params.get("case"), params.get("reason")),
-        client_address="cli",
-    )
     try:
         engine = open_database(url)
         try:
             upgrade(engine)
+            user = console_user(engine, token, action)
+            check_case_format(params.get("case"), settings.access.case_pattern_for(user.agency))
+            inquiry = Inquiry(
+                user=user,
+                action=f"search.{ctx.info_name}",
+                query={
+                    k: v
+                    for k, v in params.items()
+                    if k not in ("db", "json_output", "case", "reason", "token")
+                    and v not in (None, [], ())
+                },
+                justification=_justify(params.get("case"), params.get("reason")),
+                client_address=CONSOLE_ADDRESS,
+            )
             return run_inquiry(engine, inquiry, lambda c, _why: run(c), _count)
         finally:
             engine.dispose()

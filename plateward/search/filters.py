@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from plateward.errors import InvalidInput
+from plateward.moments import utc_moment
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 100_000
@@ -52,13 +53,7 @@ class Filters:
 
 
 def _utc(name: str, moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidInput(
-            f"{name} {moment.isoformat()}: give a UTC offset, e.g. 2026-05-01T08:00:00-07:00"
-        )
-    return moment.astimezone(dt.UTC)
+    return None if moment is None else utc_moment(name, moment)
 
 
 def _codes(cameras: Iterable[str]) -> tuple[str, ...]:

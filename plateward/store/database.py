@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from plateward.errors import ConfigurationError
+from plateward.store.private_files import touch_private_file
 
 SQLITE_FILE = "plateward.db"
 
@@ -33,7 +34,8 @@ def open_database(url: str) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # Owner-only before SQLite opens it: its -wal and -shm files take the same mode.
+            touch_private_file(Path(parsed.database))
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", sqlite_pragmas)
         return engine

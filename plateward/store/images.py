@@ -17,22 +17,34 @@ from pathlib import Path
 from sqlalchemy import Connection, insert, select
 
 from plateward.errors import InvalidInput, NotFound
+from plateward.store.private_files import private_folder
 from plateward.store.schema import images
 
 MEDIA_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
+DEFAULT_MAX_PIXELS = 40_000_000
+
+
 class ImageStore:
-    def __init__(self, folder: Path, max_bytes: int = 5_000_000) -> None:
+    def __init__(
+        self, folder: Path, max_bytes: int = 5_000_000, max_pixels: int = DEFAULT_MAX_PIXELS
+    ) -> None:
         self.folder = folder
         self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
 
     def path(self, sha256: str) -> Path:
         return self.folder / sha256[:2] / sha256[2:4] / sha256
 
     def put(self, connection: Connection, data: bytes, what: str) -> str:
-        """Store ``data`` (JPEG or PNG) once; return its SHA-256 hex digest."""
+        """Store ``data`` (JPEG or PNG) once; return its SHA-256 hex digest.
+
+        The image is decoded first, with a pixel limit read from its header: a JPEG header
+        followed by noise, a truncated file or a 30000x30000 PNG is refused, not stored.
+        """
         media_type = media_type_of(data, what, self.max_bytes)
+        check_decodes(data, what, self.max_bytes, self.max_pixels)
         digest = hashlib.sha256(data).hexdigest()
         write_once(self.path(digest), data)
         known = connection.execute(select(images.c.sha256).where(images.c.sha256 == digest))
@@ -61,12 +73,20 @@ def write_once(target: Path, data: bytes) -> None:
     """
     if target.exists():
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
+    # NamedTemporaryFile creates the file 0600, and the rename keeps that mode.
     with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
         tmp.write(data)
         tmp.flush()
         os.fsync(tmp.fileno())
     os.replace(tmp.name, target)
+
+
+def check_decodes(data: bytes, what: str, max_bytes: int, max_pixels: int) -> None:
+    """Decode ``data`` as an image, or raise InvalidInput naming ``what`` and why not."""
+    from plateward.recognition.imageio import decode_image  # OpenCV loads only when needed
+
+    decode_image(data, what, max_pixels=max_pixels, max_file_bytes=max_bytes)
 
 
 def media_type_of(data: bytes, what: str, max_bytes: int) -> str:

@@ -101,6 +101,10 @@ def plate_type(length: int = PLATE_MAX_CHARS) -> String:
 
 SHA256_HEX_CHARS = 64
 
+MAX_INTEGER = 2**31 - 1
+"""The largest value of an INTEGER column on PostgreSQL: ids and counts a caller names are
+checked against it, so a bigger one is refused rather than failing in the database."""
+
 agencies = Table(
     "agencies",
     metadata,

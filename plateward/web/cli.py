@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from plateward.settings import Settings
 from plateward.store.cli import DbOption, with_db
+from plateward.web.plain_logs import uvicorn_log_config
 
 GRACEFUL_SHUTDOWN_S = 5
 """How long a stopping server lets requests finish before it ends them: a live alert stream
@@ -42,6 +43,9 @@ def serve(
         "port": port or server.port,
         "log_level": "info",
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+        "log_config": uvicorn_log_config(),
+        # Forwarded headers are read by the application, from server.trusted_proxies only.
+        "proxy_headers": False,
     }
     if workers == 1:
         app = create_app(settings)

@@ -34,6 +34,7 @@ from plateward.web import (
     results_pages,
     search_page,
     training_pages,
+    transparency_page,
 )
 from plateward.web.guards import Refused, SignInNeeded, current_session
 from plateward.web.templating import STATIC, render
@@ -53,6 +54,7 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     access_log_pages,
     alert_pages,
     hotlist_pages,
+    transparency_page,
 )
 
 

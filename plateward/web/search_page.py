@@ -64,7 +64,7 @@ def search(
             "case_number": case_number, "offense": offense, "reason": reason}  # fmt: skip
     zone = app_state(request).settings.web.time_zone
     try:
-        justification = Purpose(case_number, offense, reason).justification(request)
+        justification = Purpose(case_number, offense, reason).justification(request, session)
         text = plate.strip()
         if not text:
             raise InvalidInput("Give a plate or a pattern.")

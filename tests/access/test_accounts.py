@@ -34,8 +34,11 @@ GOOD = "mossy granite lantern 42"
     ("password", "says"),
     [
         ("short1!", "at least 12"),
-        ("password1234", "too common"),
-        ("Sheriff12345!!", "too common"),
+        ("password1234", "breached-password lists"),
+        ("Password123!", "breached-password lists"),
+        ("Deputy123456", "too easy to guess"),
+        ("Plateward2026", "too easy to guess"),
+        ("qwertyuiop123", "too easy to guess"),
         ("jdoe-jdoe-jdoe-2026", "username"),
         ("aaaaaaaaaaaaab", "too few different"),
     ],

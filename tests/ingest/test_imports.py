@@ -6,7 +6,7 @@ import copy
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
+from plateward.audit.schema import access_log
 from plateward.cli import app
 from plateward.errors import InvalidInput, NotFound
 from plateward.ingest.formats import json_records as json_records_module
@@ -386,8 +387,16 @@ def test_csv_without_required_columns_is_refused(engine: Engine, tmp_path: Path)
         import_reads(engine, FORMATS["csv"], path, "POLE-1")
 
 
-def test_cli_imports_and_refuses(settings: Settings, engine: Engine, tmp_path: Path) -> None:
+def test_cli_imports_and_refuses(
+    settings: Settings, engine: Engine, tmp_path: Path, make_token: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
     runner = CliRunner()
+    investigator = make_token(settings.database_url(), "investigator")
+    refused = runner.invoke(app, ["import", "openalpr", str(tmp_path), "--camera", "POLE-1",
+                                  "--db", settings.database_url(), "--token", investigator])  # fmt: skip
+    assert refused.exit_code != 0
+    monkeypatch.setenv("PLATEWARD_TOKEN", make_token(settings.database_url(), "administrator"))
     good = json_lines(tmp_path / "good.jsonl", [HEARTBEAT, ALPR_GROUP])
     db = settings.database_url()
     result = runner.invoke(app, ["import", "openalpr", str(good), "--camera", "POLE-1", "--db", db])
@@ -406,6 +415,11 @@ def test_cli_imports_and_refuses(settings: Settings, engine: Engine, tmp_path: P
     assert result.exit_code == 0, result.output
     assert f"skipped: {bad} line 2" in result.output
     assert count(engine) == 2
+    with engine.connect() as connection:
+        logged = connection.execute(
+            select(access_log.c.username, access_log.c.action, access_log.c.result_count)
+        ).all()
+    assert logged == [("console_administrator", "import.openalpr", 1)] * 2
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

@@ -312,7 +312,7 @@ def test_access_log_filters_and_the_chain(
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("#log tbody tr")
     assert rows.count() == 1 and "search.plate" in rows.inner_text()
-    page.get_by_role("button", name="Verify the chain now").click()
+    page.get_by_role("button", name="Verify the log now").click()
     assert "intact" in page.inner_text("#verdict")
     check_page(page, "access-log")
 
