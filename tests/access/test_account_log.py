@@ -217,7 +217,7 @@ def test_once_an_administrator_holds_a_token_account_commands_need_one(
         cli_app, ["user", "add", "jdoe", "--role", "user", "--agency", "CCSO", "--db",
                   database_url], input=PASSWORD + "\n", env={"PLATEWARD_TOKEN": ""},
     )  # fmt: skip
-    assert refused.exit_code == 1 and "give --token TOKEN" in refused.output
+    assert refused.exit_code == 1 and "give --token or set PLATEWARD_TOKEN" in refused.output
     plateward(database_url, "user", "add", "jdoe", "--role", "user", "--agency", "CCSO",
               "--token", chief, stdin=PASSWORD + "\n")  # fmt: skip
     deputy = plateward(database_url, "token", "add", "jdoe", "--token", chief).strip()

@@ -170,7 +170,7 @@ def test_console_searches_act_as_a_named_account_with_the_apis_checks(
     db = ["--db", database_url]
     monkeypatch.delenv("PLATEWARD_TOKEN", raising=False)
     code, _, err = run("plate", "7ABC123", *WHY, *db)
-    assert code == 1 and "give --token TOKEN or set PLATEWARD_TOKEN" in err
+    assert code == 1 and "give --token or set PLATEWARD_TOKEN" in err
     code, _, err = run("plate", "7ABC123", *WHY, *db, "--token", "pwu_not-a-token")
     assert code == 1 and "token not recognised" in err
     deputy = make_token(database_url, "user")

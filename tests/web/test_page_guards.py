@@ -31,9 +31,11 @@ PASSWORD = "basalt orchard heron 31"
 OPEN_PAGES = {
     "/", "/login", "/login/code", "/logout",
     "/transparency", "/transparency/checkpoint", "/transparency/consistency",
+    "/docs", "/openapi.json",
 }  # fmt: skip
-"""Pages with no ``page_for``: they show who is signed in, sign people in and out, or are
-public (the transparency page and its checkpoint)."""
+"""Pages with no ``page_for``: they show who is signed in, sign people in and out, are public
+(the transparency page and its checkpoint), or show the API's description, which
+``server.api_docs`` opens to signed-in people only (``test_api_docs.py``)."""
 INQUIRY = {
     "plate": "7ABC123", "case_number": "26-004211", "latitude": "38.58", "longitude": "-121.49",
     "radius_m": "200", "start": "2026-11-01T00:00", "end": "2026-11-03T00:00",
