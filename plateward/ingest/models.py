@@ -8,14 +8,36 @@ the retry's answer depend on what happened the first time.
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from plateward.alert.raising import EdgeAlert
 from plateward.store.reads import NewRead
+from plateward.vehicle import (
+    DIRECTIONS,
+    normalise_body_type,
+    normalise_color,
+    normalise_direction,
+    normalise_make,
+    normalise_model,
+)
 
 PLATE_PATTERN = r"^[A-Z0-9]{1,10}$"
+
+
+def _direction(value: str | None) -> str | None:
+    direction = normalise_direction(value)
+    if value is not None and value.strip() and direction is None:
+        raise ValueError(f"not a direction: one of {', '.join(DIRECTIONS)}")
+    return direction
+
+
+Make = Annotated[str | None, Field(None, max_length=64), AfterValidator(normalise_make)]
+Model = Annotated[str | None, Field(None, max_length=64), AfterValidator(normalise_model)]
+Color = Annotated[str | None, Field(None, max_length=32), AfterValidator(normalise_color)]
+BodyType = Annotated[str | None, Field(None, max_length=32), AfterValidator(normalise_body_type)]
+Direction = Annotated[str | None, Field(None, max_length=32), AfterValidator(_direction)]
 
 
 class AlternativeIn(BaseModel):
@@ -62,6 +84,13 @@ class ReadIn(BaseModel):
         max_length=20,
         description="Hot list alerts the edge agent raised for this read (it matches locally).",
     )
+    vehicle_make: Make = None
+    vehicle_model: Model = None
+    vehicle_color: Color = None
+    vehicle_body_type: BodyType = None
+    vehicle_direction: Direction = Field(
+        None, description="approaching, receding (relative to the camera), or n, ne, ... nw."
+    )
 
     def to_new_read(self, plate_image: str | None, context_image: str | None) -> NewRead:
         """The read as the store takes it, with its images already stored (SHA-256 names)."""
@@ -82,6 +111,11 @@ class ReadIn(BaseModel):
             heading=self.heading,
             plate_image=plate_image,
             context_image=context_image,
+            vehicle_make=self.vehicle_make,
+            vehicle_model=self.vehicle_model,
+            vehicle_color=self.vehicle_color,
+            vehicle_body_type=self.vehicle_body_type,
+            vehicle_direction=self.vehicle_direction,
         )
 
 

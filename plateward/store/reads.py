@@ -43,6 +43,11 @@ class NewRead:
     heading: float | None = None
     plate_image: str | None = None
     context_image: str | None = None
+    vehicle_make: str | None = None
+    vehicle_model: str | None = None
+    vehicle_color: str | None = None
+    vehicle_body_type: str | None = None
+    vehicle_direction: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,11 @@ _READ_COLUMNS = {
     "heading": "float8",
     "plate_image": "text",
     "context_image": "text",
+    "vehicle_make": "text",
+    "vehicle_model": "text",
+    "vehicle_color": "text",
+    "vehicle_body_type": "text",
+    "vehicle_direction": "text",
 }
 _COLUMNS = ["id", "captured_at", "received_at", "camera_id", *list(_READ_COLUMNS)[2:]]
 _PG_VALUES = {
@@ -209,4 +219,9 @@ def _row(r: NewRead, camera_id: int, received: dt.datetime) -> dict[str, Any]:
         "heading": r.heading,
         "plate_image": r.plate_image,
         "context_image": r.context_image,
+        "vehicle_make": r.vehicle_make,
+        "vehicle_model": r.vehicle_model,
+        "vehicle_color": r.vehicle_color,
+        "vehicle_body_type": r.vehicle_body_type,
+        "vehicle_direction": r.vehicle_direction,
     }
