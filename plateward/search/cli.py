@@ -72,6 +72,14 @@ MinConfidenceOption = Annotated[
     typer.Option("--min-confidence", min=0.0, max=1.0, help="Only reads at least this sure."),
 ]
 LimitOption = Annotated[int, typer.Option("--limit", min=1, help="At most this many results.")]
+VehicleOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--vehicle",
+        help="Only vehicles with this attribute, KEY=VALUE (repeatable): make, model, color,"
+        " body_type, direction (approaching, receding, n ... nw).",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 PlateArgument = Annotated[str, typer.Argument(help="The plate, e.g. 7ABC123.")]
 
@@ -87,13 +95,14 @@ def plate_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Reads of exactly this plate, newest first."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     hits = _search(ctx, db, lambda c: search_plate(c, plate, justification=why, filters=filters))
     _print_hits(hits, f"plate {plate}", json_output)
 
@@ -109,13 +118,14 @@ def partial_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Reads whose plate matches a partial pattern, newest first."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     hits = _search(
         ctx, db, lambda c: search_partial(c, pattern, justification=why, filters=filters)
     )
@@ -136,13 +146,14 @@ def tolerant_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Reads of plates like this one (look-alike characters, small edits), most alike first."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     hits = _search(
         ctx,
         db,
@@ -172,13 +183,14 @@ def grid_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Reads near a point or inside a polygon, within --start/--end, oldest first."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     circle = (lat, lon, radius_m)
     if polygon is not None and any(v is not None for v in circle):
         _refuse("grid: give either --lat/--lon/--radius-m or --polygon, not both")
@@ -215,13 +227,14 @@ def stakeout_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Plates seen in several areas, each area in its own time window."""
     why = _justify(case, reason)
-    filters = _filters(None, None, camera, region, min_confidence, limit)
+    filters = _filters(None, None, camera, region, min_confidence, limit, vehicle)
     areas = [_area(text, i) for i, text in enumerate(area, 1)]
     found = _search(
         ctx,
@@ -247,13 +260,14 @@ def timeline_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Every read of a plate in the order it was seen."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     hits = _search(ctx, db, lambda c: plate_timeline(c, plate, justification=why, filters=filters))
     _print_hits(hits, f"timeline of {plate}", json_output)
 
@@ -277,13 +291,14 @@ def cloned_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Consecutive reads of a plate too far apart, too quickly, for one vehicle."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     pairs = _search(
         ctx,
         db,
@@ -316,6 +331,7 @@ def _filters(
     region: str | None,
     min_confidence: float | None,
     limit: int,
+    vehicle: list[str] | None = None,
 ) -> Filters:
     try:
         return Filters(
@@ -325,9 +341,26 @@ def _filters(
             region=region,
             min_confidence=min_confidence,
             limit=limit,
+            **_vehicle(vehicle or []),
         )
     except InvalidInput as exc:
         _refuse(exc.message)
+
+
+VEHICLE_KEYS = ("make", "model", "color", "body_type", "direction")
+
+
+def _vehicle(pairs: list[str]) -> dict[str, str]:
+    wanted: dict[str, str] = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        key = key.strip().lower().replace("-", "_").replace("colour", "color")
+        if key not in VEHICLE_KEYS or not value.strip():
+            _refuse(
+                f"--vehicle {pair!r}: expected KEY=VALUE with KEY one of {', '.join(VEHICLE_KEYS)}"
+            )
+        wanted[key] = value.strip()
+    return wanted
 
 
 def _moment(option: str, text: str | None) -> dt.datetime | None:
