@@ -5,9 +5,10 @@ webhook loggers append to), a single JSON array, or one object (perhaps pretty-p
 export can hold millions of reads, so none of them is ever read whole: JSON lines go line by
 line, and an array or a run of objects is decoded value by value from a sliding buffer.
 
-Only JSON lines can step over a line that is not JSON at all and carry on at the next one; in
-an array or a pretty-printed file a syntax error leaves no safe place to resume, so it ends the
-import even with ``--skip-bad``.
+Only JSON lines can step over a line that is not JSON at all (or not decodable text) and carry
+on at the next one; in an array or a pretty-printed file a syntax error, or a byte the file's
+encoding cannot decode, leaves no safe place to resume, so it ends the import even with
+``--skip-bad``. The encoding is chosen by ``encoding.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from plateward.errors import InvalidInput
+from plateward.ingest.formats.encoding import MARK, Encoding, choose_encoding, open_text, problem
 from plateward.ingest.formats.records import Record
 
 CHUNK_CHARS = 1 << 20
@@ -26,22 +28,23 @@ MAX_RECORD_CHARS = 64 << 20
 _WHITESPACE = " \t\r\n"
 
 
-def json_records(path: Path) -> Iterator[Record]:
+def json_records(path: Path, encoding: Encoding | None = None) -> Iterator[Record]:
     """Every top-level record in ``path``: array items, JSON lines, or concatenated objects."""
-    with path.open(encoding="utf-8-sig") as stream:
+    chosen = encoding or choose_encoding(path)
+    with open_text(path, chosen) as stream:
         first = _first_char(stream)
         stream.seek(0)
         if first is None:
             return
-        if first == "[":
-            yield from _Values(stream, path).array()
-            return
-        lines = _parses_alone(stream.readline())
+        lines = _json_lines(stream)
         stream.seek(0)
+        if first == "[" and not lines:
+            yield from _Values(stream, path, chosen).array()
+            return
         if lines:
-            yield from _lines(stream, path)
+            yield from _lines(stream, path, chosen)
         else:
-            yield from _Values(stream, path).sequence()
+            yield from _Values(stream, path, chosen).sequence()
 
 
 def _first_char(stream: TextIO) -> str | None:
@@ -54,31 +57,84 @@ def _first_char(stream: TextIO) -> str | None:
             return stripped[0]
 
 
-def _parses_alone(line: str) -> bool:
-    try:
-        json.loads(line)
-    except json.JSONDecodeError:
+SAMPLE_LINES = 50
+
+
+def _json_lines(stream: TextIO) -> bool:
+    """Is this one record a line? Yes when the first line is a whole value on its own, or, when
+    it is not (a bad first line), when the lines are unindented and some of them are whole
+    non-empty objects: pretty-printed JSON is indented and no line of it is such an object. A
+    first line longer than a record may be (a huge one-line array) is never JSON lines."""
+    sample: list[str] = []
+    while len(sample) < SAMPLE_LINES:
+        line = stream.readline(MAX_RECORD_CHARS)
+        if not line:
+            break
+        if len(line) >= MAX_RECORD_CHARS and not line.endswith("\n"):
+            return False
+        if line.strip():
+            sample.append(line)
+    if not sample:
         return False
-    return True
+    first = _value_alone(sample[0])
+    if first is not _NOTHING and not (first in ([], {}) and sample[1:2] and sample[1][:1] in " \t"):
+        return True
+    indented = sum(1 for line in sample if line[:1] in " \t")
+    objects = sum(1 for line in sample if isinstance(v := _value_alone(line), dict) and v)
+    return objects > 0 and indented < len(sample) / 2
 
 
-def _lines(stream: TextIO, path: Path) -> Iterator[Record]:
-    for number, line in enumerate(stream, start=1):
+_NOTHING = object()
+
+
+def _value_alone(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except (json.JSONDecodeError, RecursionError):
+        return _NOTHING
+
+
+def _lines(stream: TextIO, path: Path, encoding: Encoding) -> Iterator[Record]:
+    """A record a line; a line holding an array gives one record per item (batched posts)."""
+    number = 0
+    while True:
+        line = stream.readline(MAX_RECORD_CHARS)
+        if not line:
+            return
+        number += 1
+        where = f"{path} line {number}"
+        if len(line) >= MAX_RECORD_CHARS and not line.endswith("\n"):
+            while (rest := stream.readline(CHUNK_CHARS)) and not rest.endswith("\n"):
+                pass
+            yield Record(where, None, problem=f"a record over {MAX_RECORD_CHARS} characters")
+            continue
         if not line.strip():
             continue
-        where = f"{path} line {number}"
+        if not line.isascii() and MARK in line:
+            yield Record(where, None, problem=problem(encoding))
+            continue
         try:
-            yield Record(where, json.loads(line))
+            value = json.loads(line)
         except json.JSONDecodeError as exc:
             yield Record(where, None, problem=f"not valid JSON: {exc.msg} at column {exc.colno}")
+            continue
+        except RecursionError:
+            yield Record(where, None, problem="not valid JSON: nested too deeply")
+            continue
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                yield Record(f"{where} index {index}", item)
+        else:
+            yield Record(where, value)
 
 
 class _Values:
     """Decodes JSON values one after another from a buffer that holds only the current one."""
 
-    def __init__(self, stream: TextIO, path: Path) -> None:
+    def __init__(self, stream: TextIO, path: Path, encoding: Encoding) -> None:
         self.stream = stream
         self.path = path
+        self.encoding = encoding
         self.buffer = ""
         self.pos = 0
         self.line = 1
@@ -157,6 +213,10 @@ class _Values:
         if not chunk:
             self.eof = True
             return False
+        if not chunk.isascii() and MARK in chunk:
+            before = self.buffer[self.pos :] + chunk[: chunk.index(MARK)]
+            self.line += before.count("\n")
+            self._fail(problem(self.encoding) + "; the file cannot be read past this point")
         self.buffer = self.buffer[self.pos :] + chunk
         self.pos = 0
         return True
