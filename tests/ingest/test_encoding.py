@@ -41,8 +41,10 @@ def run(engine: Engine, name: str, path: Path, **options: Any) -> Any:
         ('{"label": "Caf\u00e9 du Nord", "n": "Stra\u00dfe"}\n', "latin-1", "cp1252"),
         ('{"a": "Stra\u00dfe \u20ac 5 \u2013 Jos\u00e9"}\n', "cp1252", "cp1252"),
         (
-            '{"a": "\u041c\u043e\u0441\u043a\u043e\u0432\u0441\u043a\u0438\u0439'
-            ' \u043f\u0440\u043e\u0441\u043f\u0435\u043a\u0442"}\n',
+            (
+                '{"a": "\u041c\u043e\u0441\u043a\u043e\u0432\u0441\u043a\u0438\u0439'
+                ' \u043f\u0440\u043e\u0441\u043f\u0435\u043a\u0442"}\n'
+            ),
             "cp1251",
             "cp1251",
         ),

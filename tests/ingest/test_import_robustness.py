@@ -28,8 +28,9 @@ COUNTER = itertools.count()
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
     max_leaves=8,
 )
 junk_line = st.one_of(
@@ -42,10 +43,14 @@ junk_line = st.one_of(
             b'{"data_type": "alpr_group"}',
             b'{"data_type": "alpr_group", "best_plate_number": "--", "epoch_start": 1}',
             b'{"data_type": "alpr_results", "results": [{"plate": 7}]}',
-            b'{"data_type": "alpr_group", "best_plate_number": "ABC", "epoch_start": 0,'
-            b' "best_confidence": 90}',
-            b'{"data_type": "alpr_group", "best_plate_number": "ABC", "epoch_start": 1e300,'
-            b' "best_confidence": 90}',
+            (
+                b'{"data_type": "alpr_group", "best_plate_number": "ABC", "epoch_start": 0,'
+                b' "best_confidence": 90}'
+            ),
+            (
+                b'{"data_type": "alpr_group", "best_plate_number": "ABC", "epoch_start": 1e300,'
+                b' "best_confidence": 90}'
+            ),
             '{"data_type": "alpr_group", "note": "Caf\u00e9"}'.encode("latin-1"),
         ]
     ),

@@ -105,9 +105,7 @@ def test_cloud_api_answer_keeps_the_vehicle(
     assert vehicle == ["honda", "civic", "blue", "sedan"]
 
 
-def test_legacy_alprd_seconds_are_seconds(
-    import_db: Engine, stored: Stored, samples: Path
-) -> None:
+def test_legacy_alprd_seconds_are_seconds(import_db: Engine, stored: Stored, samples: Path) -> None:
     """The 2014 open-source daemon wrote no data_type and epoch_time in seconds."""
     report = run(import_db, "openalpr", samples / "alprd_legacy.json", camera="POLE-1")
     assert report.stored == 1
@@ -158,7 +156,9 @@ def test_plate_recognizer_snapshot_webhook_and_sdk_times(
     path = samples / "pr_snapshot_webhook.json"
     with pytest.raises(BadRecord, match=r"timestamp: .* has no UTC offset: give --timezone"):
         run(import_db, "platerecognizer", path, camera="POLE-1")
-    report = run(import_db, "platerecognizer", path, camera="POLE-1", timezone="America/Los_Angeles")
+    report = run(
+        import_db, "platerecognizer", path, camera="POLE-1", timezone="America/Los_Angeles"
+    )
     assert report.stored == 1
     [read] = stored(import_db)
     assert read["captured_at"] == at(2025, 11, 21, 1, 41, 7, microsecond=204815)

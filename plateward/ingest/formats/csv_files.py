@@ -95,9 +95,7 @@ def csv_records(
                 yield Record(where, None, problem=problem(chosen))
                 continue
             if len(row) != width:
-                yield Record(
-                    where, None, problem=f"{len(row)} fields where the header has {width}"
-                )
+                yield Record(where, None, problem=f"{len(row)} fields where the header has {width}")
                 continue
             yield Record(where, dict(zip(header, row, strict=True)))
 
