@@ -15,6 +15,7 @@ compass point (``n`` ... ``nw``) where the vendor gives one.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 COLORS = {
     "beige": "beige",
@@ -98,6 +99,12 @@ _UNKNOWN = {"", "unknown", "none", "null", "n/a", "na", "other", "-"}
 def _clean(value: object, max_chars: int) -> str | None:
     if not isinstance(value, str):
         return None
+    return _cleaned(value, max_chars)
+
+
+@lru_cache(maxsize=4096)
+def _cleaned(value: str, max_chars: int) -> str | None:
+    """Vendors repeat a few hundred makes and colours across millions of reads: cached."""
     text = _SPACES.sub(" ", value.strip().lower())
     if text in _UNKNOWN:
         return None
@@ -113,11 +120,21 @@ def normalise_model(value: object) -> str | None:
 
 
 def normalise_color(value: object) -> str | None:
+    return None if not isinstance(value, str) else _normalise_color(value)
+
+
+@lru_cache(maxsize=4096)
+def _normalise_color(value: str) -> str | None:
     text = _clean(value, 16)
     return None if text is None else COLORS.get(text, text)
 
 
 def normalise_body_type(value: object) -> str | None:
+    return None if not isinstance(value, str) else _normalise_body_type(value)
+
+
+@lru_cache(maxsize=4096)
+def _normalise_body_type(value: str) -> str | None:
     """``sedan-standard`` (OpenALPR), ``Pickup Truck`` (Plate Recognizer): one word each."""
     text = _clean(value, 32)
     if text is None:
@@ -129,6 +146,11 @@ def normalise_body_type(value: object) -> str | None:
 
 
 def normalise_direction(value: object) -> str | None:
+    return None if not isinstance(value, str) else _normalise_direction(value)
+
+
+@lru_cache(maxsize=4096)
+def _normalise_direction(value: str) -> str | None:
     """A compass point or a word relative to the camera; anything else is not a direction."""
     text = _clean(value, 32)
     if text is None:

@@ -14,6 +14,7 @@ has none of them is refused, naming what would fix it.
 from __future__ import annotations
 
 import csv
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,12 +100,14 @@ class FileDestinations:
         map_name: str = "the camera map",
         track: GpsTrack | None = None,
         sources_are_cameras: bool = False,
+        lock: AbstractContextManager[object] | None = None,
     ) -> None:
         if camera is None and camera_map is None and not sources_are_cameras:
             raise InvalidInput("give --camera CODE (one camera's file) or --camera-map FILE")
         if track is not None and camera is None:
             raise InvalidInput("--gps-track is one vehicle's track: give its camera with --camera")
         self.connection = connection
+        self.lock = lock or nullcontext()
         self.map = camera_map
         self.map_name = map_name
         self.sources_are_cameras = sources_are_cameras
@@ -117,7 +120,8 @@ class FileDestinations:
                 self.cameras[code] = self._camera(code, None)
 
     def _camera(self, code: str, track: GpsTrack | None) -> Destination:
-        return Destination(camera_by_code(self.connection, code), track)
+        with self.lock:
+            return Destination(camera_by_code(self.connection, code), track)
 
     def of(self, sighting: Sighting) -> Destination:
         source = sighting.source

@@ -18,9 +18,11 @@ single write lock, so the cameras' batches wait (up to the busy timeout) until i
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import dataclasses
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,6 +148,7 @@ def import_reads(
     track = None if options.gps_track is None else load_track(options.gps_track, clock)
     report = ImportReport(encoding=f"{encoding.name} ({encoding.how})")
     with engine.begin() as connection:
+        batch = _Batch(connection, images, report, batch_reads)
         destinations = FileDestinations(
             connection,
             camera=camera,
@@ -153,8 +156,8 @@ def import_reads(
             map_name=str(options.camera_map),
             track=track,
             sources_are_cameras=form.sources_are_cameras,
+            lock=batch.lock,
         )
-        batch = _Batch(connection, images, report, batch_reads)
         records = form.records(path, encoding)
         foreign: InvalidInput | None = None
         try:
@@ -182,20 +185,29 @@ def import_reads(
                     report.skipped += 1
                     if on_skip is not None:
                         on_skip(exc)
+            batch.finish()
         except WrongHeader as exc:
             raise InvalidInput(exc.message + _csv_hint(exc.header, form)) from None
         except InvalidInput as exc:
             if report.records <= 1 and "not valid JSON" in exc.message:
                 raise InvalidInput(exc.message + _text_hint(path, encoding, form)) from None
             raise
-        batch.flush()
+        finally:
+            batch.close()
         if foreign is not None and report.skipped == report.records and not report.stored:
             raise foreign  # every record skipped: the file is another format's
     return report
 
 
 class _Batch:
-    """Reads validated and waiting to be stored; stored ``size`` at a time."""
+    """Reads validated and waiting to be stored; stored ``size`` at a time, in the background.
+
+    While the database stores one batch (PostgreSQL works in its own process, and psycopg and
+    sqlite3 let go of the interpreter while they wait), the next batch is read and validated:
+    the import runs at the pace of the slower of the two instead of their sum. One batch is
+    stored at a time, in order, on the import's one connection, which the reading side uses
+    only under the same lock (``use_connection``).
+    """
 
     def __init__(
         self, connection: Connection, images: ImageStore | None, report: ImportReport, size: int
@@ -206,9 +218,16 @@ class _Batch:
         self.size = size
         self.received = dt.datetime.now(dt.UTC)
         self.pending: list[tuple[int, str, Sighting, ReadIn]] = []
+        self.lock = threading.Lock()
+        self.storing: concurrent.futures.Future[None] | None = None
+        self.pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="import-store")
 
     def __len__(self) -> int:
         return len(self.pending)
+
+    def use_connection(self) -> threading.Lock:
+        """Hold this to use the connection from the reading side."""
+        return self.lock
 
     def add(self, sighting: Sighting, destinations: FileDestinations) -> None:
         destination = destinations.of(sighting)
@@ -219,23 +238,56 @@ class _Batch:
             self.flush()
 
     def flush(self) -> None:
+        """Hand the pending reads to the store (after the batch before them is stored)."""
         if not self.pending:
             return
+        pending, self.pending = self.pending, []
+        with self.lock:
+            made = [
+                (
+                    camera_id,
+                    code,
+                    bool(s.image_digests),
+                    new_read(self.connection, s, r, self.images),
+                )
+                for camera_id, code, s, r in pending
+            ]
+        self.report.images_stored += (
+            sum(len(s.images) for _, _, s, _ in pending) if self.images else 0
+        )
+        self.wait()
+        self.storing = self.pool.submit(self._store, made)
+
+    def wait(self) -> None:
+        """Until the batch being stored is stored; its error, if any, is raised here."""
+        if self.storing is not None:
+            storing, self.storing = self.storing, None
+            storing.result()
+
+    def finish(self) -> None:
+        """Store what is pending and wait for it: the import's reads are all stored."""
+        self.flush()
+        self.wait()
+
+    def close(self) -> None:
+        """Stop storing in the background, waiting for a batch under way (before a rollback)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.storing is not None and not self.storing.cancelled():
+            self.storing.exception()  # waited for; an error here is the caller's to raise
+
+    def _store(self, made: list[tuple[int, str, bool, NewRead]]) -> None:
         by_camera: dict[tuple[int, str], list[NewRead]] = {}
-        digests_named = False
-        for camera_id, code, sighting, read in self.pending:
-            digests_named = digests_named or bool(sighting.image_digests)
-            self.report.images_stored += len(sighting.images) if self.images else 0
-            made = new_read(self.connection, sighting, read, self.images)
-            by_camera.setdefault((camera_id, code), []).append(made)
-        self.pending = []
-        for (camera_id, code), reads in by_camera.items():
-            if digests_named:
-                reads = _known_images_only(self.connection, reads, self.report)
-            stored = store_reads(self.connection, camera_id, reads, self.received)
-            self.report.stored += stored.stored
-            self.report.duplicates += stored.duplicates
-            self.report.cameras[code] = self.report.cameras.get(code, 0) + len(reads)
+        digests_named = any(named for _, _, named, _ in made)
+        for camera_id, code, _named, read in made:
+            by_camera.setdefault((camera_id, code), []).append(read)
+        with self.lock:
+            for (camera_id, code), reads in by_camera.items():
+                if digests_named:
+                    reads = _known_images_only(self.connection, reads, self.report)
+                stored = store_reads(self.connection, camera_id, reads, self.received)
+                self.report.stored += stored.stored
+                self.report.duplicates += stored.duplicates
+                self.report.cameras[code] = self.report.cameras.get(code, 0) + len(reads)
 
 
 def _collect_sources(

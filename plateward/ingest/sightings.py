@@ -21,16 +21,17 @@ from plateward.store.reads import NewRead
 
 
 def read_in(sighting: Sighting, destination: Destination) -> ReadIn:
+    """The sighting as a read of ``destination``'s camera (its fields completed in place)."""
     data: dict[str, Any] = sighting.fields
     if data.get("latitude") is None or data.get("longitude") is None:
         latitude, longitude, heading = destination.position(sighting)
-        data = {**data, "latitude": latitude, "longitude": longitude}
+        data["latitude"], data["longitude"] = latitude, longitude
         if heading is not None and data.get("heading") is None:
             data["heading"] = heading
     if data.get("id") is None:
         code = destination.camera.code
         parts = [code if part is None else part for part in sighting.id_parts]
-        data = {**data, "id": stable_id(sighting.system, *parts)}
+        data["id"] = stable_id(sighting.system, *parts)
     try:
         return ReadIn.model_validate(data)
     except ValidationError as exc:

@@ -50,7 +50,7 @@ def flock_reads(record: Record, context: Context) -> list[Found]:
             found.extend(_lookup_read(mapping(item, f"{where} result {index}"),
                                       f"{where} result {index}", context))  # fmt: skip
         return found
-    if "capturedAt" in value and isinstance(value.get("plate"), Mapping):
+    if "capturedAt" in value and isinstance(value.get("plate"), dict):
         return _lookup_read(value, where, context)
     if "eventTime" in value or "objectId" in value:
         return [_alert(value, where, context)]
@@ -58,12 +58,12 @@ def flock_reads(record: Record, context: Context) -> list[Found]:
 
 
 def looks_like_flock(value: object) -> bool:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return False
     return (
         "deviceExternalId" in value
         or "objectId" in value
-        or ("capturedAt" in value and isinstance(value.get("device"), Mapping))
+        or ("capturedAt" in value and isinstance(value.get("device"), dict))
         or _is_page(value)
     )
 
@@ -73,13 +73,13 @@ def _is_page(value: Mapping[str, Any]) -> bool:
     return (
         isinstance(results, list)
         and ("nextPageId" in value or "totalItems" in value)
-        and all(isinstance(r, Mapping) and "capturedAt" in r for r in results[:1])
+        and all(isinstance(r, dict) and "capturedAt" in r for r in results[:1])
     )
 
 
 def _alert(value: Mapping[str, Any], where: str, context: Context) -> Sighting:
-    ocr = value.get("ocr") if isinstance(value.get("ocr"), Mapping) else {}
-    assert isinstance(ocr, Mapping)
+    ocr = value.get("ocr") if isinstance(value.get("ocr"), dict) else {}
+    assert isinstance(ocr, dict)
     plate, raw = plate_text(ocr.get("label"), where, "ocr.label")
     captured_at = when(value.get("eventTime"), where, "eventTime", context)
     latitude, longitude = position(value.get("deviceLat"), value.get("deviceLong"), where)
@@ -114,13 +114,13 @@ def _lookup_read(value: Mapping[str, Any], where: str, context: Context) -> list
     plate_info = mapping(value.get("plate"), f"{where} plate")
     plate, raw = plate_text(plate_info.get("plate"), where, "plate.plate")
     captured_at = when(value.get("capturedAt"), where, "capturedAt", context)
-    device = value.get("device") if isinstance(value.get("device"), Mapping) else {}
-    assert isinstance(device, Mapping)
-    location = device.get("location") if isinstance(device.get("location"), Mapping) else {}
-    assert isinstance(location, Mapping)
+    device = value.get("device") if isinstance(value.get("device"), dict) else {}
+    assert isinstance(device, dict)
+    location = device.get("location") if isinstance(device.get("location"), dict) else {}
+    assert isinstance(location, dict)
     latitude, longitude = position(location.get("latitude"), location.get("longitude"), where)
-    state_info = value.get("state") if isinstance(value.get("state"), Mapping) else {}
-    assert isinstance(state_info, Mapping)
+    state_info = value.get("state") if isinstance(value.get("state"), dict) else {}
+    assert isinstance(state_info, dict)
     state = text(state_info.get("state"))
     confidence = plate_info.get("confidence")
     fields: dict[str, Any] = {

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+import orjson
+
 from plateward.errors import InvalidInput
 from plateward.ingest.formats.encoding import MARK, Encoding, choose_encoding, open_text, problem
 from plateward.ingest.formats.records import Record
@@ -41,7 +43,9 @@ def json_records(path: Path, encoding: Encoding | None = None) -> Iterator[Recor
         if first == "[" and not lines:
             yield from _Values(stream, path, chosen).array()
             return
-        if lines:
+        if lines and chosen.name == "utf-8-sig":
+            yield from _utf8_lines(path, chosen)
+        elif lines:
             yield from _lines(stream, path, chosen)
         else:
             yield from _Values(stream, path, chosen).sequence()
@@ -114,18 +118,70 @@ def _lines(stream: TextIO, path: Path, encoding: Encoding) -> Iterator[Record]:
             yield Record(where, None, problem=problem(encoding))
             continue
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Record(where, None, problem=f"not valid JSON: {exc.msg} at column {exc.colno}")
-            continue
-        except RecursionError:
-            yield Record(where, None, problem="not valid JSON: nested too deeply")
-            continue
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                yield Record(f"{where} index {index}", item)
-        else:
-            yield Record(where, value)
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            # orjson is three times faster (a 1.4 KB agent record: 33 against 99 us) but
+            # refuses NaN and lone surrogates, which json takes; json also says where it failed.
+            found = _slow_value(line, where)
+            if isinstance(found, Record):
+                yield found
+                continue
+            value = found
+        yield from _records(value, where)
+
+
+def _utf8_lines(path: Path, encoding: Encoding) -> Iterator[Record]:
+    """JSON lines in UTF-8, parsed from the bytes: orjson checks the UTF-8 itself, which saves
+    decoding each line to text first (a third of reading a 1.4 KB agent record)."""
+    with path.open("rb") as stream:
+        if stream.read(3) != b"\xef\xbb\xbf":
+            stream.seek(0)
+        number = 0
+        while True:
+            line = stream.readline(MAX_RECORD_CHARS)
+            if not line:
+                return
+            number += 1
+            where = f"{path} line {number}"
+            if len(line) >= MAX_RECORD_CHARS and not line.endswith(b"\n"):
+                while (rest := stream.readline(CHUNK_CHARS)) and not rest.endswith(b"\n"):
+                    pass
+                yield Record(where, None, problem=f"a record over {MAX_RECORD_CHARS} characters")
+                continue
+            try:
+                value = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                if not line.strip():
+                    continue
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield Record(where, None, problem=problem(encoding))
+                    continue
+                found = _slow_value(text, where)
+                if isinstance(found, Record):
+                    yield found
+                    continue
+                value = found
+            yield from _records(value, where)
+
+
+def _slow_value(line: str, where: str) -> Any:
+    """json's reading of a line orjson refused: it takes NaN and says where a line is wrong."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Record(where, None, problem=f"not valid JSON: {exc.msg} at column {exc.colno}")
+    except RecursionError:
+        return Record(where, None, problem="not valid JSON: nested too deeply")
+
+
+def _records(value: Any, where: str) -> Iterator[Record]:
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield Record(f"{where} index {index}", item)
+    else:
+        yield Record(where, value)
 
 
 class _Values:

@@ -18,6 +18,7 @@ get the same id (frame uuid and plate index), so importing both stores that pass
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from plateward.ingest.formats.records import (
@@ -63,7 +64,7 @@ def openalpr_reads(record: Record, context: Context) -> list[Found]:
     kind = value.get("data_type")
     if kind == "alpr_group":
         return _group(value, where, context)
-    if kind == "alpr_alert" or (kind is None and isinstance(value.get("group"), Mapping)):
+    if kind == "alpr_alert" or (kind is None and isinstance(value.get("group"), dict)):
         return _alert(value, where, context)
     if kind in FRAME_TYPES or (kind is None and _is_frame(value)):
         return _frame(value, where, context)
@@ -82,7 +83,7 @@ def openalpr_reads(record: Record, context: Context) -> list[Found]:
 
 
 def looks_like_openalpr(value: object) -> bool:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return False
     kind = value.get("data_type")
     if isinstance(kind, str):
@@ -104,7 +105,7 @@ def _alert(value: Mapping[str, Any], where: str, context: Context) -> list[Found
     if not group.get("data_type"):
         group["data_type"] = "alpr_group"
     config = group.get("web_server_config")
-    if not isinstance(config, Mapping) and (value.get("camera_name") or value.get("site_name")):
+    if not isinstance(config, dict) and (value.get("camera_name") or value.get("site_name")):
         group["web_server_config"] = {
             "camera_label": value.get("camera_name"), "agent_label": value.get("site_name"),
         }  # fmt: skip
@@ -114,8 +115,8 @@ def _alert(value: Mapping[str, Any], where: str, context: Context) -> list[Found
 def _group(group: Mapping[str, Any], where: str, context: Context) -> list[Found]:
     if group.get("is_preview") is True:
         return []
-    best = group.get("best_plate") if isinstance(group.get("best_plate"), Mapping) else {}
-    assert isinstance(best, Mapping)
+    best = group.get("best_plate") if isinstance(group.get("best_plate"), dict) else {}
+    assert isinstance(best, dict)
     plate, raw = plate_text(
         group.get("best_plate_number") or best.get("plate"), where, "best_plate_number"
     )
@@ -243,7 +244,7 @@ def _heartbeat(value: Mapping[str, Any], where: str, context: Context) -> Heartb
         reported = None
     streams: list[StreamStatus] = []
     for stream in value.get("video_streams") or []:
-        if not isinstance(stream, Mapping) or stream.get("camera_id") is None:
+        if not isinstance(stream, dict) or stream.get("camera_id") is None:
             continue
         camera_id = str(stream["camera_id"])
         name = text(stream.get("camera_name"))
@@ -271,19 +272,26 @@ def _heartbeat(value: Mapping[str, Any], where: str, context: Context) -> Heartb
 
 
 def _source(record: Mapping[str, Any]) -> Source | None:
-    camera = text(record.get("camera_id"))
-    agent = text(record.get("agent_uid")) or text(record.get("site_id"))
     config = record.get("web_server_config")
-    labels = []
-    if isinstance(config, Mapping):
-        labels = [
-            t for t in (text(config.get("camera_label")), text(config.get("agent_label"))) if t
-        ]
+    labels: tuple[str | None, ...] = ()
+    if isinstance(config, dict):
+        labels = (text(config.get("camera_label")), text(config.get("agent_label")))
+    agent = text(record.get("agent_uid")) or text(record.get("site_id"))
+    return _named_source(agent, text(record.get("camera_id")), labels)
+
+
+@lru_cache(maxsize=1024)
+def _named_source(
+    agent: str | None, camera: str | None, labels: tuple[str | None, ...]
+) -> Source | None:
+    """An agent's few cameras send millions of records: their sources are made once."""
+    named = [label for label in labels if label]
+    label = " / ".join(named) or None
     if camera is None:
-        return None if agent is None else Source(agent, tuple(labels), " / ".join(labels) or None)
+        return None if agent is None else Source(agent, tuple(named), label)
     key = f"{agent}:{camera}" if agent else camera
-    aliases = tuple(dict.fromkeys(a for a in (camera, *labels) if a != key))
-    return Source(key, aliases, " / ".join(labels) or None)
+    aliases = tuple(dict.fromkeys(a for a in (camera, *named) if a != key))
+    return Source(key, aliases, label)
 
 
 def _plate_index(
@@ -309,7 +317,7 @@ def _candidates(found: object, where: str) -> list[tuple[object, object]]:
         raise BadRecord(where, "candidates: expected a list")
     out: list[tuple[object, object]] = []
     for item in found:
-        if isinstance(item, Mapping):
+        if isinstance(item, dict):
             confidence = number(item.get("confidence"))
             out.append((item.get("plate"), None if confidence is None else confidence / PERCENT))
     return out
@@ -317,10 +325,31 @@ def _candidates(found: object, where: str) -> list[tuple[object, object]]:
 
 def _vehicle(vehicle: object, travel_direction: object) -> dict[str, Any]:
     """Make, model, colour, body type and direction from the agent's vehicle classifier."""
+    names: tuple[str | None, ...] = ()
+    if isinstance(vehicle, dict):
+        names = tuple(
+            best_name(vehicle.get(k)) for k in ("make", "make_model", "color", "body_type")
+        )
+    angle = number(travel_direction)
+    if angle is not None:
+        direction = direction_from_image_angle(angle)
+    elif isinstance(travel_direction, str):
+        direction = normalise_direction(travel_direction)
+    else:
+        direction = None
+    return _attributes(names, direction)
+
+
+@lru_cache(maxsize=4096)
+def _attributes(names: tuple[str | None, ...], direction: str | None) -> dict[str, Any]:
+    """The classifier's best guesses as read attributes; the same few recur across reads.
+
+    The dict is shared between reads that have the same guesses: callers copy it.
+    """
     attributes: dict[str, Any] = {}
-    if isinstance(vehicle, Mapping):
-        make = normalise_make(best_name(vehicle.get("make")))
-        make_model = best_name(vehicle.get("make_model"))
+    if names:
+        make_name, make_model, color, body_type = names
+        make = normalise_make(make_name)
         model = None
         if make_model:
             # "ford_focus": the make, an underscore, the model.
@@ -330,20 +359,16 @@ def _vehicle(vehicle: object, travel_direction: object) -> dict[str, Any]:
         attributes = {
             "vehicle_make": make,
             "vehicle_model": model,
-            "vehicle_color": normalise_color(best_name(vehicle.get("color"))),
-            "vehicle_body_type": normalise_body_type(best_name(vehicle.get("body_type"))),
+            "vehicle_color": normalise_color(color),
+            "vehicle_body_type": normalise_body_type(body_type),
         }
-    angle = number(travel_direction)
-    if angle is not None:
-        attributes["vehicle_direction"] = direction_from_image_angle(angle)
-    elif isinstance(travel_direction, str):
-        attributes["vehicle_direction"] = normalise_direction(travel_direction)
+    attributes["vehicle_direction"] = direction
     return {k: v for k, v in attributes.items() if v is not None}
 
 
 def _vehicle_of(vehicles: list[Any], index: int) -> object:
     """The Cloud API's ``vehicles`` list runs beside ``results``; each has ``details``."""
-    if index < len(vehicles) and isinstance(vehicles[index], Mapping):
+    if index < len(vehicles) and isinstance(vehicles[index], dict):
         return vehicles[index].get("details")
     return None
 

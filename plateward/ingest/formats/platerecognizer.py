@@ -53,7 +53,7 @@ def platerecognizer_reads(record: Record, context: Context) -> list[Found]:
     where = record.where
     value = mapping(record.value, where)
     hook = value.get("hook")
-    event = hook.get("event", "recognition") if isinstance(hook, Mapping) else None
+    event = hook.get("event", "recognition") if isinstance(hook, dict) else None
     if event is not None and event not in READ_EVENTS:
         return []  # Stream's other events (video clips, dwell, heartbeats) are not reads
     frame = mapping(value["data"], f"{where} data") if "data" in value else value
@@ -66,7 +66,7 @@ def platerecognizer_reads(record: Record, context: Context) -> list[Found]:
         return []
     captured_at = _frame_time(frame, where, context)
     camera = text(frame.get("camera_id"))
-    if camera is None and event == "recognition" and isinstance(hook, Mapping):
+    if camera is None and event == "recognition" and isinstance(hook, dict):
         camera = text(hook.get("id"))  # Stream names the camera in the hook too
     source = None if camera is None else Source(camera)
     utc = captured_at.astimezone(dt.UTC).isoformat()
@@ -80,12 +80,12 @@ def platerecognizer_reads(record: Record, context: Context) -> list[Found]:
 
 
 def looks_like_platerecognizer(value: object) -> bool:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return False
-    frame = value.get("data") if isinstance(value.get("data"), Mapping) else value
-    assert isinstance(frame, Mapping)
+    frame = value.get("data") if isinstance(value.get("data"), dict) else value
+    assert isinstance(frame, dict)
     results = frame.get("results")
-    return isinstance(value.get("hook"), Mapping) or (
+    return isinstance(value.get("hook"), dict) or (
         isinstance(results, list)
         and ("timestamp" in frame or "processing_time" in frame or "camera_id" in frame)
         and "data_type" not in value
@@ -111,14 +111,14 @@ def _sighting(
     utc: str,
 ) -> Sighting | None:
     plate_field = result.get("plate")
-    vehicle = result.get("vehicle") if isinstance(result.get("vehicle"), Mapping) else {}
-    assert isinstance(vehicle, Mapping)
-    if isinstance(plate_field, Mapping) or (plate_field is None and "vehicle" in result):
+    vehicle = result.get("vehicle") if isinstance(result.get("vehicle"), dict) else {}
+    assert isinstance(vehicle, dict)
+    if isinstance(plate_field, dict) or (plate_field is None and "vehicle" in result):
         # Vehicle detection mode: the plate is an object, or null for a vehicle without one.
-        if not isinstance(plate_field, Mapping):
+        if not isinstance(plate_field, dict):
             return None
-        props = plate_field.get("props") if isinstance(plate_field.get("props"), Mapping) else {}
-        assert isinstance(props, Mapping)
+        props = plate_field.get("props") if isinstance(plate_field.get("props"), dict) else {}
+        assert isinstance(props, dict)
         readings = props.get("plate") if isinstance(props.get("plate"), list) else []
         assert isinstance(readings, list)
         if not readings:
@@ -126,14 +126,14 @@ def _sighting(
         best = mapping(readings[0], where)
         plate, raw = plate_text(best.get("value"), where, "plate.props.plate")
         score = best.get("score", plate_field.get("score"))
-        candidates = [(r.get("value"), r.get("score")) for r in readings if isinstance(r, Mapping)]
+        candidates = [(r.get("value"), r.get("score")) for r in readings if isinstance(r, dict)]
         regions = props.get("region") if isinstance(props.get("region"), list) else []
         assert isinstance(regions, list)
-        region_item = regions[0] if regions and isinstance(regions[0], Mapping) else {}
+        region_item = regions[0] if regions and isinstance(regions[0], dict) else {}
         code = text(region_item.get("value"))
         region_score = optional_number(region_item.get("score"), where, "region.score")
-        vprops = vehicle.get("props") if isinstance(vehicle.get("props"), Mapping) else {}
-        assert isinstance(vprops, Mapping)
+        vprops = vehicle.get("props") if isinstance(vehicle.get("props"), dict) else {}
+        assert isinstance(vprops, dict)
         make_model = vprops.get("make_model")
         color = best_name(vprops.get("color"), "value")
         orientation = best_name(vprops.get("orientation"), "value")
@@ -143,12 +143,12 @@ def _sighting(
         found = result.get("candidates") or []
         if not isinstance(found, list):
             raise BadRecord(where, "candidates: expected a list")
-        candidates = [(c.get("plate"), c.get("score")) for c in found if isinstance(c, Mapping)]
+        candidates = [(c.get("plate"), c.get("score")) for c in found if isinstance(c, dict)]
         region = result.get("region")
-        code = text(region.get("code")) if isinstance(region, Mapping) else None
+        code = text(region.get("code")) if isinstance(region, dict) else None
         region_score = (
             optional_number(region.get("score"), where, "region.score")
-            if isinstance(region, Mapping)
+            if isinstance(region, dict)
             else None
         )
         make_model = result.get("model_make")
@@ -181,7 +181,7 @@ def _sighting(
 
 
 def _make_model(found: object) -> tuple[str | None, str | None]:
-    if isinstance(found, list) and found and isinstance(found[0], Mapping):
+    if isinstance(found, list) and found and isinstance(found[0], dict):
         best = found[0]
         score = number(best.get("score"))
         if score is not None and score < 0.05:

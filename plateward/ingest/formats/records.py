@@ -211,26 +211,28 @@ def position(
 
 
 def mapping(value: object, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         raise BadRecord(where, f"expected a JSON object, got {type(value).__name__}")
     return value
 
 
 def text(value: object) -> str | None:
     """A string field as text, or None when absent or blank."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
+    kind = type(value)
+    if kind is str:
+        return value.strip() or None  # type: ignore[attr-defined]
+    if kind is int or kind is float:
         return str(value)
-    if isinstance(value, str):
-        return value.strip() or None
     return None
 
 
 def number(value: object) -> float | None:
-    if isinstance(value, bool) or value is None:
+    kind = type(value)
+    if kind is float or kind is int:
+        found = float(value)  # type: ignore[arg-type]
+    elif value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    elif isinstance(value, int | float):
         found = float(value)
     elif isinstance(value, str):
         try:
@@ -244,11 +246,15 @@ def number(value: object) -> float | None:
 
 def best_name(options: object, key: str = "name") -> str | None:
     """The first (most confident) ``{name, confidence}`` of a vendor's ranked list."""
+    if type(options) is list and options and type(options[0]) is dict:
+        first = text(options[0].get(key))
+        if first:
+            return first
     if isinstance(options, list):
         for option in options:
-            if isinstance(option, Mapping) and text(option.get(key)):
+            if isinstance(option, dict) and text(option.get(key)):
                 return text(option.get(key))
-    if isinstance(options, Mapping):
+    if isinstance(options, dict):
         return text(options.get(key))
     return text(options)
 

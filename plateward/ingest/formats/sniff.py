@@ -9,7 +9,7 @@ and a search-audit log.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from plateward.ingest.formats.csv_files import find_column
@@ -65,7 +65,7 @@ def describe_binary(path: Path) -> str | None:
 
 def json_format(value: object) -> tuple[str, str] | None:
     """The import a JSON record belongs to, and how to describe it."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         if isinstance(value.get("reads"), list):
             return ("api", "a Plateward batch for POST /api/v1/reads")
         if value.get("type") in ("FeatureCollection", "Feature"):

@@ -11,7 +11,6 @@ the read's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from plateward.ingest.formats.records import (
@@ -71,7 +70,7 @@ def verkada_reads(record: Record, context: Context) -> list[Found]:
 
 
 def looks_like_verkada(value: object) -> bool:
-    return isinstance(value, Mapping) and (
+    return isinstance(value, dict) and (
         "webhook_type" in value
-        or (isinstance(value.get("data"), Mapping) and "license_plate_number" in value["data"])
+        or (isinstance(value.get("data"), dict) and "license_plate_number" in value["data"])
     )
