@@ -199,14 +199,23 @@ def import_reads(
     return report
 
 
+Pending = list[tuple[Sighting, ReadIn]]
+
+
 class _Batch:
-    """Reads validated and waiting to be stored; stored ``size`` at a time, in the background.
+    """Reads validated and waiting to be stored, a camera's ``size`` at a time, in the background.
+
+    Reads are gathered per camera, so a file that interleaves many cameras (an agent's eight
+    streams) is still stored in full batches: ``store_reads`` takes one camera's reads, and a
+    batch split eight ways cost PostgreSQL eight statements' overhead. At most ``4 * size``
+    reads wait at once (the largest camera's go first), which bounds memory whatever the
+    number of cameras.
 
     While the database stores one batch (PostgreSQL works in its own process, and psycopg and
-    sqlite3 let go of the interpreter while they wait), the next batch is read and validated:
-    the import runs at the pace of the slower of the two instead of their sum. One batch is
-    stored at a time, in order, on the import's one connection, which the reading side uses
-    only under the same lock (``use_connection``).
+    sqlite3 let go of the interpreter while they wait), the next is read and validated: the
+    import runs at the pace of the slower of the two instead of their sum. One batch is stored
+    at a time, on the import's one connection, which the reading side uses only under the
+    same lock.
     """
 
     def __init__(
@@ -217,46 +226,38 @@ class _Batch:
         self.report = report
         self.size = size
         self.received = dt.datetime.now(dt.UTC)
-        self.pending: list[tuple[int, str, Sighting, ReadIn]] = []
+        self.pending: dict[tuple[int, str], Pending] = {}
+        self.waiting = 0
         self.lock = threading.Lock()
         self.storing: concurrent.futures.Future[None] | None = None
         self.pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="import-store")
 
     def __len__(self) -> int:
-        return len(self.pending)
-
-    def use_connection(self) -> threading.Lock:
-        """Hold this to use the connection from the reading side."""
-        return self.lock
+        return self.waiting
 
     def add(self, sighting: Sighting, destinations: FileDestinations) -> None:
         destination = destinations.of(sighting)
         read = read_in(sighting, destination)
-        camera = destination.camera
-        self.pending.append((camera.id, camera.code, sighting, read))
-        if len(self.pending) >= self.size:
-            self.flush()
+        camera = (destination.camera.id, destination.camera.code)
+        reads = self.pending.setdefault(camera, [])
+        reads.append((sighting, read))
+        self.waiting += 1
+        if len(reads) >= self.size:
+            self._hand_over(camera)
+        elif self.waiting >= 4 * self.size:
+            self._hand_over(max(self.pending, key=lambda c: len(self.pending[c])))
 
-    def flush(self) -> None:
-        """Hand the pending reads to the store (after the batch before them is stored)."""
-        if not self.pending:
-            return
-        pending, self.pending = self.pending, []
+    def _hand_over(self, camera: tuple[int, str]) -> None:
+        """Give one camera's pending reads to the store (after the batch before them)."""
+        pending = self.pending.pop(camera)
+        self.waiting -= len(pending)
         with self.lock:
-            made = [
-                (
-                    camera_id,
-                    code,
-                    bool(s.image_digests),
-                    new_read(self.connection, s, r, self.images),
-                )
-                for camera_id, code, s, r in pending
-            ]
-        self.report.images_stored += (
-            sum(len(s.images) for _, _, s, _ in pending) if self.images else 0
-        )
+            made = [new_read(self.connection, s, r, self.images) for s, r in pending]
+        if self.images is not None:
+            self.report.images_stored += sum(len(s.images) for s, _ in pending)
+        digests_named = any(s.image_digests for s, _ in pending)
         self.wait()
-        self.storing = self.pool.submit(self._store, made)
+        self.storing = self.pool.submit(self._store, camera, made, digests_named)
 
     def wait(self) -> None:
         """Until the batch being stored is stored; its error, if any, is raised here."""
@@ -266,7 +267,8 @@ class _Batch:
 
     def finish(self) -> None:
         """Store what is pending and wait for it: the import's reads are all stored."""
-        self.flush()
+        for camera in list(self.pending):
+            self._hand_over(camera)
         self.wait()
 
     def close(self) -> None:
@@ -275,19 +277,15 @@ class _Batch:
         if self.storing is not None and not self.storing.cancelled():
             self.storing.exception()  # waited for; an error here is the caller's to raise
 
-    def _store(self, made: list[tuple[int, str, bool, NewRead]]) -> None:
-        by_camera: dict[tuple[int, str], list[NewRead]] = {}
-        digests_named = any(named for _, _, named, _ in made)
-        for camera_id, code, _named, read in made:
-            by_camera.setdefault((camera_id, code), []).append(read)
+    def _store(self, camera: tuple[int, str], reads: list[NewRead], digests_named: bool) -> None:
+        camera_id, code = camera
         with self.lock:
-            for (camera_id, code), reads in by_camera.items():
-                if digests_named:
-                    reads = _known_images_only(self.connection, reads, self.report)
-                stored = store_reads(self.connection, camera_id, reads, self.received)
-                self.report.stored += stored.stored
-                self.report.duplicates += stored.duplicates
-                self.report.cameras[code] = self.report.cameras.get(code, 0) + len(reads)
+            if digests_named:
+                reads = _known_images_only(self.connection, reads, self.report)
+            stored = store_reads(self.connection, camera_id, reads, self.received)
+        self.report.stored += stored.stored
+        self.report.duplicates += stored.duplicates
+        self.report.cameras[code] = self.report.cameras.get(code, 0) + len(reads)
 
 
 def _collect_sources(
