@@ -119,3 +119,24 @@ def test_junk_csv_rows_are_skipped(
     # import still carries on, and accounts for every row it read.
     assert report.stored + report.duplicates + report.skipped + report.ignored == report.records
     assert report.stored + report.duplicates <= 2
+
+
+def test_an_overlong_line_is_a_bad_record_not_a_memory_hog(
+    import_db: Engine, sample: Load, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plateward.ingest.formats import json_records
+
+    monkeypatch.setattr(json_records, "MAX_RECORD_CHARS", 4000)
+    monkeypatch.setattr(json_records, "CHUNK_CHARS", 100)
+    good = good_groups(sample, 2)
+    huge = json.dumps({"data_type": "alpr_group", "blob": "x" * 10_000}).encode()
+    path = tmp_path / "huge.jsonl"
+    path.write_bytes(b"\n".join([good[0], huge, good[1]]) + b"\n")
+    skipped: list[Any] = []
+    report = import_reads(
+        import_db, FORMATS["openalpr"], path, options=ImportOptions(camera="POLE-1"),
+        skip_bad=True, on_skip=skipped.append,
+    )  # fmt: skip
+    assert (report.stored, report.skipped) == (2, 1)
+    assert skipped[0].where.endswith("huge.jsonl line 2")
+    assert "a record over" in skipped[0].reason

@@ -78,77 +78,81 @@ def _is_page(value: Mapping[str, Any]) -> bool:
 
 
 def _alert(value: Mapping[str, Any], where: str, context: Context) -> Sighting:
-    ocr = value.get("ocr") if isinstance(value.get("ocr"), dict) else {}
-    assert isinstance(ocr, dict)
-    plate, raw = plate_text(ocr.get("label"), where, "ocr.label")
-    captured_at = when(value.get("eventTime"), where, "eventTime", context)
-    latitude, longitude = position(value.get("deviceLat"), value.get("deviceLong"), where)
-    state = text(ocr.get("state"))
-    confidence = ocr.get("labelConfidence")
-    fields: dict[str, Any] = {
-        "captured_at": captured_at,
-        "plate": plate,
-        "raw_text": raw,
-        "confidence": 0.0 if confidence is None else fraction(confidence, where, "labelConfidence"),
-        "alternatives": [],
-        "region": region_code(state),
-        "region_confidence": optional_number(ocr.get("stateConfidence"), where, "stateConfidence")
-        if state
-        else None,
-        "latitude": latitude,
-        "longitude": longitude,
-    }
-    read_id = source_id(SYSTEM, value.get("objectId"))
-    if read_id is not None:
-        fields["id"] = read_id
-    return Sighting(
-        where=where,
-        system=SYSTEM,
-        source=_source(text(value.get("deviceExternalId")), text(value.get("deviceName"))),
-        fields=fields,
-        id_parts=(text(value.get("deviceExternalId")), captured_at.isoformat(), plate),
-    )
+    ocr = _object(value, "ocr")
+    return _read(
+        where, context,
+        plate=(ocr.get("label"), ocr.get("labelConfidence"), "ocr.label"),
+        state=(ocr.get("state"), ocr.get("stateConfidence")),
+        moment=(value.get("eventTime"), "eventTime"),
+        place=(value.get("deviceLat"), value.get("deviceLong")),
+        read_id=value.get("objectId"),
+        device=(text(value.get("deviceExternalId")), text(value.get("deviceName"))),
+    )  # fmt: skip
 
 
 def _lookup_read(value: Mapping[str, Any], where: str, context: Context) -> list[Found]:
     plate_info = mapping(value.get("plate"), f"{where} plate")
-    plate, raw = plate_text(plate_info.get("plate"), where, "plate.plate")
-    captured_at = when(value.get("capturedAt"), where, "capturedAt", context)
-    device = value.get("device") if isinstance(value.get("device"), dict) else {}
-    assert isinstance(device, dict)
-    location = device.get("location") if isinstance(device.get("location"), dict) else {}
-    assert isinstance(location, dict)
-    latitude, longitude = position(location.get("latitude"), location.get("longitude"), where)
-    state_info = value.get("state") if isinstance(value.get("state"), dict) else {}
-    assert isinstance(state_info, dict)
-    state = text(state_info.get("state"))
-    confidence = plate_info.get("confidence")
+    device, state = _object(value, "device"), _object(value, "state")
+    location = _object(device, "location")
+    return [
+        _read(
+            where,
+            context,
+            plate=(plate_info.get("plate"), plate_info.get("confidence"), "plate.plate"),
+            state=(state.get("state"), state.get("confidence")),
+            moment=(value.get("capturedAt"), "capturedAt"),
+            place=(location.get("latitude"), location.get("longitude")),
+            read_id=value.get("id"),
+            device=(text(device.get("id")), text(device.get("name"))),
+        )
+    ]
+
+
+def _read(
+    where: str,
+    context: Context,
+    *,
+    plate: tuple[object, object, str],
+    state: tuple[object, object],
+    moment: tuple[object, str],
+    place: tuple[object, object],
+    read_id: object,
+    device: tuple[str | None, str | None],
+) -> Sighting:
+    """A read from the fields the alert and the lookup name differently."""
+    label, confidence, plate_name = plate
+    number, raw = plate_text(label, where, plate_name)
+    captured_at = when(moment[0], where, moment[1], context)
+    latitude, longitude = position(*place, where)
+    state_name = text(state[0])
     fields: dict[str, Any] = {
         "captured_at": captured_at,
-        "plate": plate,
+        "plate": number,
         "raw_text": raw,
         "confidence": 0.0 if confidence is None else fraction(confidence, where, "confidence"),
         "alternatives": [],
-        "region": region_code(state),
-        "region_confidence": optional_number(state_info.get("confidence"), where, "state")
-        if state
+        "region": region_code(state_name),
+        "region_confidence": optional_number(state[1], where, "state confidence")
+        if state_name
         else None,
         "latitude": latitude,
         "longitude": longitude,
     }
-    read_id = source_id(SYSTEM, value.get("id"))
-    if read_id is not None:
-        fields["id"] = read_id
-    device_id = text(device.get("id"))
-    return [
-        Sighting(
-            where=where,
-            system=SYSTEM,
-            source=_source(device_id, text(device.get("name"))),
-            fields=fields,
-            id_parts=(device_id, captured_at.isoformat(), plate),
-        )
-    ]
+    found_id = source_id(SYSTEM, read_id)
+    if found_id is not None:
+        fields["id"] = found_id
+    return Sighting(
+        where=where,
+        system=SYSTEM,
+        source=_source(*device),
+        fields=fields,
+        id_parts=(device[0], captured_at.isoformat(), number),
+    )
+
+
+def _object(value: Mapping[str, Any], name: str) -> dict[str, Any]:
+    found = value.get(name)
+    return found if isinstance(found, dict) else {}
 
 
 def _source(device_id: str | None, name: str | None) -> Source | None:

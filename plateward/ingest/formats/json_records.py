@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import IO, Any, AnyStr, NoReturn, TextIO
 
 import orjson
 
@@ -70,14 +70,13 @@ def _json_lines(stream: TextIO) -> bool:
     non-empty objects: pretty-printed JSON is indented and no line of it is such an object. A
     first line longer than a record may be (a huge one-line array) is never JSON lines."""
     sample: list[str] = []
-    while len(sample) < SAMPLE_LINES:
-        line = stream.readline(MAX_RECORD_CHARS)
-        if not line:
-            break
-        if len(line) >= MAX_RECORD_CHARS and not line.endswith("\n"):
+    for _number, line in _numbered(stream, "\n"):
+        if line is None and not sample:
             return False
-        if line.strip():
+        if line is not None and line.strip():
             sample.append(line)
+        if len(sample) >= SAMPLE_LINES:
+            break
     if not sample:
         return False
     first = _value_alone(sample[0])
@@ -98,19 +97,29 @@ def _value_alone(line: str) -> Any:
         return _NOTHING
 
 
+OVERLONG = f"a record over {MAX_RECORD_CHARS} characters"
+
+
+def _numbered(stream: IO[AnyStr], newline: AnyStr) -> Iterator[tuple[int, AnyStr | None]]:
+    """Each line and its number; None for a line over ``MAX_RECORD_CHARS``, skipped to its end
+    (reading it whole would hold it all in memory)."""
+    number = 0
+    while line := stream.readline(MAX_RECORD_CHARS):
+        number += 1
+        if len(line) >= MAX_RECORD_CHARS and not line.endswith(newline):
+            while (rest := stream.readline(CHUNK_CHARS)) and not rest.endswith(newline):
+                pass
+            yield number, None
+        else:
+            yield number, line
+
+
 def _lines(stream: TextIO, path: Path, encoding: Encoding) -> Iterator[Record]:
     """A record a line; a line holding an array gives one record per item (batched posts)."""
-    number = 0
-    while True:
-        line = stream.readline(MAX_RECORD_CHARS)
-        if not line:
-            return
-        number += 1
+    for number, line in _numbered(stream, "\n"):
         where = f"{path} line {number}"
-        if len(line) >= MAX_RECORD_CHARS and not line.endswith("\n"):
-            while (rest := stream.readline(CHUNK_CHARS)) and not rest.endswith("\n"):
-                pass
-            yield Record(where, None, problem=f"a record over {MAX_RECORD_CHARS} characters")
+        if line is None:
+            yield Record(where, None, problem=OVERLONG)
             continue
         if not line.strip():
             continue
@@ -136,17 +145,10 @@ def _utf8_lines(path: Path, encoding: Encoding) -> Iterator[Record]:
     with path.open("rb") as stream:
         if stream.read(3) != b"\xef\xbb\xbf":
             stream.seek(0)
-        number = 0
-        while True:
-            line = stream.readline(MAX_RECORD_CHARS)
-            if not line:
-                return
-            number += 1
+        for number, line in _numbered(stream, b"\n"):
             where = f"{path} line {number}"
-            if len(line) >= MAX_RECORD_CHARS and not line.endswith(b"\n"):
-                while (rest := stream.readline(CHUNK_CHARS)) and not rest.endswith(b"\n"):
-                    pass
-                yield Record(where, None, problem=f"a record over {MAX_RECORD_CHARS} characters")
+            if line is None:
+                yield Record(where, None, problem=OVERLONG)
                 continue
             try:
                 value = orjson.loads(line)
