@@ -121,11 +121,16 @@ def sources_via(connection: Connection, via: Camera, system: str) -> dict[str, i
 def bind_first_source(
     connection: Connection, via: Camera, system: str, source: str, label: str | None
 ) -> None:
+    """Take ``source`` as ``via``'s own camera (its key's first source); a concurrent request
+    that bound it already is no error."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     connection.execute(
-        insert(camera_sources).values(
+        dialect.insert(camera_sources)
+        .values(
             via_camera_id=via.id, system=system, source=source, camera_id=via.id, label=label,
             created_at=dt.datetime.now(dt.UTC),
         )
+        .on_conflict_do_nothing(index_elements=["via_camera_id", "system", "source"])
     )  # fmt: skip
 
 
