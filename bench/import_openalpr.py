@@ -145,7 +145,9 @@ class Memory:
 
     def _run(self) -> None:
         status = Path(f"/proc/{self.pid}/status")
+        ticks = 0
         while not self._stop.wait(0.05):
+            ticks += 1
             try:
                 for line in status.read_text().splitlines():
                     if line.startswith("RssAnon:"):
@@ -153,7 +155,8 @@ class Memory:
                     elif line.startswith("VmHWM:"):
                         self.rss_kib = max(self.rss_kib, int(line.split()[1]))
                 self.cpu_s = cpu_seconds(self.pid)
-                self.postgres.update(backends(self.database))
+                if ticks % 20 == 0:  # scanning every process is costly: once a second
+                    self.postgres.update(backends(self.database))
             except (OSError, ValueError):
                 return
 

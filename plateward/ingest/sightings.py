@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from plateward.errors import InvalidInput
 from plateward.ingest.destinations import Destination
-from plateward.ingest.formats.records import BadRecord, Sighting, stable_id
+from plateward.ingest.formats.records import BadRecord, Sighting, stable_id_text
 from plateward.ingest.models import ReadIn
 from plateward.store.images import ImageStore
 from plateward.store.reads import NewRead
@@ -31,7 +31,7 @@ def read_in(sighting: Sighting, destination: Destination) -> ReadIn:
     if data.get("id") is None:
         code = destination.camera.code
         parts = [code if part is None else part for part in sighting.id_parts]
-        data["id"] = stable_id(sighting.system, *parts)
+        data["id"] = stable_id_text(sighting.system, *parts)
     try:
         return ReadIn.model_validate(data)
     except ValidationError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import math
 import re
 import uuid
@@ -133,7 +134,24 @@ def normalise_plate(text: str) -> str:
 
 def stable_id(system: str, *parts: str) -> uuid.UUID:
     """The same id every time the same source read is imported, so it is stored once."""
-    return uuid.uuid5(IMPORT_NAMESPACE, "\x1f".join((system, *parts)))
+    return uuid.UUID(stable_id_text(system, *parts))
+
+
+_NAMESPACE_BYTES = IMPORT_NAMESPACE.bytes
+
+
+def stable_id_text(system: str, *parts: str) -> str:
+    """``stable_id`` as text (RFC 4122 version 5, as ``uuid.uuid5`` makes it).
+
+    Built by hand because ``uuid.UUID``'s constructor was a fifth of validating an imported
+    read; pydantic turns the text into a UUID in a fraction of that.
+    """
+    name = "\x1f".join((system, *parts)).encode()
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def source_id(system: str, value: object) -> uuid.UUID | None:
