@@ -309,3 +309,19 @@ def test_a_spreadsheet_is_refused_naming_it(import_db: Engine, tmp_path: Path) -
     path.write_bytes(b"PK\x03\x04" + bytes(200))
     with pytest.raises(InvalidInput, match=r"Excel workbook \(\.xlsx\): export it as CSV"):
         run(import_db, "genetec", path, camera="POLE-1")
+
+
+def test_a_flattened_flock_read(
+    import_db: Engine, stored: Stored, json_lines: Lines, tmp_path: Path
+) -> None:
+    flat = {
+        "id": "2d1e0f52-7d3c-4a8e-9b21-6c5d4e3f2a10", "capturedAt": "2025-11-22T16:04:09Z",
+        "plate": "xna-357", "confidence": 0.8, "state": "Arizona",
+        "device": {"id": "dev-1", "location": {"latitude": 33.4, "longitude": -112.0}},
+    }  # fmt: skip
+    assert (
+        run(import_db, "flock", json_lines(tmp_path / "f.jsonl", [flat]), camera="POLE-1").stored
+        == 1
+    )
+    [read] = stored(import_db)
+    assert (read["plate"], read["region"], read["latitude"]) == ("XNA357", "us-az", 33.4)

@@ -50,7 +50,7 @@ def flock_reads(record: Record, context: Context) -> list[Found]:
             found.extend(_lookup_read(mapping(item, f"{where} result {index}"),
                                       f"{where} result {index}", context))  # fmt: skip
         return found
-    if "capturedAt" in value and isinstance(value.get("plate"), dict):
+    if "capturedAt" in value and "plate" in value:
         return _lookup_read(value, where, context)
     if "eventTime" in value or "objectId" in value:
         return [_alert(value, where, context)]
@@ -91,8 +91,12 @@ def _alert(value: Mapping[str, Any], where: str, context: Context) -> Sighting:
 
 
 def _lookup_read(value: Mapping[str, Any], where: str, context: Context) -> list[Found]:
-    plate_info = mapping(value.get("plate"), f"{where} plate")
+    plate_info = value.get("plate")
+    if not isinstance(plate_info, dict):  # a flattened export: the plate as text
+        plate_info = {"plate": plate_info, "confidence": value.get("confidence")}
     device, state = _object(value, "device"), _object(value, "state")
+    if not state and value.get("state") is not None:
+        state = {"state": value.get("state")}
     location = _object(device, "location")
     return [
         _read(
