@@ -285,9 +285,9 @@ def main() -> None:
             "",
             (
                 "| database | reads | seconds | reads/s | peak own memory | peak RSS"
-                " | importer CPU per read | PostgreSQL CPU per read |"
+                " | importer CPU per read | PostgreSQL backend CPU per read | autovacuum |"
             ),
-            "|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|",
             *(
                 f"| {kind} | {r['reads']:,.0f} | {r['seconds']:,.0f} | {r['reads_per_s']:,.0f}"
                 f" | {r['anon_mib']:.0f} MiB | {r['rss_mib']:.0f} MiB | {r['importer_us']:.0f} us"
