@@ -8,7 +8,8 @@ camera, time and plate), so importing the same file again stores nothing twice; 
 was interrupted can simply be run again.
 
 Reads are stored by ``store_reads``, the path the cameras' API uses, through ``ReadIn``, its
-model; images that come inside a record are stored like a camera's. A file given to the wrong
+model, and matched against the hot lists in the same transaction, as the API's batches are;
+images that come inside a record are stored like a camera's. A file given to the wrong
 import is refused naming the import it looks like; one whose reads come from several of the
 vendor's cameras is refused without a camera map, naming them.
 
@@ -29,7 +30,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select
 
+from plateward.alert.raising import raise_alerts
 from plateward.errors import InvalidInput
+from plateward.hotlist.current import CurrentLists
 from plateward.ingest.destinations import FileDestinations, SeveralSources, load_camera_map
 from plateward.ingest.formats.csv_files import WrongHeader
 from plateward.ingest.formats.csv_reads import csv_reads, plateward_csv_records
@@ -48,6 +51,7 @@ from plateward.ingest.formats.verkada import verkada_reads
 from plateward.ingest.gps_track import load_track
 from plateward.ingest.models import ReadIn
 from plateward.ingest.sightings import new_read, read_in
+from plateward.settings import HotlistSettings
 from plateward.store.images import ImageStore
 from plateward.store.reads import NewRead, store_reads
 from plateward.store.schema import images as images_table
@@ -102,6 +106,8 @@ class ImportReport:
     images_stored: int = 0
     images_dropped: int = 0
     """Image digests named by a read but not in this database's image store."""
+    alerts: int = 0
+    """Hot list alerts the stored reads raised (imported reads are matched like live ones)."""
     encoding: str = ""
     cameras: dict[str, int] = field(default_factory=dict)
     """Reads stored or already stored, by camera code."""
@@ -130,10 +136,13 @@ def import_reads(
     skip_bad: bool = False,
     on_skip: Callable[[BadRecord], None] | None = None,
     batch_reads: int = BATCH_READS,
+    lists: CurrentLists | None = None,
 ) -> ImportReport:
     """Store the reads in ``path``; raises ``BadRecord`` unless ``skip_bad``.
 
-    Any ``PlatewardError`` raised here means nothing was stored.
+    Any ``PlatewardError`` raised here means nothing was stored. The reads stored are matched
+    against the hot lists (``lists``, loaded from the database when not given) in the same
+    transaction.
     """
     options = options or ImportOptions()
     camera = camera_code or options.camera
@@ -147,8 +156,12 @@ def import_reads(
     camera_map = None if options.camera_map is None else load_camera_map(options.camera_map)
     track = None if options.gps_track is None else load_track(options.gps_track, clock)
     report = ImportReport(encoding=f"{encoding.name} ({encoding.how})")
+    if lists is None:
+        lists = CurrentLists(engine, HotlistSettings())
+    if not lists.loaded:
+        lists.load()
     with engine.begin() as connection:
-        batch = _Batch(connection, images, report, batch_reads)
+        batch = _Batch(connection, images, report, batch_reads, lists)
         destinations = FileDestinations(
             connection,
             camera=camera,
@@ -202,6 +215,13 @@ def import_reads(
 Pending = list[tuple[Sighting, ReadIn]]
 
 
+@dataclass(frozen=True)
+class _Camera:
+    id: int
+    code: str
+    agency_id: int
+
+
 class _Batch:
     """Reads validated and waiting to be stored, a camera's ``size`` at a time, in the background.
 
@@ -219,14 +239,20 @@ class _Batch:
     """
 
     def __init__(
-        self, connection: Connection, images: ImageStore | None, report: ImportReport, size: int
+        self,
+        connection: Connection,
+        images: ImageStore | None,
+        report: ImportReport,
+        size: int,
+        lists: CurrentLists,
     ) -> None:
         self.connection = connection
+        self.lists = lists
         self.images = images
         self.report = report
         self.size = size
         self.received = dt.datetime.now(dt.UTC)
-        self.pending: dict[tuple[int, str], Pending] = {}
+        self.pending: dict[_Camera, Pending] = {}
         self.waiting = 0
         self.lock = threading.Lock()
         self.storing: concurrent.futures.Future[None] | None = None
@@ -238,7 +264,8 @@ class _Batch:
     def add(self, sighting: Sighting, destinations: FileDestinations) -> None:
         destination = destinations.of(sighting)
         read = read_in(sighting, destination)
-        camera = (destination.camera.id, destination.camera.code)
+        found = destination.camera
+        camera = _Camera(found.id, found.code, found.agency_id)
         reads = self.pending.setdefault(camera, [])
         reads.append((sighting, read))
         self.waiting += 1
@@ -247,7 +274,7 @@ class _Batch:
         elif self.waiting >= 4 * self.size:
             self._hand_over(max(self.pending, key=lambda c: len(self.pending[c])))
 
-    def _hand_over(self, camera: tuple[int, str]) -> None:
+    def _hand_over(self, camera: _Camera) -> None:
         """Give one camera's pending reads to the store (after the batch before them)."""
         pending = self.pending.pop(camera)
         self.waiting -= len(pending)
@@ -277,15 +304,23 @@ class _Batch:
         if self.storing is not None and not self.storing.cancelled():
             self.storing.exception()  # waited for; an error here is the caller's to raise
 
-    def _store(self, camera: tuple[int, str], reads: list[NewRead], digests_named: bool) -> None:
-        camera_id, code = camera
+    def _store(self, camera: _Camera, reads: list[NewRead], digests_named: bool) -> None:
         with self.lock:
             if digests_named:
                 reads = _known_images_only(self.connection, reads, self.report)
-            stored = store_reads(self.connection, camera_id, reads, self.received)
+            stored = store_reads(self.connection, camera.id, reads, self.received)
+            raised = raise_alerts(
+                self.connection,
+                camera_id=camera.id,
+                agency_id=camera.agency_id,
+                reads=reads,
+                matcher=self.lists.matcher,
+                now=self.received,
+            )
         self.report.stored += stored.stored
         self.report.duplicates += stored.duplicates
-        self.report.cameras[code] = self.report.cameras.get(code, 0) + len(reads)
+        self.report.alerts += len(raised)
+        self.report.cameras[camera.code] = self.report.cameras.get(camera.code, 0) + len(reads)
 
 
 def _collect_sources(

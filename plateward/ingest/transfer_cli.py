@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from plateward.access.roles import Role
 from plateward.access.users import User
 from plateward.errors import InvalidInput, PlatewardError
+from plateward.hotlist.current import CurrentLists
 from plateward.ingest.formats.records import BadRecord
 from plateward.ingest.imports import FORMATS, ImportOptions, ImportReport, import_reads
 from plateward.search.inquiry import Inquiry, run_inquiry
@@ -190,7 +191,7 @@ def _import(
         settle_collector()
         report = import_reads(
             engine, FORMATS[name], file, options=options, images=images,
-            skip_bad=skip_bad, on_skip=skipped,
+            skip_bad=skip_bad, on_skip=skipped, lists=CurrentLists(engine, settings.hotlist),
         )  # fmt: skip
     except PlatewardError as exc:
         typer.echo(f"error: {exc.message}", err=True)
@@ -211,6 +212,8 @@ def _summary(file: Path, report: ImportReport) -> str:
         parts.append(f"{report.images_stored} image(s) stored")
     if report.images_dropped:
         parts.append(f"{report.images_dropped} image link(s) to images not held here dropped")
+    if report.alerts:
+        parts.append(f"{report.alerts} hot list alert(s) raised")
     cameras = ", ".join(f"{code} {count}" for code, count in sorted(report.cameras.items()))
     target = f"camera(s) {cameras}" if cameras else "no camera"
     return f"{file} ({report.encoding}) -> {target}: " + ", ".join(parts)

@@ -34,6 +34,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
+from plateward.alert.raising import raise_alerts
 from plateward.errors import InvalidInput
 from plateward.ingest.api import read_body
 from plateward.ingest.destinations import EndpointDestinations
@@ -67,6 +68,7 @@ class VendorStored(BaseModel):
     stored: int = Field(description="Reads stored by this request.")
     duplicates: int = Field(description="Reads already stored earlier, skipped.")
     ignored: int = Field(description="Records that are not reads (heartbeats, previews, tests).")
+    alerts: int = Field(0, description="Hot list alerts the stored reads raised.")
 
 
 def vendor_camera(request: Request) -> Camera:
@@ -197,10 +199,11 @@ def _store(
     )
     context = Context(clock)
     stored = duplicates = ignored = 0
+    raised: list[int] = []
     try:
         with state.writer.turn() as engine, engine.begin() as connection:
             destinations = EndpointDestinations(connection, camera, system)
-            by_camera: dict[int, list[NewRead]] = {}
+            by_camera: dict[tuple[int, int], list[NewRead]] = {}
             for index, value in enumerate(values):
                 where = "body" if len(values) == 1 else f"record {index}"
                 found = reader(Record(where, value), context)
@@ -215,15 +218,28 @@ def _store(
                     if upload is not None and "context_image" not in item.images:
                         item.images["context_image"] = upload
                     made = new_read(connection, item, read, state.images)
-                    by_camera.setdefault(destination.camera.id, []).append(made)
-            for camera_id, reads in by_camera.items():
+                    to = destination.camera
+                    by_camera.setdefault((to.id, to.agency_id), []).append(made)
+            lists = state.alerting.lists
+            if by_camera:
+                lists.keep_current(connection)
+            for (camera_id, agency_id), reads in by_camera.items():
                 result = store_reads(connection, camera_id, reads, received)
                 stored += result.stored
                 duplicates += result.duplicates
+                raised += raise_alerts(
+                    connection,
+                    camera_id=camera_id,
+                    agency_id=agency_id,
+                    reads=reads,
+                    matcher=lists.matcher,
+                    now=received,
+                )
     except InvalidInput as exc:
         status = 413 if "limit" in exc.message else 422
         raise HTTPException(status, exc.message) from None
-    return VendorStored(stored=stored, duplicates=duplicates, ignored=ignored)
+    state.alerting.raised(raised)
+    return VendorStored(stored=stored, duplicates=duplicates, ignored=ignored, alerts=len(raised))
 
 
 def _heartbeat(

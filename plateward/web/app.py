@@ -18,7 +18,7 @@ from plateward.alert.api import router as alert_router
 from plateward.alert.runtime import AlertRuntime
 from plateward.audit.api import router as audit_router
 from plateward.audit.history_api import router as audit_history_router
-from plateward.errors import InvalidInput, NotFound, PlatewardError
+from plateward.errors import InvalidInput, PlatewardError
 from plateward.hotlist.api import router as hotlist_router
 from plateward.ingest.api import router as ingest_router
 from plateward.ingest.models import ReadBatch

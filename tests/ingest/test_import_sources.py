@@ -10,11 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from plateward.alert.schema import alerts
+from plateward.audit.actor import Actor
 from plateward.errors import InvalidInput, NotFound
+from plateward.hotlist.entries import EntryValues
+from plateward.hotlist.lists import ListSettings, add_entry, create_list
+from plateward.hotlist.reasons import Reason
 from plateward.ingest.formats.records import BadRecord
 from plateward.ingest.imports import FORMATS, ImportOptions, import_reads
+from plateward.store.schema import cameras as cameras_table
 
 Stored = Callable[[Engine], list[dict[str, Any]]]
 Load = Callable[[str], Any]
@@ -70,6 +76,36 @@ def test_a_camera_map_routes_each_source(
     report = run(import_db, "openalpr", path, camera_map=camera_map)
     assert report.cameras == {"POLE-1": 1, "POLE-2": 2}
     assert [r["camera"] for r in stored(import_db)] == ["POLE-1", "POLE-2", "POLE-2"]
+
+
+def test_each_mapped_cameras_reads_are_matched_as_that_camera(
+    import_db: Engine, sample: Load, json_lines: Lines, tmp_path: Path
+) -> None:
+    """A list not shared with other agencies alerts on its agency's cameras only."""
+    with import_db.begin() as connection:
+        agency = connection.execute(
+            select(cameras_table.c.agency_id).where(cameras_table.c.code == "POLE-1")
+        ).scalar_one()
+        actor = Actor("inv", "CCSO")
+        create_list(connection, actor, name="BOLO", source="agency_list", agency_id=agency,
+                    settings=ListSettings())  # fmt: skip
+        add_entry(
+            connection, actor, "BOLO", EntryValues("7ABC123", False, None, Reason.STOLEN_VEHICLE, 1)
+        )
+    cameras = [("AGENT1", 11), ("AGENT1", 12), ("AGENT2", 11)]
+    path = json_lines(tmp_path / "agents.jsonl", groups(sample, cameras, 1763662500000))
+    camera_map = tmp_path / "map.csv"
+    camera_map.write_text("AGENT1:11,POLE-1\nAGENT1:12,FAR-1\nAGENT2:11,POLE-2\n")
+    report = run(import_db, "openalpr", path, camera_map=camera_map)
+    assert (report.stored, report.alerts) == (3, 2)
+    with import_db.connect() as connection:
+        raised = connection.execute(
+            select(cameras_table.c.code)
+            .join(alerts, alerts.c.camera_id == cameras_table.c.id)
+            .order_by(cameras_table.c.code)
+        ).scalars()
+        assert list(raised) == ["POLE-1", "POLE-2"]
+    assert run(import_db, "openalpr", path, camera_map=camera_map).alerts == 0
 
 
 def test_an_unmapped_source_is_a_bad_record(

@@ -13,6 +13,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 
+from plateward.access.users import add_user, issue_token
+from plateward.alert.schema import alerts
 from plateward.ingest.vendor_api import redact_keys_in_access_log
 from plateward.settings import Settings
 from plateward.store.camera_sources import add_source, set_timezone
@@ -64,9 +66,9 @@ def test_an_agent_group_with_its_images(
     group["vehicle_crop_jpeg"] = base64.b64encode(jpeg(2)).decode()
     response = post(site, "openalpr", group)
     assert response.status_code == 200, response.text
-    assert response.json() == {"stored": 1, "duplicates": 0, "ignored": 0}
+    assert response.json() == {"stored": 1, "duplicates": 0, "ignored": 0, "alerts": 0}
     again = post(site, "openalpr", group)
-    assert again.json() == {"stored": 0, "duplicates": 1, "ignored": 0}
+    assert again.json() == {"stored": 0, "duplicates": 1, "ignored": 0, "alerts": 0}
     [read] = stored(site["db"])
     assert (read["camera"], read["plate"], read["vehicle_make"]) == ("POLE-1", "7ABC123", "toyota")
     store = ImageStore(site["settings"].data_dir / "images")
@@ -131,7 +133,7 @@ def test_an_agents_second_camera_must_be_mapped(
 def test_a_heartbeat_is_camera_health(site: dict[str, Any], sample: Load) -> None:
     assert post(site, "openalpr", sample("openalpr_group.json")).status_code == 200
     response = post(site, "openalpr", sample("openalpr_heartbeat.json"))
-    assert response.json() == {"stored": 0, "duplicates": 0, "ignored": 1}
+    assert response.json() == {"stored": 0, "duplicates": 0, "ignored": 1, "alerts": 0}
     with site["db"].connect() as connection:
         rows = connection.execute(
             select(cameras.c.code, camera_heartbeats.c.source, camera_heartbeats.c.streaming,
@@ -163,7 +165,7 @@ def test_plate_recognizer_multipart_with_the_frame(
         data={"json": json.dumps(body)}, files={"upload": ("frame.jpg", jpeg(7), "image/jpeg")},
     )  # fmt: skip
     assert response.status_code == 200, response.text
-    assert response.json() == {"stored": 1, "duplicates": 0, "ignored": 0}
+    assert response.json() == {"stored": 1, "duplicates": 0, "ignored": 0, "alerts": 0}
     [read] = stored(site["db"])
     assert ImageStore(site["settings"].data_dir / "images").get(read["context_image"]) == jpeg(7)
     # The same frame as a form without the image (Stream's webhook_image = no).
@@ -205,6 +207,45 @@ def test_flock_and_verkada_webhooks(site: dict[str, Any], sample: Load, stored: 
         ("POLE-1", "9ABC004"),
         ("POLE-2", "2GHT091"),
     }
+
+
+def test_reads_a_vendor_posts_raise_hot_list_alerts_for_the_camera_mapped(
+    site: dict[str, Any], sample: Load, train: Callable[..., None]
+) -> None:
+    """Matched like the cameras' API batches, in the same transaction, as the mapped camera."""
+    with site["db"].begin() as connection:
+        person = add_user(connection, username="inv", full_name="Inv", role="investigator",
+                          agency_id=1, password="quartz meadow lantern 58")  # fmt: skip
+        train(connection, person.id)
+        token = issue_token(connection, person.id, "test")
+    with httpx.Client(base_url=site["url"], headers={"Authorization": f"Bearer {token}"},
+                      timeout=30) as client:  # fmt: skip
+        assert client.post("/api/v1/hotlists", json={"name": "BOLO"}).status_code == 201
+        added = client.post("/api/v1/hotlists/BOLO/entries",
+                            json={"plate": "7ABC123", "reason": "stolen_vehicle"})  # fmt: skip
+        assert added.status_code == 201, added.text
+    first = sample("openalpr_group.json")
+    assert post(site, "openalpr", first).json()["alerts"] == 1
+    with site["db"].begin() as connection:
+        add_source(connection, via="POLE-1", system="openalpr", source="Xm2nQ8fLk4pR7sT1vW3y:1414799425",
+                   camera="POLE-2")  # fmt: skip
+    second = copy.deepcopy(first)
+    second.update(camera_id=1414799425, best_uuid="Xm2nQ8fLk4pR7sT1vW3y-1414799425-1")
+    answer = post(site, "openalpr", second).json()
+    assert (answer["stored"], answer["alerts"]) == (1, 1)
+    assert post(site, "openalpr", second).json() == {
+        "stored": 0,
+        "duplicates": 1,
+        "ignored": 0,
+        "alerts": 0,
+    }
+    with site["db"].connect() as connection:
+        raised = connection.execute(
+            select(cameras.c.code, alerts.c.plate)
+            .join(cameras, cameras.c.id == alerts.c.camera_id)
+            .order_by(alerts.c.id)
+        ).all()
+    assert [tuple(row) for row in raised] == [("POLE-1", "7ABC123"), ("POLE-2", "7ABC123")]
 
 
 def test_a_patrol_car_without_gps_is_told_the_fix(site: dict[str, Any], sample: Load) -> None:
