@@ -176,3 +176,16 @@ def direction_from_image_angle(degrees: float) -> str | None:
     if angle <= 45 or angle >= 315:
         return "receding"
     return None
+
+
+def describe_vehicle(
+    make: str | None,
+    model: str | None,
+    color: str | None,
+    body_type: str | None,
+    direction: str | None,
+) -> str | None:
+    """The stored attributes as a deputy reads them: "silver toyota camry, sedan, approaching"."""
+    name = " ".join(part for part in (color, make, model) if part)
+    parts = [part for part in (name, body_type, direction) if part]
+    return ", ".join(parts) or None
