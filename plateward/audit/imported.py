@@ -100,7 +100,7 @@ def import_history(
     chosen = choose_encoding(path, encoding)
     clock = Clock.now(parse_zone(timezone))
     digest = _sha256(path)
-    report = HistoryReport(encoding=f"{chosen.name} ({chosen.how})")
+    report = HistoryReport(encoding=str(chosen))
     imported_at = dt.datetime.now(dt.UTC)
     with engine.begin() as connection:
         who = actor(connection) if callable(actor) else actor

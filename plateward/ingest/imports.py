@@ -155,7 +155,7 @@ def import_reads(
     context = Context(clock, _video_start(options.video_start, clock, form))
     camera_map = None if options.camera_map is None else load_camera_map(options.camera_map)
     track = None if options.gps_track is None else load_track(options.gps_track, clock)
-    report = ImportReport(encoding=f"{encoding.name} ({encoding.how})")
+    report = ImportReport(encoding=str(encoding))
     if lists is None:
         lists = CurrentLists(engine, HotlistSettings())
     if not lists.loaded:

@@ -214,7 +214,7 @@ def _summary(file: Path, report: ImportReport) -> str:
         parts.append(f"{report.images_dropped} image link(s) to images not held here dropped")
     if report.alerts:
         parts.append(f"{report.alerts} hot list alert(s) raised")
-    cameras = ", ".join(f"{code} {count}" for code, count in sorted(report.cameras.items()))
+    cameras = ", ".join(f"{code} ({count})" for code, count in sorted(report.cameras.items()))
     target = f"camera(s) {cameras}" if cameras else "no camera"
     return f"{file} ({report.encoding}) -> {target}: " + ", ".join(parts)
 

@@ -99,7 +99,7 @@ def test_a_bad_row_refuses_the_file_unless_skipping(engine: Engine, tmp_path: Pa
         engine, path, system="flock", actor=ADMIN, skip_bad=True, on_skip=skipped.append
     )
     assert (report.stored, report.skipped) == (2, 1)
-    assert report.encoding == "utf-8-sig (detected)"
+    assert report.encoding == "utf-8 (detected)"
 
 
 def test_a_file_that_is_not_an_audit_log_is_refused(engine: Engine, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +57,23 @@ def test_the_encoding_is_detected(tmp_path: Path, text: str, encoding: str, expe
     chosen = choose_encoding(path)
     assert chosen.name == expected
     assert path.read_bytes().decode(chosen.name).lstrip("\ufeff") == text
+
+
+@pytest.mark.parametrize(
+    ("content", "shown"),
+    [
+        (b"plain ascii\n", "utf-8 (detected)"),
+        (codecs.BOM_UTF8 + b"plain ascii\n", "utf-8 (byte-order mark)"),
+        ("Caf\u00e9\n".encode("cp1252") * 3, "cp1252 (detected)"),
+    ],
+)
+def test_the_encoding_is_named_as_people_name_it(
+    tmp_path: Path, content: bytes, shown: str
+) -> None:
+    """The summary's name: a plain UTF-8 file is not called by the codec that reads it."""
+    path = tmp_path / "f.txt"
+    path.write_bytes(content)
+    assert str(choose_encoding(path)) == shown
 
 
 def test_a_late_latin1_byte_is_found_past_the_first_megabyte(tmp_path: Path) -> None:

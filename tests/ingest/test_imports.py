@@ -403,7 +403,7 @@ def test_cli_imports_and_refuses(settings: Settings, engine: Engine, tmp_path: P
     db = settings.database_url()
     result = runner.invoke(app, ["import", "openalpr", str(good), "--camera", "POLE-1", "--db", db])
     assert result.exit_code == 0, result.output
-    assert "-> camera(s) POLE-1 1: 1 read(s) stored, 0 already stored, 1 record(s) without" in (
+    assert "-> camera(s) POLE-1 (1): 1 read(s) stored, 0 already stored, 1 record(s) without" in (
         result.output
     )
 

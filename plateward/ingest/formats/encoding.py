@@ -59,6 +59,12 @@ class Encoding:
     how: str
     """How it was chosen, for messages: given, byte-order mark, detected."""
 
+    def __str__(self) -> str:
+        """As people name it: a file read as ``utf-8-sig`` (which only tolerates a byte-order
+        mark) is UTF-8 to whoever wrote it."""
+        shown = "utf-8" if self.name == "utf-8-sig" else self.name
+        return f"{shown} ({self.how})"
+
 
 def choose_encoding(path: Path, given: str | None = None) -> Encoding:
     if given:
@@ -153,4 +159,4 @@ def undecodable(text: str) -> bool:
 
 
 def problem(encoding: Encoding) -> str:
-    return f"bytes that are not valid {encoding.name} ({encoding.how}); give --encoding"
+    return f"bytes that are not valid {encoding}; give --encoding"

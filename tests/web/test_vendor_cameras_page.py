@@ -1,0 +1,81 @@
+"""The cameras page shows which vendor cameras post with each key and their agents' heartbeats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from plateward.access.users import add_user
+from plateward.settings import Settings
+from plateward.store.camera_sources import add_source, record_heartbeat
+from plateward.store.cameras import add_camera, camera_by_code, ensure_agency
+from plateward.store.database import open_database
+
+SAMPLES = Path(__file__).resolve().parents[1] / "ingest" / "samples"
+PASSWORD = "quartz meadow lantern 58"
+
+
+def _rows(html: str, table: str) -> list[list[str]]:
+    """The cells' text of a table's body rows."""
+    found = re.search(rf'<table[^>]*id="{table}".*?<tbody>(.*?)</tbody>', html, re.DOTALL)
+    assert found, f"no table {table} in the page"
+    rows = re.findall(r"<tr>(.*?)</tr>", found.group(1), re.DOTALL)
+    cells = [re.findall(r"<td>(.*?)</td>", row, re.DOTALL) for row in rows]
+    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in row] for row in cells]
+
+
+def test_the_cameras_page_shows_vendor_cameras_and_heartbeats(
+    settings: Settings,
+    server: str,
+    train: Callable[..., None],
+    http_sign_in: Callable[[str, str], tuple[httpx.Client, httpx.Response]],
+) -> None:
+    engine = open_database(settings.database_url())
+    with engine.begin() as connection:
+        agency = ensure_agency(connection, "CCSO", "County Sheriff")
+        key = add_camera(connection, agency_id=agency, code="POLE-1", name="Main St NB",
+                         latitude=38.5, longitude=-121.5)  # fmt: skip
+        add_camera(connection, agency_id=agency, code="POLE-2", name="Main St SB",
+                   latitude=38.6, longitude=-121.4)  # fmt: skip
+        admin = add_user(connection, username="admin1", full_name="Admin One",
+                         role="administrator", agency_id=agency, password=PASSWORD)  # fmt: skip
+        train(connection, admin.id)
+    group: dict[str, Any] = json.loads((SAMPLES / "openalpr_group.json").read_text())
+    heartbeat = json.loads((SAMPLES / "openalpr_heartbeat.json").read_text())
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {key}"}) as agent:
+        assert agent.post("/api/v1/vendors/openalpr", json=group).status_code == 200
+        assert agent.post("/api/v1/vendors/openalpr", json=heartbeat).status_code == 200
+    with engine.begin() as connection:
+        add_source(connection, via="POLE-1", system="openalpr",
+                   source="Xm2nQ8fLk4pR7sT1vW3y:1414799425", camera="POLE-2",
+                   label="Main St SB")  # fmt: skip
+        # A stream heard from an hour ago: silent, whatever it said then.
+        record_heartbeat(
+            connection, camera_id=camera_by_code(connection, "POLE-2").id, system="openalpr",
+            source="Xm2nQ8fLk4pR7sT1vW3y:1414799425",
+            received_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1), reported_at=None,
+            streaming=True, detail={},
+        )  # fmt: skip
+    engine.dispose()
+
+    client, signed_in = http_sign_in("admin1", PASSWORD)
+    assert signed_in.status_code in (200, 303), signed_in.text
+    page = client.get("/admin/cameras")
+    assert page.status_code == 200
+    assert _rows(page.text, "vendor-sources") == [
+        ["POLE-1", "openalpr", "Xm2nQ8fLk4pR7sT1vW3y:1414799424", "POLE-1", "Main St NB / pole-1"],
+        ["POLE-1", "openalpr", "Xm2nQ8fLk4pR7sT1vW3y:1414799425", "POLE-2", "Main St SB"],
+    ]
+    health = [(r[0], r[2], r[4]) for r in _rows(page.text, "camera-health")]
+    assert health == [
+        ("POLE-1", "Xm2nQ8fLk4pR7sT1vW3y", "not streaming"),  # one of its streams is down
+        ("POLE-1", "Xm2nQ8fLk4pR7sT1vW3y:1414799424", "streaming"),
+        ("POLE-2", "Xm2nQ8fLk4pR7sT1vW3y:1414799425", "silent"),
+    ]
+    assert "hunter2" not in page.text  # stream URLs hold camera passwords; never kept
