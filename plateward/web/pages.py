@@ -29,6 +29,7 @@ from plateward.web import (
     audit_pages,
     home_page,
     hotlist_pages,
+    imported_history_pages,
     login_pages,
     map_pages,
     results_pages,
@@ -53,6 +54,7 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     access_log_pages,
     alert_pages,
     hotlist_pages,
+    imported_history_pages,
 )
 
 

@@ -1,4 +1,5 @@
-"""The cameras page shows which vendor cameras post with each key and their agents' heartbeats."""
+"""Pages for what came from other vendors' systems: vendor cameras and heartbeats on the cameras
+page, and a previous system's imported access history."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from typing import Any
 import httpx
 
 from plateward.access.users import add_user
+from plateward.audit.actor import Actor
+from plateward.audit.imported import import_history
 from plateward.settings import Settings
 from plateward.store.camera_sources import add_source, record_heartbeat
 from plateward.store.cameras import add_camera, camera_by_code, ensure_agency
 from plateward.store.database import open_database
 
 SAMPLES = Path(__file__).resolve().parents[1] / "ingest" / "samples"
+FLOCK_AUDIT = SAMPLES / "flock_audit.csv"
 PASSWORD = "quartz meadow lantern 58"
 
 
@@ -26,7 +30,7 @@ def _rows(html: str, table: str) -> list[list[str]]:
     found = re.search(rf'<table[^>]*id="{table}".*?<tbody>(.*?)</tbody>', html, re.DOTALL)
     assert found, f"no table {table} in the page"
     rows = re.findall(r"<tr>(.*?)</tr>", found.group(1), re.DOTALL)
-    cells = [re.findall(r"<td>(.*?)</td>", row, re.DOTALL) for row in rows]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL) for row in rows]
     return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in row] for row in cells]
 
 
@@ -79,3 +83,45 @@ def test_the_cameras_page_shows_vendor_cameras_and_heartbeats(
         ("POLE-2", "Xm2nQ8fLk4pR7sT1vW3y:1414799425", "silent"),
     ]
     assert "hunter2" not in page.text  # stream URLs hold camera passwords; never kept
+
+
+def test_an_auditor_reads_the_imported_history_apart_from_the_log(
+    settings: Settings,
+    server: str,
+    train: Callable[..., None],
+    http_sign_in: Callable[[str, str], tuple[httpx.Client, httpx.Response]],
+    log_rows: Callable[[], list[dict[str, Any]]],
+) -> None:
+    engine = open_database(settings.database_url())
+    with engine.begin() as connection:
+        agency = ensure_agency(connection, "CCSO", "County Sheriff")
+        for username, role in (("auditor1", "auditor"), ("deputy1", "user")):
+            person = add_user(connection, username=username, full_name=role, role=role,
+                              agency_id=agency, password=PASSWORD)  # fmt: skip
+            train(connection, person.id)
+    import_history(engine, FLOCK_AUDIT, system="flock", actor=Actor("admin1", "CCSO", "cli"))
+    engine.dispose()
+
+    auditor, _ = http_sign_in("auditor1", PASSWORD)
+    assert 'href="/access-log/imported"' in auditor.get("/access-log").text
+    everything = auditor.get("/access-log/imported")
+    assert everything.status_code == 200
+    assert [(r[2], r[4]) for r in _rows(everything.text, "imported")] == [
+        ("J. Alvarez County Sheriff CA", "7ABC123"),
+        ("*** [Federal] Example Agency", ""),  # a redacted plate is no plate
+        ("K. Osei County Sheriff CA", "8XYZ987"),
+    ]
+    one = auditor.get("/access-log/imported", params={"plate": "7abc-123", "system": "flock"})
+    [row] = _rows(one.text, "imported")
+    assert row[1] == "imported flock"
+    assert row[5] == "25-118822 · Stolen vehicle"
+    assert row[7].startswith("flock_audit.csv line 2 by admin1")
+    bad = auditor.get("/access-log/imported", params={"start": "yesterday"})
+    assert bad.status_code == 400 and "give a date and time" in bad.text
+    deputy, _ = http_sign_in("deputy1", PASSWORD)
+    assert deputy.get("/access-log/imported").status_code == 403
+    reads = [e for e in log_rows() if e["action"] == "audit.read_imported_history"]
+    assert [(e["username"], e["query"], e["result_count"]) for e in reads] == [
+        ("auditor1", {}, 3),
+        ("auditor1", {"plate": "7abc-123", "system": "flock"}, 1),
+    ]
