@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from plateward.access.users import add_user
 from plateward.audit.actor import Actor
@@ -34,12 +35,10 @@ def _rows(html: str, table: str) -> list[list[str]]:
     return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in row] for row in cells]
 
 
-def test_the_cameras_page_shows_vendor_cameras_and_heartbeats(
-    settings: Settings,
-    server: str,
-    train: Callable[..., None],
-    http_sign_in: Callable[[str, str], tuple[httpx.Client, httpx.Response]],
-) -> None:
+@pytest.fixture
+def vendor_site(settings: Settings, server: str, train: Callable[..., None]) -> str:
+    """An agent's camera POLE-1 that posted a group and a heartbeat, its second stream mapped
+    to POLE-2 (last heard from an hour ago), an administrator ``admin1``; returns the server."""
     engine = open_database(settings.database_url())
     with engine.begin() as connection:
         agency = ensure_agency(connection, "CCSO", "County Sheriff")
@@ -66,8 +65,15 @@ def test_the_cameras_page_shows_vendor_cameras_and_heartbeats(
             received_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1), reported_at=None,
             streaming=True, detail={},
         )  # fmt: skip
+    import_history(engine, FLOCK_AUDIT, system="flock", actor=Actor("admin1", "CCSO", "cli"))
     engine.dispose()
+    return server
 
+
+def test_the_cameras_page_shows_vendor_cameras_and_heartbeats(
+    vendor_site: str,
+    http_sign_in: Callable[[str, str], tuple[httpx.Client, httpx.Response]],
+) -> None:
     client, signed_in = http_sign_in("admin1", PASSWORD)
     assert signed_in.status_code in (200, 303), signed_in.text
     page = client.get("/admin/cameras")
@@ -125,3 +131,27 @@ def test_an_auditor_reads_the_imported_history_apart_from_the_log(
         ("auditor1", {}, 3),
         ("auditor1", {"plate": "7abc-123", "system": "flock"}, 1),
     ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_both_pages_in_the_browser(
+    vendor_site: str, laptop: Any, check_page: Callable[..., None]
+) -> None:
+    """Both pages as an administrator sees them in Chromium, checked by axe."""
+    laptop.goto(f"{vendor_site}/")
+    laptop.fill("input[name=username]", "admin1")
+    laptop.fill("input[name=password]", PASSWORD)
+    with laptop.expect_navigation():
+        laptop.press("input[name=password]", "Enter")
+    laptop.goto(f"{vendor_site}/admin/cameras")
+    assert laptop.locator("#camera-health .tag.bad", has_text="silent").count() == 1
+    check_page(laptop)
+    laptop.goto(f"{vendor_site}/access-log")
+    laptop.click("text=imported access history")
+    laptop.fill("input[name=plate]", "8XYZ987")
+    with laptop.expect_navigation():
+        laptop.click("button:has-text('Filter')")
+    assert laptop.locator("#imported tbody tr").count() == 1
+    assert "Missing person" in laptop.inner_text("#imported")
+    check_page(laptop)
+    assert not laptop.problems
