@@ -51,10 +51,12 @@ def _add_parts() -> None:
     from plateward.access.training_cli import training_app
     from plateward.alert.cli import alert_app
     from plateward.audit.cli import audit_app
+    from plateward.audit.history_cli import audit_history, audit_import_history
     from plateward.hotlist.cli import hotlist_app
     from plateward.ingest.edge_cli import edge
     from plateward.ingest.transfer_cli import transfer_app
     from plateward.search.cli import search_app
+    from plateward.store.camera_sources_cli import camera_heartbeats, camera_timezone, source_app
     from plateward.store.cli import camera_app, db_app
     from plateward.training.cli import reader_app
     from plateward.web.cli import serve
@@ -62,6 +64,9 @@ def _add_parts() -> None:
     app.command("serve")(serve)
     app.add_typer(db_app, name="db")
     app.add_typer(camera_app, name="camera")
+    camera_app.add_typer(source_app, name="source")
+    camera_app.command("timezone")(camera_timezone)
+    camera_app.command("heartbeats")(camera_heartbeats)
     app.command("edge")(edge)
     app.add_typer(transfer_app)  # plateward import ..., plateward export ...
     app.add_typer(search_app, name="search")
@@ -72,6 +77,8 @@ def _add_parts() -> None:
     app.add_typer(hotlist_app, name="hotlist")
     app.add_typer(alert_app, name="alert")
     app.add_typer(reader_app, name="reader")
+    audit_app.command("import-history")(audit_import_history)
+    audit_app.command("history")(audit_history)
 
 
 _add_parts()

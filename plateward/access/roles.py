@@ -47,6 +47,8 @@ class Action(StrEnum):
     disposition (policy A.7)."""
     MANAGE_ALERT_CHANNELS = "manage_alert_channels"
     """Configure where alerts are sent besides the console: webhooks and e-mail."""
+    IMPORT_ACCESS_HISTORY = "import_access_history"
+    """Bring a previous ALPR system's search-audit log in, as imported history (1798.90.52)."""
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -66,6 +68,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECEIVE_ALERTS: frozenset({Role.USER, Role.INVESTIGATOR, Role.ADMINISTRATOR}),
     Action.VERIFY_ALERTS: frozenset({Role.USER, Role.INVESTIGATOR, Role.ADMINISTRATOR}),
     Action.MANAGE_ALERT_CHANNELS: frozenset({Role.ADMINISTRATOR}),
+    Action.IMPORT_ACCESS_HISTORY: frozenset({Role.ADMINISTRATOR, Role.AUDITOR}),
 }
 
 NEEDS_TRAINING: frozenset[Action] = frozenset(

@@ -48,6 +48,13 @@ class Narrowing(BaseModel):
     region: str | None = None
     min_confidence: float | None = None
     limit: int = 1000
+    make: str | None = Field(None, description="Vehicle make, e.g. toyota.")
+    model: str | None = Field(None, description="Vehicle model, e.g. camry.")
+    color: str | None = Field(None, description="Vehicle colour, e.g. silver.")
+    body_type: str | None = Field(None, description="sedan, suv, pickup, van, truck, ...")
+    direction: str | None = Field(
+        None, description="approaching, receding, or a compass point n, ne, ... nw."
+    )
 
 
 class AreaIn(BaseModel):
@@ -191,6 +198,11 @@ def _f(narrowing: Narrowing) -> Filters:
             region=narrowing.region,
             min_confidence=narrowing.min_confidence,
             limit=narrowing.limit,
+            make=narrowing.make,
+            model=narrowing.model,
+            color=narrowing.color,
+            body_type=narrowing.body_type,
+            direction=narrowing.direction,
         )
     except InvalidInput as exc:
         raise HTTPException(422, exc.message) from None

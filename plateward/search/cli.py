@@ -74,6 +74,14 @@ MinConfidenceOption = Annotated[
     typer.Option("--min-confidence", min=0.0, max=1.0, help="Only reads at least this sure."),
 ]
 LimitOption = Annotated[int, typer.Option("--limit", min=1, help="At most this many results.")]
+VehicleOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--vehicle",
+        help="Only vehicles with this attribute, KEY=VALUE (repeatable): make, model, color,"
+        " body_type, direction (approaching, receding, n ... nw).",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 PlateArgument = Annotated[str, typer.Argument(help="The plate, e.g. 7ABC123.")]
 
@@ -89,6 +97,7 @@ def plate_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
@@ -96,7 +105,7 @@ def plate_command(
 ) -> None:
     """Reads of exactly this plate, newest first."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     hits = _search(
         ctx,
         db,
@@ -118,6 +127,7 @@ def partial_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
@@ -125,7 +135,7 @@ def partial_command(
 ) -> None:
     """Reads whose plate matches a partial pattern, newest first."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     hits = _search(
         ctx,
         db,
@@ -150,6 +160,7 @@ def tolerant_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
@@ -157,7 +168,7 @@ def tolerant_command(
 ) -> None:
     """Reads of plates like this one (look-alike characters, small edits), most alike first."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     hits = _search(
         ctx,
         db,
@@ -189,6 +200,7 @@ def grid_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
@@ -196,7 +208,7 @@ def grid_command(
 ) -> None:
     """Reads near a point or inside a polygon, within --start/--end, oldest first."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     circle = (lat, lon, radius_m)
     if polygon is not None and any(v is not None for v in circle):
         _refuse("grid: give either --lat/--lon/--radius-m or --polygon, not both")
@@ -241,6 +253,7 @@ def stakeout_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
@@ -248,7 +261,7 @@ def stakeout_command(
 ) -> None:
     """Plates seen in several areas, each area in its own time window."""
     why = _justify(case, reason)
-    filters = _filters(None, None, camera, region, min_confidence, limit)
+    filters = _filters(None, None, camera, region, min_confidence, limit, vehicle)
     areas = [_area(text, i) for i, text in enumerate(area, 1)]
     found = _search(
         ctx,
@@ -276,6 +289,7 @@ def timeline_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
@@ -283,7 +297,7 @@ def timeline_command(
 ) -> None:
     """Every read of a plate in the order it was seen."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     hits = _search(
         ctx,
         db,
@@ -313,6 +327,7 @@ def cloned_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
@@ -320,7 +335,7 @@ def cloned_command(
 ) -> None:
     """Consecutive reads of a plate too far apart, too quickly, for one vehicle."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     pairs = _search(
         ctx,
         db,
@@ -355,6 +370,7 @@ def _filters(
     region: str | None,
     min_confidence: float | None,
     limit: int,
+    vehicle: list[str] | None = None,
 ) -> Filters:
     try:
         return Filters(
@@ -364,9 +380,26 @@ def _filters(
             region=region,
             min_confidence=min_confidence,
             limit=limit,
+            **_vehicle(vehicle or []),
         )
     except InvalidInput as exc:
         _refuse(exc.message)
+
+
+VEHICLE_KEYS = ("make", "model", "color", "body_type", "direction")
+
+
+def _vehicle(pairs: list[str]) -> dict[str, str]:
+    wanted: dict[str, str] = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        key = key.strip().lower().replace("-", "_").replace("colour", "color")
+        if key not in VEHICLE_KEYS or not value.strip():
+            _refuse(
+                f"--vehicle {pair!r}: expected KEY=VALUE with KEY one of {', '.join(VEHICLE_KEYS)}"
+            )
+        wanted[key] = value.strip()
+    return wanted
 
 
 def _moment(option: str, text: str | None) -> dt.datetime | None:

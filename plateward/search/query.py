@@ -80,6 +80,8 @@ def narrow(query: Select[Any], filters: Filters) -> Select[Any]:
         query = query.where(func.lower(reads.c.region) == filters.region)
     if filters.min_confidence is not None:
         query = query.where(reads.c.confidence >= filters.min_confidence)
+    for column, value in filters.vehicle().items():
+        query = query.where(reads.c[column] == value)
     return query
 
 

@@ -39,6 +39,11 @@ COLUMNS = (
     "heading",
     "plate_image",
     "context_image",
+    "vehicle_make",
+    "vehicle_model",
+    "vehicle_color",
+    "vehicle_body_type",
+    "vehicle_direction",
 )
 """The CSV header, in order; ``received_at`` is informative and an import sets its own."""
 
@@ -121,6 +126,11 @@ def _statement(connection: Connection, selection: ExportFilter) -> Select[Any]:
             reads.c.heading,
             reads.c.plate_image,
             reads.c.context_image,
+            reads.c.vehicle_make,
+            reads.c.vehicle_model,
+            reads.c.vehicle_color,
+            reads.c.vehicle_body_type,
+            reads.c.vehicle_direction,
         )
         .join(cameras, reads.c.camera_id == cameras.c.id)
         .order_by(reads.c.captured_at, reads.c.id)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.engine import Dialect
@@ -128,6 +129,8 @@ cameras = Table(
     Column("heading", Float),
     Column("public_areas_only", Boolean, nullable=False),
     Column("court_order", Text),
+    # The IANA zone of a camera whose software writes times without a UTC offset.
+    Column("timezone", String(64)),
     Column("key_hash", String(SHA256_HEX_CHARS), nullable=False, unique=True),
     Column("key_revoked_at", UtcDateTime()),
     Column("created_at", UtcDateTime(), nullable=False),
@@ -166,6 +169,13 @@ reads = Table(
     Column("heading", Float),
     Column("plate_image", String(SHA256_HEX_CHARS), ForeignKey("images.sha256")),
     Column("context_image", String(SHA256_HEX_CHARS), ForeignKey("images.sha256")),
+    # What the vendor's recognizer said of the vehicle (plateward/vehicle.py normalises it);
+    # migration 0014. Unindexed: searches narrow by them beside an indexed condition.
+    Column("vehicle_make", String(32)),
+    Column("vehicle_model", String(48)),
+    Column("vehicle_color", String(16)),
+    Column("vehicle_body_type", String(16)),
+    Column("vehicle_direction", String(16)),
     CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude"),
     CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude"),
     CheckConstraint("confidence BETWEEN 0 AND 1", name="confidence"),
@@ -187,4 +197,33 @@ plates = Table(
     metadata,
     Column("plate", plate_type(), primary_key=True),
     sqlite_with_rowid=False,
+)
+
+# Which Plateward camera a vendor's camera or agent identifier is (migration 0014). A Rekor
+# agent or a Verkada organisation posts for many cameras with one credential: ``via_camera_id``
+# is the camera whose key delivers the source, ``camera_id`` the camera it becomes.
+camera_sources = Table(
+    "camera_sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("via_camera_id", Integer, ForeignKey("cameras.id"), nullable=False),
+    Column("system", String(32), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("camera_id", Integer, ForeignKey("cameras.id"), nullable=False),
+    Column("label", String(200)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("via_camera_id", "system", "source"),
+)
+
+# The last heartbeat a vendor's agent sent for each camera it runs (camera health).
+camera_heartbeats = Table(
+    "camera_heartbeats",
+    metadata,
+    Column("camera_id", Integer, ForeignKey("cameras.id"), primary_key=True),
+    Column("system", String(32), primary_key=True),
+    Column("source", String(200), primary_key=True),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("reported_at", UtcDateTime()),
+    Column("streaming", Boolean),
+    Column("detail", JSON, nullable=False),
 )

@@ -22,10 +22,13 @@ from plateward.alert.api import router as alert_router
 from plateward.alert.runtime import AlertRuntime
 from plateward.audit.api import router as audit_router
 from plateward.audit.checkpointer import Checkpointer
+from plateward.audit.history_api import router as audit_history_router
 from plateward.errors import InvalidInput, PlatewardError
 from plateward.hotlist.api import router as hotlist_router
 from plateward.ingest.api import router as ingest_router
 from plateward.ingest.models import ReadBatch
+from plateward.ingest.vendor_api import redact_keys_in_access_log
+from plateward.ingest.vendor_api import router as vendor_router
 from plateward.search.api import router as search_router
 from plateward.search.view_api import router as view_router
 from plateward.settings import Settings
@@ -86,7 +89,10 @@ def create_app(settings: Settings) -> FastAPI:
         alerting=alerting,
     )
     app.include_router(ingest_router)
+    app.include_router(vendor_router)
+    redact_keys_in_access_log()
     app.include_router(audit_router)
+    app.include_router(audit_history_router)
     app.include_router(training_router)
     app.include_router(search_router)
     app.include_router(view_router)

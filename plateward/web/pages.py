@@ -29,6 +29,7 @@ from plateward.web import (
     audit_pages,
     home_page,
     hotlist_pages,
+    imported_history_pages,
     login_pages,
     map_pages,
     results_pages,
@@ -55,6 +56,7 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     alert_pages,
     hotlist_pages,
     transparency_page,
+    imported_history_pages,
 )
 
 

@@ -30,7 +30,12 @@ from plateward.store.database import open_database
 from plateward.web.app import create_app
 
 PASSWORD = "granite harbour violet 77"
-CAMERA_ROUTES = {("POST", "/api/v1/reads"), ("GET", "/api/v1/edge/hotlists")}
+CAMERA_ROUTES = {
+    ("POST", "/api/v1/reads"),
+    ("GET", "/api/v1/edge/hotlists"),
+    ("POST", "/api/v1/vendors/{system}"),
+    ("GET", "/api/v1/vendors/{system}"),
+}
 """Routes cameras call with their own keys (tests/ingest/test_api.py covers them)."""
 PUBLIC_ROUTES: set[tuple[str, str]] = set()
 

@@ -8,6 +8,7 @@ import plateward.access.schema
 import plateward.access.session_schema
 import plateward.access.training_schema
 import plateward.alert.schema
+import plateward.audit.imported_schema
 import plateward.audit.review_schema
 import plateward.audit.schema
 import plateward.hotlist.schema
