@@ -84,8 +84,10 @@ def test_a_direction_that_is_none_is_refused() -> None:
 
 
 def test_the_cli_narrows_by_vehicle(
-    engine: Engine, fleet: dict[str, uuid.UUID], database_url: str
-) -> None:
+    engine: Engine, fleet: dict[str, uuid.UUID], database_url: str,
+    console_as: Callable[..., str],
+) -> None:  # fmt: skip
+    console_as(database_url, "investigator")
     args = ["search", "partial", "7ABC12?", "--case", "26-004211", "--json", "--db", database_url]
     result = CliRunner().invoke(app, [*args, "--vehicle", "color=blue", "--vehicle", "make=Honda"])
     assert result.exit_code == 0, result.output
