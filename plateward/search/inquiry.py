@@ -3,7 +3,9 @@
 Every way into the data (the API's searches, a read or image view, the web pages) goes through
 ``run_inquiry``, so the rules cannot drift apart: the purpose is checked before any read is
 touched, and the access log entry is written in the same transaction as the query, so an
-inquiry whose entry cannot be written returns nothing (1798.90.52).
+inquiry whose entry cannot be written returns nothing (1798.90.52). It is also where an
+inquiry learns whose reads it may see (``search/scope.py``): the person's agency's, and those
+shared with it under current agreements.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from sqlalchemy import Connection, Engine
 from plateward.access.users import User
 from plateward.audit.log import Entry, append
 from plateward.search.justification import Justification
+from plateward.search.scope import Scope, scoped
+from plateward.sharing.visibility import scope_for
 
 T = TypeVar("T")
 
@@ -40,14 +44,16 @@ def run_inquiry(
 ) -> T:  # fmt: skip
     """Run ``work`` and log it with ``count(result)`` results, all in one transaction."""
     with db.begin() as connection:
-        result = work(connection, inquiry.justification)
+        scope = scope_for(connection, inquiry.user, inquiry.action)
+        with scoped(scope):
+            result = work(connection, inquiry.justification)
         append(
             connection,
             Entry(
                 username=inquiry.user.username,
                 agency=inquiry.user.agency,
                 action=inquiry.action,
-                query=jsonable(inquiry.query),
+                query=logged_query(inquiry.query, scope),
                 case_number=inquiry.justification.case_number,
                 reason=inquiry.justification.reason,
                 result_count=count(result),
@@ -55,6 +61,18 @@ def run_inquiry(
             ),
         )
         return result
+
+
+def logged_query(query: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    """The query as given, and the agreements that let it see other agencies' reads: a search
+    across an agreement is logged with the receiving agency (the person's) and, here, the
+    agreements and owners it reached into (policy G.4)."""
+    logged: dict[str, Any] = jsonable(query)
+    if scope.shared:
+        logged["shared_by"] = [
+            {"agreement": grant.agreement_id, "agency": grant.owner} for grant in scope.shared
+        ]
+    return logged
 
 
 def jsonable(value: Any) -> Any:

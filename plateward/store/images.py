@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from plateward.errors import InvalidInput, NotFound
 from plateward.store.schema import images
@@ -30,19 +30,49 @@ class ImageStore:
     def path(self, sha256: str) -> Path:
         return self.folder / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, connection: Connection, data: bytes, what: str) -> str:
-        """Store ``data`` (JPEG or PNG) once; return its SHA-256 hex digest."""
+    def put(
+        self, connection: Connection, data: bytes, what: str, *, captured_at: dt.datetime
+    ) -> str:
+        """Store ``data`` (JPEG or PNG) once for a read captured at ``captured_at``; return its
+        SHA-256 hex digest.
+
+        A second read naming the same image marks it shared and widens its capture range, so
+        retention knows where to look for the reads still naming it (migration 0015).
+        """
         media_type = media_type_of(data, what, self.max_bytes)
         digest = hashlib.sha256(data).hexdigest()
-        write_once(self.path(digest), data)
-        known = connection.execute(select(images.c.sha256).where(images.c.sha256 == digest))
-        if known.first() is None:
+        target = self.path(digest)
+        write_once(target, data)
+        known = connection.execute(
+            select(images.c.first_captured_at, images.c.last_captured_at).where(
+                images.c.sha256 == digest
+            )
+        ).first()
+        if known is None:
             connection.execute(
                 insert(images).values(
                     sha256=digest,
                     media_type=media_type,
                     size_bytes=len(data),
                     created_at=dt.datetime.now(dt.UTC),
+                    shared=False,
+                    first_captured_at=captured_at,
+                    last_captured_at=captured_at,
+                )
+            )
+            # Retention removes a file only while holding the images table against new rows
+            # (retention/images.py), so a file it removed between write_once and this insert
+            # is seen missing here, once the insert has its turn, and written again.
+            write_once(target, data)
+        else:
+            first, last = known.first_captured_at, known.last_captured_at
+            connection.execute(
+                update(images)
+                .where(images.c.sha256 == digest)
+                .values(
+                    shared=True,
+                    first_captured_at=captured_at if first is None else min(first, captured_at),
+                    last_captured_at=captured_at if last is None else max(last, captured_at),
                 )
             )
         return digest

@@ -101,6 +101,8 @@ def plate_type(length: int = PLATE_MAX_CHARS) -> String:
 
 SHA256_HEX_CHARS = 64
 
+AGENCY_KINDS = ("law_enforcement", "other_public", "private")
+
 agencies = Table(
     "agencies",
     metadata,
@@ -108,6 +110,21 @@ agencies = Table(
     Column("code", String(32), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    # The registry (plateward/agency, migration 0015): what sharing rules need to know. An
+    # agency that existed before the registry has these empty and no ``confirmed_at`` until an
+    # administrator completes it; nothing is shared with it until then.
+    Column("kind", String(16)),
+    Column("state", String(2)),
+    Column("federal", Boolean, nullable=False, server_default="false"),
+    Column("ori", String(9), unique=True),
+    Column("confirmed_at", UtcDateTime()),
+    Column("confirmed_by", String(64)),
+    CheckConstraint(
+        "kind IS NULL OR kind IN ('law_enforcement', 'other_public', 'private')", name="kind"
+    ),
+    CheckConstraint(
+        "confirmed_at IS NULL OR (kind IS NOT NULL AND state IS NOT NULL)", name="confirmed"
+    ),
 )
 
 cameras = Table(
@@ -140,6 +157,13 @@ images = Table(
     Column("media_type", String(32), nullable=False),
     Column("size_bytes", Integer, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    # Which reads may name this image, so retention can tell when none is left without an
+    # index on the reads' image columns (migration 0015): an image first stored is named by
+    # one read; storing it again for another marks it ``shared``, and every read naming it
+    # was captured within [first_captured_at, last_captured_at] (retention/images.py).
+    Column("shared", Boolean, nullable=False, server_default="false"),
+    Column("first_captured_at", UtcDateTime()),
+    Column("last_captured_at", UtcDateTime()),
 )
 
 reads = Table(
