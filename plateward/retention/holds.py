@@ -69,6 +69,17 @@ class Hold:
     def is_active(self, now: dt.datetime) -> bool:
         return self.released_at is None and (self.expires_at is None or self.expires_at > now)
 
+    def as_json(self, now: dt.datetime) -> dict[str, Any]:
+        return {
+            "id": self.id, "kind": self.kind, "case_number": self.case_number,
+            "reason": self.reason, "plate": self.plate, "captured_from": _iso(self.captured_from),
+            "captured_until": _iso(self.captured_until), "until": _iso(self.expires_at),
+            "placed_by": self.placed_by, "agency": self.agency, "placed_at": _iso(self.placed_at),
+            "released_by": self.released_by, "released_at": _iso(self.released_at),
+            "release_reason": self.release_reason, "reads": self.read_count,
+            "standing": self.standing(now),
+        }  # fmt: skip
+
     def standing(self, now: dt.datetime) -> str:
         if self.released_at is not None:
             return "released"

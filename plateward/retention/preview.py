@@ -11,13 +11,16 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
+from plateward.access.users import User
 from plateward.alert.schema import alerts
+from plateward.audit.log import Entry, append
 from plateward.audit.review_schema import audit_items, audits
 from plateward.audit.schema import access_log
 from plateward.retention.holds import held
 from plateward.retention.periods import Cutoffs
 from plateward.retention.reads import expired_reads, has_hit, not_held
 from plateward.retention.records import Destroyed
+from plateward.retention.run import REASON
 from plateward.store.schema import reads
 
 
@@ -86,6 +89,22 @@ def preview(connection: Connection, cutoffs: Cutoffs) -> list[Destroyed]:
         )
     )
     return out
+
+
+def log_dry_run(
+    connection: Any, user: User, client_address: str | None, as_of: dt.datetime,
+    found: list[Destroyed],
+) -> None:  # fmt: skip
+    append(
+        connection,
+        Entry(
+            username=user.username, agency=user.agency, action="retention.dry_run",
+            query={"as_of": as_of.isoformat(),
+                   "would_destroy": {d.data_class: d.removed for d in found}},
+            reason=REASON, result_count=sum(d.removed for d in found),
+            client_address=client_address,
+        ),
+    )  # fmt: skip
 
 
 def _figures(

@@ -27,6 +27,13 @@ class Destroyed:
     files_removed: int = 0
     partitions_emptied: int = 0
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "class": self.data_class, "removed": self.removed, "oldest": _iso(self.oldest_at),
+            "newest": _iso(self.newest_at), "files_removed": self.files_removed,
+            "months_emptied": self.partitions_emptied,
+        }  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Run:
@@ -40,6 +47,14 @@ class Run:
     status: str
     error: str | None
     destroyed: tuple[Destroyed, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "status": self.status, "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at), "as_of": _iso(self.as_of),
+            "ran_by": self.ran_by, "agency": self.agency, "trigger": self.trigger,
+            "error": self.error, "destroyed": [d.as_json() for d in self.destroyed],
+        }  # fmt: skip
 
     def total(self, data_class: str) -> Destroyed:
         for item in self.destroyed:
@@ -174,3 +189,7 @@ def list_runs(
         )
         for row in rows
     ]  # fmt: skip
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()

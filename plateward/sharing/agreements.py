@@ -90,6 +90,22 @@ class Agreement:
             return "ended"
         return self.status
 
+    def as_json(self, today: dt.date) -> dict[str, Any]:
+        def iso(moment: dt.datetime | None) -> str | None:
+            return None if moment is None else moment.isoformat()
+
+        return {
+            "id": self.id, "owner": self.owner, "receiver": self.receiver,
+            "purpose": self.purpose, "cameras": list(self.cameras) or "all",
+            "search_kinds": list(self.search_kinds), "reads_from": iso(self.reads_from),
+            "reads_until": iso(self.reads_until), "ends_on": self.ends_on.isoformat(),
+            "status": self.status, "standing": self.standing(today),
+            "requested_by": self.requested_by, "requested_at": iso(self.requested_at),
+            "decided_by": self.decided_by, "decided_at": iso(self.decided_at),
+            "decision_note": self.decision_note, "revoked_by": self.revoked_by,
+            "revoked_at": iso(self.revoked_at), "revoke_reason": self.revoke_reason,
+        }  # fmt: skip
+
     def kinds_text(self) -> str:
         return ", ".join(KIND_LABELS[k] for k in self.search_kinds)
 

@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
+from plateward.agency.registry import agency_id_of
 from plateward.errors import PlatewardError
 from plateward.settings import Settings
-from plateward.store.cameras import add_camera, ensure_agency, revoke_camera
+from plateward.store.cameras import add_camera, revoke_camera
 from plateward.store.database import open_database
 from plateward.store.migrate import upgrade
 
@@ -36,7 +37,9 @@ def db_upgrade(ctx: typer.Context, db: DbOption = None) -> None:
 def camera_add(
     ctx: typer.Context,
     code: Annotated[str, typer.Argument(help="Short unique name, e.g. POLE-12 or UNIT-4471.")],
-    agency: Annotated[str, typer.Option(help="Agency code; created if new.")],
+    agency: Annotated[
+        str, typer.Option(help="The registered agency that owns its reads (plateward agency add).")
+    ],
     name: Annotated[str, typer.Option(help="Where or what the camera is.")] = "",
     kind: Annotated[str, typer.Option(help="fixed or vehicle.")] = "fixed",
     vehicle_id: Annotated[str | None, typer.Option(help="Patrol car id (vehicle cameras).")] = None,
@@ -56,7 +59,7 @@ def camera_add(
     upgrade(engine)
     try:
         with engine.begin() as connection:
-            agency_id = ensure_agency(connection, agency, agency)
+            agency_id = agency_id_of(connection, agency)
             key = add_camera(
                 connection,
                 agency_id=agency_id,

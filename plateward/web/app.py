@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -21,6 +21,7 @@ from plateward.errors import InvalidInput, PlatewardError
 from plateward.hotlist.api import router as hotlist_router
 from plateward.ingest.api import router as ingest_router
 from plateward.ingest.models import ReadBatch
+from plateward.retention.schedule import RetentionSchedule
 from plateward.search.api import router as search_router
 from plateward.search.view_api import router as view_router
 from plateward.settings import Settings
@@ -37,6 +38,8 @@ def create_app(settings: Settings) -> FastAPI:
     db = open_database(settings.database_url())
     upgrade(db)
     alerting = AlertRuntime.for_server(db, settings)
+    images = ImageStore(settings.data_dir / "images", settings.server.max_image_bytes)
+    retention = RetentionSchedule(db, images, settings.retention)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -44,9 +47,11 @@ def create_app(settings: Settings) -> FastAPI:
         # run while the server serves; an app built but never served (a test walking its
         # routes) starts none.
         await run_in_threadpool(alerting.start)
+        retention.start()  # the destruction of data past its period (plateward/retention)
         try:
             yield
         finally:
+            await run_in_threadpool(retention.stop)
             await run_in_threadpool(alerting.stop)
 
     app = FastAPI(
@@ -58,7 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.plateward = AppState(
         settings=settings,
         db=db,
-        images=ImageStore(settings.data_dir / "images", settings.server.max_image_bytes),
+        images=images,
         writer=writer_for(db),
         alerting=alerting,
     )
@@ -69,6 +74,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(view_router)
     app.include_router(hotlist_router)
     app.include_router(alert_router)
+    for router in lifecycle_routers():
+        app.include_router(router)
     install_pages(app)
     _describe_models(app, [ReadBatch])
 
@@ -82,6 +89,16 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def lifecycle_routers() -> list[APIRouter]:
+    """Agencies, sharing agreements, retention and holds, evidence (issue 14's parts)."""
+    from plateward.agency.api import router as agencies
+    from plateward.evidence.api import router as evidence
+    from plateward.retention.api import router as retention
+    from plateward.sharing.api import router as sharing
+
+    return [agencies, sharing, retention, evidence]
 
 
 def _describe_models(app: FastAPI, models: list[type[BaseModel]]) -> None:
