@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from plateward.audit.log import append_change
 from plateward.errors import InvalidInput, NotFound
 from plateward.sharing.rules import AgencyFacts
+from plateward.store.database import savepoint
 from plateward.store.schema import AGENCY_KINDS, agencies
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def register_agency(
     values = _checked(name=name, kind=kind, state=state, ori=ori, where=f"agency {code}")
     now = dt.datetime.now(dt.UTC)
     try:
-        with connection.begin_nested():
+        with savepoint(connection):
             connection.execute(
                 insert(agencies).values(
                     code=code, created_at=now, federal=federal, confirmed_at=now,
@@ -112,7 +113,7 @@ def edit_agency(
         "confirmed_by": actor.username,
     }
     try:
-        with connection.begin_nested():
+        with savepoint(connection):
             connection.execute(update(agencies).where(agencies.c.id == before.id).values(changes))
     except IntegrityError as exc:
         raise InvalidInput(

@@ -27,8 +27,7 @@ Manager = Annotated[User, Depends(require(Action.MANAGE_RETENTION))]
 Holder = Annotated[User, Depends(require(Action.HOLD_DATA))]
 
 
-class RunIn(BaseModel):
-    dry_run: bool = Field(False, description="Only count what would be destroyed.")
+class AsOfIn(BaseModel):
     as_of: dt.datetime | None = Field(None, description="Apply the rules as of this time.")
 
 
@@ -59,29 +58,29 @@ def retention_show(request: Request, user: Viewer) -> dict[str, Any]:
     return {"periods": periods, "runs": [r.as_json() for r in runs]}
 
 
-@router.post("/retention/runs")
-async def retention_run(request: Request, user: Viewer, body: RunIn) -> dict[str, Any]:
-    """Destroy what is past its period now (administrators), or with ``dry_run`` count it."""
+@router.post("/retention/dry-run")
+def retention_dry_run(request: Request, user: Viewer, body: AsOfIn) -> dict[str, Any]:
+    """What a run as of ``as_of`` (now by default; a later time is allowed) would destroy."""
     state = app_state(request)
-    client = request.client.host if request.client else None
+    when = check_as_of(body.as_of, dt.datetime.now(dt.UTC), dry_run=True)
+    with state.db.begin() as connection:
+        found = preview(connection, Cutoffs.of(state.settings.retention, when))
+        log_dry_run(connection, user, _client(request), when, found)
+    return {"dry_run": True, "as_of": when.isoformat(), "destroyed": [d.as_json() for d in found]}
+
+
+@router.post("/retention/runs")
+async def retention_run(request: Request, user: Manager, body: AsOfIn) -> dict[str, Any]:
+    """Destroy what is past its period now (or as of an earlier ``as_of``); the run's record."""
+    state = app_state(request)
     now = dt.datetime.now(dt.UTC)
-    when = check_as_of(body.as_of, now, dry_run=body.dry_run)
-    if body.dry_run:
-        with state.db.begin() as connection:
-            found = preview(connection, Cutoffs.of(state.settings.retention, when))
-            log_dry_run(connection, user, client, when, found)
-        return {
-            "dry_run": True,
-            "as_of": when.isoformat(),
-            "destroyed": [d.as_json() for d in found],
-        }
-    manager: User = require(Action.MANAGE_RETENTION)(request, user)
-    runner = Runner(manager.username, manager.agency, "api", client)
+    when = check_as_of(body.as_of, now, dry_run=False)
+    runner = Runner(user.username, user.agency, "api", _client(request))
     run = await run_in_threadpool(
         run_retention, state.db, state.images, state.settings.retention, runner, as_of=when,
         now=now,
     )  # fmt: skip
-    return {"dry_run": False, **run.as_json()}
+    return run.as_json()
 
 
 @router.get("/holds")
@@ -98,7 +97,7 @@ def holds_list(
 @router.post("/holds", status_code=201)
 def holds_place(request: Request, user: Holder, body: HoldIn) -> dict[str, Any]:
     """Hold reads (by id) or a plate's reads in a window, for a case."""
-    client = request.client.host if request.client else None
+    client = _client(request)
     now = dt.datetime.now(dt.UTC)
     with app_state(request).db.begin() as connection:
         if body.plate is not None:
@@ -124,9 +123,13 @@ def holds_place(request: Request, user: Holder, body: HoldIn) -> dict[str, Any]:
 @router.post("/holds/{hold_id}/release")
 def holds_release(request: Request, user: Holder, hold_id: int, body: ReleaseIn) -> dict[str, Any]:
     """Release a hold, saying why."""
-    client = request.client.host if request.client else None
+    client = _client(request)
     now = dt.datetime.now(dt.UTC)
     with app_state(request).db.begin() as connection:
         hold = release_hold(connection, user, hold_id, reason=body.reason, client_address=client,
                             now=now)  # fmt: skip
     return hold.as_json(now)
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None

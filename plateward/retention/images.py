@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from plateward.retention.queues import queue_files
 from plateward.retention.records import count_destroyed
 from plateward.retention.schema import retention_image_candidates, retention_image_files
+from plateward.store.database import savepoint
 from plateward.store.images import ImageStore
 from plateward.store.schema import images, reads
 
@@ -56,7 +57,7 @@ def settle_candidates(connection: Connection, limit: int) -> int:
     )
     unnamed = or_(~images.c.shared, ~named)
     try:
-        with connection.begin_nested():
+        with savepoint(connection):
             gone = list(
                 connection.execute(
                     delete(images).where(images.c.sha256.in_(batch), unnamed)
@@ -70,7 +71,7 @@ def settle_candidates(connection: Connection, limit: int) -> int:
         gone = []
         for digest in batch:
             try:
-                with connection.begin_nested():
+                with savepoint(connection):
                     gone += connection.execute(
                         delete(images).where(images.c.sha256 == digest, unnamed)
                         .returning(images.c.sha256)
