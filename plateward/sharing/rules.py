@@ -66,17 +66,18 @@ class Refusal:
 
 
 IMMIGRATION_TERMS = re.compile(
-    r"\bimmigra|\bdeport|\bICE\b|\bERO\b|\bremoval proceeding|\bremovable\b|\bundocumented\b"
+    r"\bimmigra|\bdeport|\bremoval proceeding|\bremovable\b|\bundocumented\b"
     r"|\billegal alien|\bunlawful(ly)? present|\bvisa overstay|\b287\s*\(?g\)?|\b8\s*U\.?S\.?C"
-    r"|\bimmigration and customs|\bborder patrol\b|\bcitizenship status|\bimmigration status",
+    r"|\bimmigration and customs|\bborder patrol\b|\bcitizenship status",
     re.IGNORECASE,
 )
-"""Words that make a purpose one of immigration enforcement. ``ICE`` and ``ERO`` are matched
-as words in any case; a purpose that merely mentions ice (as in black ice) is a rare price."""
+IMMIGRATION_AGENCIES = re.compile(r"\b(ICE|ERO|USCIS|CBP)\b")
+"""Words that make a purpose one of immigration enforcement; the agencies' acronyms count only
+in capitals, so "black ice" is not one."""
 
 
 def is_immigration_purpose(purpose: str) -> bool:
-    return IMMIGRATION_TERMS.search(purpose) is not None
+    return bool(IMMIGRATION_TERMS.search(purpose) or IMMIGRATION_AGENCIES.search(purpose))
 
 
 def check_purpose(purpose: str | None) -> str:
