@@ -27,13 +27,17 @@ from plateward.web import (
     admin_user_pages,
     alert_pages,
     audit_pages,
+    evidence_pages,
     home_page,
     hotlist_pages,
     login_pages,
     map_pages,
     results_pages,
+    retention_pages,
     search_page,
+    sharing_pages,
     training_pages,
+    transparency_page,
 )
 from plateward.web.guards import Refused, SignInNeeded, current_session
 from plateward.web.templating import STATIC, render
@@ -53,6 +57,10 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     access_log_pages,
     alert_pages,
     hotlist_pages,
+    evidence_pages,
+    retention_pages,
+    sharing_pages,
+    transparency_page,
 )
 
 

@@ -28,8 +28,9 @@ from plateward.store.database import open_database
 from plateward.web.app import create_app
 
 PASSWORD = "basalt orchard heron 31"
-OPEN_PAGES = {"/", "/login", "/login/code", "/logout"}
-"""Pages with no ``page_for``: they show who is signed in, and sign people in and out."""
+OPEN_PAGES = {"/", "/login", "/login/code", "/logout", "/transparency", "/transparency/print"}
+"""Pages with no ``page_for``: they show who is signed in, sign people in and out, and the
+published usage and privacy policy (public by law)."""
 INQUIRY = {
     "plate": "7ABC123", "case_number": "26-004211", "latitude": "38.58", "longitude": "-121.49",
     "radius_m": "200", "start": "2026-11-01T00:00", "end": "2026-11-03T00:00",
