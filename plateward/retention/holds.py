@@ -255,35 +255,6 @@ def held(
     return or_(by_read, by_plate)
 
 
-def holds_touching(
-    connection: Connection, start: dt.datetime, end: dt.datetime, as_of: dt.datetime
-) -> bool:
-    """Whether any active hold may hold a read captured in [start, end)."""
-    by_read = connection.execute(
-        select(legal_hold_reads.c.read_id)
-        .join(legal_holds, legal_holds.c.id == legal_hold_reads.c.hold_id)
-        .where(
-            legal_hold_reads.c.captured_at >= start,
-            legal_hold_reads.c.captured_at < end,
-            _active(as_of),
-        )
-        .limit(1)
-    ).first()
-    if by_read is not None:
-        return True
-    by_plate = connection.execute(
-        select(legal_holds.c.id)
-        .where(
-            legal_holds.c.kind == "plate",
-            legal_holds.c.captured_from < end,
-            legal_holds.c.captured_until > start,
-            _active(as_of),
-        )
-        .limit(1)
-    ).first()
-    return by_plate is not None
-
-
 def hold_by_id(connection: Connection, hold_id: int) -> Hold:
     found = list_holds(connection, hold_ids=[hold_id])
     if not found:

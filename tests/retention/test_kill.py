@@ -98,7 +98,7 @@ def kill_when(lab: Any, process: subprocess.Popen[str], ready: Callable[[int, in
 
 def test_a_run_killed_twice_is_finished_by_the_next(lab: Any, database_url: str) -> None:
     young = {lab.add(age) for age in (1, 5, 12)}
-    young.add(lab.add(40, hit=True))  # a young hit in the oldest month: rows go one by one
+    young.add(lab.add(40, hit=True))  # a hit still within its period, in the oldest month
     expired = set()
     for k in range(160):
         frame = lab.frame(f"f{k // 3}")  # three reads to a frame: a shared context image

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from plateward.audit.schema import access_log
@@ -167,3 +168,16 @@ def test_agencies_and_sharing_requests_from_the_pages(
     auditor, _ = http_sign_in(agency["auditor"], agency["password"])
     seen = auditor.get("/sharing")
     assert seen.status_code == 200 and "Send the request" not in seen.text
+
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@SQLITE_ONLY
+def test_the_transparency_pages_pass_axe(
+    page: Any, server: str, agency: dict[str, Any], check_page: Callable[..., None]
+) -> None:
+    for path in ("/transparency", "/transparency/print"):
+        page.goto(f"{server}{path}")
+        assert page.locator("h1").inner_text() == "ALPR usage and privacy policy"
+        check_page(page)
