@@ -9,8 +9,8 @@ moment of a run, and every point at which it may be killed, free of a read witho
 2. ``settle_candidates`` deletes the ``images`` row of each candidate no read names any more
    (an image stored once is named by its one read; a shared one is looked for among the reads
    captured within its range, ``images.first_captured_at``/``last_captured_at``), and queues its
-   file, in one transaction; a read stored meanwhile that names the image keeps it (the foreign
-   key refuses the delete; the batch is retried).
+   file, in one transaction, holding the images table against ingest meanwhile: a read naming
+   the image is either stored before (and found) or after (and stores the row again).
 3. ``remove_files`` deletes the queued files whose rows are still gone, holding the images
    table against new rows meanwhile, so an image stored again at that moment has its file
    written after the removal, not before (``ImageStore.put`` writes a file its new row lacks).
@@ -22,15 +22,15 @@ next run works through the queues first.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, delete, exists, or_, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, and_, delete, exists, or_, select, text
 
 from plateward.retention.queues import queue_files
 from plateward.retention.records import count_destroyed
 from plateward.retention.schema import retention_image_candidates, retention_image_files
-from plateward.store.database import savepoint
 from plateward.store.images import ImageStore
 from plateward.store.schema import images, reads
 
@@ -38,7 +38,14 @@ log = logging.getLogger(__name__)
 
 
 def settle_candidates(connection: Connection, limit: int) -> int:
-    """Decide one batch of candidates; returns how many were looked at (0: queue empty)."""
+    """Decide one batch of candidates; returns how many were looked at (0: queue empty).
+
+    On SQLite the connection must have its foreign keys off (``unchecked``): the reads'
+    constraint would look for reads naming each deleted row without an index, a scan of all
+    reads per image. The images table is held meanwhile, so no read naming one of them is
+    stored between the check and the delete (``ImageStore.put`` then stores the row again).
+    """
+    hold_images_table(connection)
     batch = list(
         connection.execute(
             select(retention_image_candidates.c.sha256)
@@ -48,36 +55,27 @@ def settle_candidates(connection: Connection, limit: int) -> int:
     )
     if not batch:
         return 0
-    named = exists().where(
-        or_(
-            images.c.first_captured_at.is_(None),
-            reads.c.captured_at.between(images.c.first_captured_at, images.c.last_captured_at),
+    # Three kinds of candidate, each with a condition an index can answer: an image stored
+    # once (its one read is gone); a shared one, looked for among the reads of its capture
+    # range; and a shared one from before its range was kept (migration 0015 gave every
+    # image named then a range, so only an image no read named at all is left here).
+    names_it = or_(reads.c.plate_image == images.c.sha256, reads.c.context_image == images.c.sha256)
+    conditions = [
+        ~images.c.shared,
+        and_(
+            images.c.shared, images.c.first_captured_at.is_not(None),
+            ~exists().where(
+                reads.c.captured_at >= images.c.first_captured_at,
+                reads.c.captured_at <= images.c.last_captured_at, names_it,
+            ),
         ),
-        or_(reads.c.plate_image == images.c.sha256, reads.c.context_image == images.c.sha256),
-    )
-    unnamed = or_(~images.c.shared, ~named)
-    try:
-        with savepoint(connection):
-            gone = list(
-                connection.execute(
-                    delete(images).where(images.c.sha256.in_(batch), unnamed)
-                    .returning(images.c.sha256)
-                ).scalars()
-            )  # fmt: skip
-    except IntegrityError:
-        # A read stored meanwhile names one of them (its foreign key refused the delete): one
-        # at a time, and an image still named stays, off the queue.
-        log.info("retention: an image of this batch was named again meanwhile; one by one")
-        gone = []
-        for digest in batch:
-            try:
-                with savepoint(connection):
-                    gone += connection.execute(
-                        delete(images).where(images.c.sha256 == digest, unnamed)
-                        .returning(images.c.sha256)
-                    ).scalars()  # fmt: skip
-            except IntegrityError:
-                continue
+        and_(images.c.shared, images.c.first_captured_at.is_(None), ~exists().where(names_it)),
+    ]  # fmt: skip
+    gone: list[str] = []
+    for unnamed in conditions:
+        gone += connection.execute(
+            delete(images).where(images.c.sha256.in_(batch), unnamed).returning(images.c.sha256)
+        ).scalars()
     queue_files(connection, gone)
     connection.execute(
         delete(retention_image_candidates).where(retention_image_candidates.c.sha256.in_(batch))
@@ -132,3 +130,21 @@ def _unlink(path: Path) -> bool:
         except OSError:
             break
     return True
+
+
+@contextmanager
+def unchecked(db: Engine) -> Iterator[Connection]:
+    """A transaction whose SQLite foreign keys are off (``settle_candidates``); PostgreSQL's
+    reads have no foreign key to images since migration 0015."""
+    with db.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside any transaction
+            connection.commit()
+        try:
+            with connection.begin():
+                yield connection
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()

@@ -17,7 +17,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from plateward.audit.log import Entry, append
 from plateward.errors import Conflict
 from plateward.retention.alerts import destroy_alerts
 from plateward.retention.audits import destroy_audits
-from plateward.retention.images import remove_files, settle_candidates
+from plateward.retention.images import remove_files, settle_candidates, unchecked
 from plateward.retention.partitions import empty_month, is_wholly_past, months
 from plateward.retention.periods import Cutoffs, check_as_of
 from plateward.retention.plates import prune_plates
@@ -141,7 +141,7 @@ class _Work:
 
     def queues(self) -> None:
         """The images and plates queued by batches (this run's, or a killed run's)."""
-        self.repeat("images", lambda c: settle_candidates(c, self.limit))
+        self.repeat("images", lambda c: settle_candidates(c, self.limit), unchecked)
         self.repeat("images", lambda c: remove_files(c, self.store, self.run_id, FILE_BATCH))
         self.repeat("plates", lambda c: prune_plates(c, self.limit))
 
@@ -171,10 +171,13 @@ class _Work:
 
         self.repeat(name, once)
 
-    def repeat(self, name: str, step: Callable[[Connection], int]) -> None:
+    def repeat(
+        self, name: str, step: Callable[[Connection], int],
+        transaction: Callable[[Engine], AbstractContextManager[Connection]] | None = None,
+    ) -> None:  # fmt: skip
         while True:
             self.check_stop()
-            with self.db.begin() as connection:
+            with (transaction or Engine.begin)(self.db) as connection:
                 done = step(connection)
             if done == 0:
                 return

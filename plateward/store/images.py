@@ -14,10 +14,10 @@ import os
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, case, insert, literal, or_, select, update
 
 from plateward.errors import InvalidInput, NotFound
-from plateward.store.schema import images
+from plateward.store.schema import UtcDateTime, images
 
 MEDIA_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
@@ -43,39 +43,44 @@ class ImageStore:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
         write_once(target, data)
-        known = connection.execute(
-            select(images.c.first_captured_at, images.c.last_captured_at).where(
-                images.c.sha256 == digest
-            )
-        ).first()
+        known = connection.execute(select(images.c.sha256).where(images.c.sha256 == digest)).first()
         if known is None:
-            connection.execute(
-                insert(images).values(
-                    sha256=digest,
-                    media_type=media_type,
-                    size_bytes=len(data),
-                    created_at=dt.datetime.now(dt.UTC),
-                    shared=False,
-                    first_captured_at=captured_at,
-                    last_captured_at=captured_at,
-                )
-            )
+            self._insert(connection, digest, media_type, len(data), captured_at)
             # Retention removes a file only while holding the images table against new rows
             # (retention/images.py), so a file it removed between write_once and this insert
             # is seen missing here, once the insert has its turn, and written again.
             write_once(target, data)
-        else:
-            first, last = known.first_captured_at, known.last_captured_at
-            connection.execute(
-                update(images)
-                .where(images.c.sha256 == digest)
-                .values(
-                    shared=True,
-                    first_captured_at=captured_at if first is None else min(first, captured_at),
-                    last_captured_at=captured_at if last is None else max(last, captured_at),
-                )
+            return digest
+        # Widened in SQL, not from the values read above: two batches naming the image at once
+        # each widen the row as the other left it (the row lock puts them in turn).
+        first, last = images.c.first_captured_at, images.c.last_captured_at
+        moment = literal(captured_at, UtcDateTime())
+        kept = connection.execute(
+            update(images)
+            .where(images.c.sha256 == digest)
+            .values(
+                shared=True,
+                first_captured_at=case((or_(first.is_(None), first > moment), moment), else_=first),
+                last_captured_at=case((or_(last.is_(None), last < moment), moment), else_=last),
             )
+        ).rowcount
+        if kept == 0:
+            # Retention destroyed the row since it was looked up: store the image anew.
+            self._insert(connection, digest, media_type, len(data), captured_at)
+            write_once(target, data)
         return digest
+
+    def _insert(
+        self, connection: Connection, digest: str, media_type: str, size: int,
+        captured_at: dt.datetime,
+    ) -> None:  # fmt: skip
+        connection.execute(
+            insert(images).values(
+                sha256=digest, media_type=media_type, size_bytes=size,
+                created_at=dt.datetime.now(dt.UTC), shared=False, first_captured_at=captured_at,
+                last_captured_at=captured_at,
+            )
+        )  # fmt: skip
 
     def get(self, sha256: str) -> bytes:
         target = self.path(sha256)

@@ -184,8 +184,11 @@ reads = Table(
     Column("latitude", Float, nullable=False),
     Column("longitude", Float, nullable=False),
     Column("heading", Float),
-    Column("plate_image", String(SHA256_HEX_CHARS), ForeignKey("images.sha256")),
-    Column("context_image", String(SHA256_HEX_CHARS), ForeignKey("images.sha256")),
+    # Images by SHA-256 (``images``). No foreign key on PostgreSQL since migration 0015: each
+    # image row retention deleted made it scan every read; retention/images.py checks that no
+    # read names an image before its row goes. SQLite keeps the constraint of 0001.
+    Column("plate_image", String(SHA256_HEX_CHARS)),
+    Column("context_image", String(SHA256_HEX_CHARS)),
     CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude"),
     CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude"),
     CheckConstraint("confidence BETWEEN 0 AND 1", name="confidence"),

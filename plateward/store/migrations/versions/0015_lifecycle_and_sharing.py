@@ -6,7 +6,8 @@ left empty and unconfirmed, for an administrator to complete (``plateward agency
 nothing is inferred about them, and nothing is shared with them until then.
 
 Each image learns the capture times of the reads naming it and whether more than one does
-(``images.shared``), computed here in one pass over the reads.
+(``images.shared``), computed here in one pass over the reads. On PostgreSQL the reads' foreign
+keys to images go: retention deletes image rows, and each delete would scan every read.
 
 Revision ID: 0015
 Revises: 0017
@@ -34,6 +35,9 @@ SQLITE_AGENCY_COLUMNS = (
     "confirmed_at DATETIME",
     f"confirmed_by VARCHAR(64) CONSTRAINT ck_agencies_confirmed CHECK ({CONFIRMED_CHECK})",
 )
+
+
+IMAGE_COLUMNS = ("plate_image", "context_image")
 
 
 def upgrade() -> None:
@@ -71,6 +75,14 @@ def upgrade() -> None:
         " WHERE images.sha256 = uses.sha"
     )
     op.create_index("ix_alerts_captured_at", "alerts", ["captured_at"])
+    if op.get_bind().dialect.name == "postgresql":
+        # Deleting an image row made PostgreSQL look for reads naming it in every partition,
+        # without an index (the reads' image columns have none): a scan of all reads per
+        # image. Retention checks this itself, holding the images table (retention/images.py).
+        # SQLite keeps its constraint (dropping one rebuilds the table); retention switches
+        # it off for its own deletes.
+        for column in IMAGE_COLUMNS:
+            op.drop_constraint(f"fk_reads_{column}_images", "reads", type_="foreignkey")
 
     op.create_table(
         "sharing_agreements",
@@ -222,6 +234,11 @@ def downgrade() -> None:
         "sharing_agreements",
     ):  # fmt: skip
         op.drop_table(table)
+    if op.get_bind().dialect.name == "postgresql":
+        for column in IMAGE_COLUMNS:
+            op.create_foreign_key(
+                f"fk_reads_{column}_images", "reads", "images", [column], ["sha256"]
+            )
     op.drop_index("ix_alerts_captured_at", table_name="alerts")
     for column in ("last_captured_at", "first_captured_at", "shared"):
         op.drop_column("images", column)
