@@ -40,7 +40,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -224,7 +224,7 @@ class Ingest:
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self._post, args=(n,)) for n in range(2)]
 
-    def __enter__(self) -> Ingest:
+    def __enter__(self) -> Self:
         for thread in self.threads:
             thread.start()
         return self
@@ -329,7 +329,7 @@ def main() -> None:
                     run = subprocess.run(
                         [*plateward, "retention", "run", "--as-of", as_of.isoformat(), "--json",
                          "--token", made["token"]],
-                        env=env, capture_output=True, text=True,
+                        env=env, capture_output=True, text=True, check=False,
                     )  # fmt: skip
                     t2 = time.perf_counter()
                     server_cpu = cpu_seconds(server.pid) - server_cpu
@@ -353,17 +353,23 @@ def main() -> None:
             drop()
     destroyed = {d["class"]: d for d in record["destroyed"]}
     lines = [
-        f"- {total:,} reads over {args.months} months ({args.images:,} with an image file),"
-        f" {made['alerts']:,} with a hot list hit, {made['held']} on hold; made by set-based"
-        f" SQL in {made['seconds'] / 60:.0f} min",
-        f"- The run: {t2 - t1:.0f} s, as of {as_of:%Y-%m-%d} (reads 300 days, hits 365);"
-        f" destroyed {destroyed['reads']['removed']:,} reads without a hit and"
-        f" {destroyed['hit_reads']['removed']:,} with one, {destroyed['reads']['months_emptied']}"
-        f" months emptied whole, {destroyed['images']['files_removed']:,} image files;"
-        f" {left:,} reads left (ingest's included)",
+        (
+            f"- {total:,} reads over {args.months} months ({args.images:,} with an image file),"
+            f" {made['alerts']:,} with a hot list hit, {made['held']} on hold; made by set-based"
+            f" SQL in {made['seconds'] / 60:.0f} min"
+        ),
+        (
+            f"- The run: {t2 - t1:.0f} s, as of {as_of:%Y-%m-%d} (reads 300 days, hits 365);"
+            f" destroyed {destroyed['reads']['removed']:,} reads without a hit and"
+            f" {destroyed['hit_reads']['removed']:,} with one, {destroyed['reads']['months_emptied']}"
+            f" months emptied whole, {destroyed['images']['files_removed']:,} image files;"
+            f" {left:,} reads left (ingest's included)"
+        ),
         "",
-        "| ingest (2 clients, 500-read batches) | reads/s median | reads/s mean"
-        " | batch p50 ms | batch p95 ms | slowest batch ms |",
+        (
+            "| ingest (2 clients, 500-read batches) | reads/s median | reads/s mean"
+            " | batch p50 ms | batch p95 ms | slowest batch ms |"
+        ),
         "|---|---|---|---|---|---|",
     ]
     for name, figures in (("before the run", before), ("during the run", during),
@@ -381,8 +387,10 @@ def main() -> None:
         replace_section(
             "bench/retention.py",
             [
-                "## Retention: destroying half of a PostgreSQL database under ingest"
-                " (bench/retention.py)",
+                (
+                    "## Retention: destroying half of a PostgreSQL database under ingest"
+                    " (bench/retention.py)"
+                ),
                 "",
                 f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
                 f"- Command: `python bench/retention.py {' '.join(sys.argv[1:])}`",
