@@ -200,12 +200,12 @@ def _reads_with_images(
                    f"\t0.9\t[]\t38.58\t-121.49\t{digest}\n")  # fmt: skip
     with engine.begin() as connection:
         cursor = connection.connection.cursor()
-        with cursor.copy(  # type: ignore[attr-defined]
+        with cursor.copy(
             "COPY images (sha256, media_type, size_bytes, created_at, shared, first_captured_at,"
             " last_captured_at) FROM STDIN"
         ) as copy:
             copy.write(image_rows.getvalue())
-        with cursor.copy(  # type: ignore[attr-defined]
+        with cursor.copy(
             "COPY reads (id, captured_at, received_at, camera_id, plate, raw_text, confidence,"
             " alternatives, latitude, longitude, plate_image) FROM STDIN"
         ) as copy:

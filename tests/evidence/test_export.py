@@ -80,7 +80,7 @@ def desk(database_url: str, tmp_path: Path, train: Callable[..., None]) -> Itera
             at = T0 + dt.timedelta(minutes=k)
             crop_bytes = picture(180, 50, k)
             originals[read_id] = crop_bytes
-            crop = store.put(connection, crop_bytes, "crop", captured_at=at)
+            crop: str | None = store.put(connection, crop_bytes, "crop", captured_at=at)
             context = None
             if k < 2:  # the third read has lost its images to retention already
                 context = store.put(connection, picture(640, 360, 100 + k), "ctx", captured_at=at)

@@ -33,7 +33,8 @@ def ask(world: Any, receiver: str, **body: Any) -> httpx.Response:
     request = {"owner": "CCSO", "purpose": PURPOSE, "search_kinds": ["exact"], "ends_on": FAR,
                **body}  # fmt: skip
     with world.client(f"{receiver.lower()}_admin") as client:
-        return client.post("/api/v1/sharing/agreements", json=request)
+        answer: httpx.Response = client.post("/api/v1/sharing/agreements", json=request)
+    return answer
 
 
 @pytest.mark.parametrize(
