@@ -18,6 +18,7 @@ import threading
 from sqlalchemy import Engine, func, select
 
 from plateward.errors import Conflict
+from plateward.retention.records import Run
 from plateward.retention.run import Runner, run_retention
 from plateward.retention.schema import retention_runs
 from plateward.settings import RetentionSettings
@@ -61,14 +62,22 @@ class RetentionSchedule:
         due = (last or self._started_at) + dt.timedelta(hours=self.periods.run_every_hours)
         return (due - now).total_seconds()
 
+    def run_once(self, now: dt.datetime) -> Run | None:
+        """The run, when one is due at ``now``; None when not. Conflict: another process's run
+        holds the lock."""
+        if self.due_in_s(now) > 0:
+            return None
+        return run_retention(
+            self.db, self.store, self.periods, SCHEDULE_RUNNER, stop=self._stop, now=now
+        )
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                wait = self.due_in_s(dt.datetime.now(dt.UTC))
-                if wait <= 0:
-                    run = run_retention(
-                        self.db, self.store, self.periods, SCHEDULE_RUNNER, stop=self._stop
-                    )
+                run = self.run_once(dt.datetime.now(dt.UTC))
+                if run is None:
+                    wait = self.due_in_s(dt.datetime.now(dt.UTC))
+                else:
                     log.info("retention run %s: %s", run.id, run.status)
                     wait = CHECK_S
             except Conflict:

@@ -164,10 +164,16 @@ def _audits(connection: Connection) -> list[dict[str, Any]]:
             "sampled": r.sample_size,
             "of": r.population,
             "closed_at": r.closed_at,
-            "verdicts": verdicts.get(r.id, {}),
+            "verdicts": dict(sorted(verdicts.get(r.id, {}).items(), key=_verdict_order)),
         }
         for r in rows
     ]
+
+
+def _verdict_order(item: tuple[str, int]) -> int:
+    """Findings in one order on every database: compliant first, unreviewed last."""
+    order = ("compliant", "not_compliant", "follow_up")
+    return order.index(item[0]) if item[0] in order else len(order)
 
 
 def _sharing(connection: Connection, today: dt.date) -> list[dict[str, Any]]:
