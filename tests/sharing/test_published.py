@@ -1,10 +1,12 @@
-"""The published policy follows the system: an agreement approved, a search across it, an audit
-closed with its findings and a destruction run appear on /transparency, on both databases."""
+"""The published policy follows the system: an agreement approved, a search across it, alerts
+with a misread found, an audit closed with its findings and a destruction run appear on
+/transparency, on both databases."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Any
 
 import httpx
@@ -35,6 +37,24 @@ def closed_audit(settings: Settings) -> None:
     engine.dispose()
 
 
+def raise_alerts(world: Any) -> list[tuple[int, str]]:
+    """Two alerts on CCSO's camera: the plate checked on the vehicle matched one, not the other."""
+    with world.client("ccso_inv") as inv:
+        assert inv.post("/api/v1/hotlists", json={"name": "CCSO-BOLO"}).status_code == 201
+        for plate in ("8ALRT01", "8ALRT02"):
+            inv.post("/api/v1/hotlists/CCSO-BOLO/entries", json={
+                "plate": plate, "reason": "stolen_vehicle", "case_number": "26-001234"})  # fmt: skip
+    reads = [{"id": str(uuid.uuid4()), "plate": plate, "confidence": 0.93, "latitude": 38.58,
+              "longitude": -121.49, "captured_at": dt.datetime.now(dt.UTC).isoformat()}
+             for plate in ("8ALRT01", "8ALRT02")]  # fmt: skip
+    answer = httpx.post(f"{world.server}/api/v1/reads", json={"reads": reads}, timeout=60,
+                        headers={"Authorization": f"Bearer {world.camera_keys['POLE-1']}"})  # fmt: skip
+    assert answer.status_code == 200 and answer.json()["alerts"] == 2, answer.text
+    with world.client("ccso_inv") as inv:
+        raised = {a["plate"]: a["id"] for a in inv.get("/api/v1/alerts").json()["alerts"]}
+    return [(raised["8ALRT01"], "match"), (raised["8ALRT02"], "misread")]
+
+
 def table(page: str, table_id: str) -> str:
     start = page.index(f'id="{table_id}"')
     return page[start : page.index("</table>", start)]
@@ -56,6 +76,11 @@ def test_the_page_shows_agreements_audits_and_destruction_from_the_database(
         found = inv.get("/api/v1/search/plate", params={"plate": "7ABC123",
                                                         "case_number": "26-004211"})  # fmt: skip
     assert found.status_code == 200, found.text
+    for alert_id, result in raise_alerts(world):
+        with world.client("ccso_inv") as inv:
+            checked = inv.post(f"/api/v1/alerts/{alert_id}/verification",
+                               json={"check": "plate", "result": result})  # fmt: skip
+        assert checked.status_code == 200, checked.text
     closed_audit(settings)
     with world.client("ccso_admin") as ccso:
         run = ccso.post("/api/v1/retention/runs", json={})  # the fixture's reads are months old
@@ -76,4 +101,7 @@ def test_the_page_shows_agreements_audits_and_destruction_from_the_database(
     assert re.search(r'id="count-audits">1<', page)
     searches = re.search(r'id="count-searches">(\d+)<', page)
     assert searches is not None and int(searches.group(1)) >= 1
-    assert re.search(r'id="count-reads">0<', page)  # every read was months old, and destroyed
+    # The fixture's reads were months old and are destroyed; the two alerts' reads are new.
+    assert re.search(r'id="count-reads">2<', page) and re.search(r'id="count-hits">2<', page)
+    assert "2 alerts were raised; people checked the plate on 2 of them and found 1 misread" in page
+    assert "(50.0%)" in page
