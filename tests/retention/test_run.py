@@ -199,3 +199,20 @@ def test_a_second_run_at_once_is_refused(lab: Any) -> None:
 
     with one_run_at_a_time(lab.engine), pytest.raises(Conflict, match="already under way"):
         run(lab)
+
+
+def test_a_hold_keeps_its_reads_until_its_end_date_and_no_longer(lab: Any) -> None:
+    by_id, by_plate, free = lab.add(60), lab.add(60, plate="7ABC123"), lab.add(60)
+    with lab.engine.begin() as connection:
+        hold_reads(connection, lab.admin, [by_id], case_number="26-1", now=lab.now,
+                   expires_at=lab.now + DAY * 10)  # fmt: skip
+        hold_plate(connection, lab.admin, "7ABC123", captured_from=lab.now - DAY * 70,
+                   captured_until=lab.now - DAY * 50, case_number="26-2", now=lab.now,
+                   expires_at=lab.now + DAY * 20)  # fmt: skip
+    run(lab)
+    assert lab.read_ids() == {by_id, by_plate} and free not in lab.read_ids()
+    run(lab, now=lab.now + DAY * 11)  # the read hold has ended; the plate hold has not
+    assert lab.read_ids() == {by_plate}
+    run(lab, now=lab.now + DAY * 21)
+    assert lab.read_ids() == set()
+    assert lab.files() == lab.image_rows() == set()
