@@ -221,6 +221,11 @@ def bench_latency(args: argparse.Namespace) -> list[str]:
             listed = sorted({plate(rng) for _ in range(10_000)})
             env = {**os.environ, "PLATEWARD_DB": url, "PLATEWARD_DATA_DIR": str(folder)}
             plateward = [sys.executable, "-m", "plateward"]
+            subprocess.run(
+                [*plateward, "agency", "add", "BENCH", "--name", "Bench county", "--kind",
+                 "law_enforcement", "--state", "CA"],
+                env=env, capture_output=True, text=True, check=True,
+            )  # fmt: skip
             key = subprocess.run(
                 [*plateward, "camera", "add", "BENCH-1", "--agency", "BENCH"],
                 env=env, capture_output=True, text=True, check=True,

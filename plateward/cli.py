@@ -49,13 +49,17 @@ def _add_parts() -> None:
     """Each part of the system brings its own commands, registered here in one place."""
     from plateward.access.cli import token_app, user_app
     from plateward.access.training_cli import training_app
+    from plateward.agency.cli import agency_app
     from plateward.alert.cli import alert_app
     from plateward.audit.cli import audit_app
     from plateward.audit.history_cli import audit_history, audit_import_history
+    from plateward.evidence.cli import evidence_app
     from plateward.hotlist.cli import hotlist_app
     from plateward.ingest.edge_cli import edge
     from plateward.ingest.transfer_cli import transfer_app
+    from plateward.retention.cli import hold_app, retention_app
     from plateward.search.cli import search_app
+    from plateward.sharing.cli import sharing_app
     from plateward.store.camera_sources_cli import camera_heartbeats, camera_timezone, source_app
     from plateward.store.cli import camera_app, db_app
     from plateward.training.cli import reader_app
@@ -79,6 +83,11 @@ def _add_parts() -> None:
     app.add_typer(reader_app, name="reader")
     audit_app.command("import-history")(audit_import_history)
     audit_app.command("history")(audit_history)
+    app.add_typer(agency_app, name="agency")
+    app.add_typer(sharing_app, name="sharing")
+    app.add_typer(retention_app, name="retention")
+    app.add_typer(hold_app, name="hold")
+    app.add_typer(evidence_app, name="evidence")
 
 
 _add_parts()

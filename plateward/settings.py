@@ -588,6 +588,195 @@ class AlertSettings(Section):
     smtp_from: str = Field("plateward@localhost", description="Sender address of e-mailed alerts.")
 
 
+class RetentionSettings(Section):
+    """How long each class of data is kept, and the destruction job (``plateward/retention``).
+
+    A read, its images and its alerts are destroyed once past their class's period unless a
+    legal hold covers them. Periods are whole days, at least one.
+    """
+
+    reads_days: int = Field(
+        30, description="Days a read without a hot list hit is kept (Flock keeps 30)."
+    )
+    hit_reads_days: int = Field(
+        365,
+        description=(
+            "Days a read that raised a hot list alert is kept; at least reads_days (a hit is"
+            " the record of why a vehicle was stopped)."
+        ),
+    )
+    images_days: int = Field(
+        30,
+        description=(
+            "Days a read's plate and context images are kept; may be shorter than the read,"
+            " whose text then stays without its images. Never longer than the read itself."
+        ),
+    )
+    alerts_days: int = Field(
+        730,
+        description=(
+            "Days an alert (with its verification, disposition and deliveries) is kept;"
+            " at least hit_reads_days."
+        ),
+    )
+    access_log_days: int = Field(
+        1095,
+        description=(
+            "Days an access log entry is kept; entries an audit sampled stay as long as the"
+            " audit does (Civil Code 1798.90.52 asks for the log, not for a period)."
+        ),
+    )
+    audit_records_days: int = Field(
+        1825, description="Days a closed audit (its sample and verdicts) is kept after closing."
+    )
+    run_every_hours: float = Field(
+        24.0,
+        ge=0,
+        le=24 * 31,
+        description=(
+            "Hours between the server's own retention runs; 0: only runs started by hand"
+            " (plateward retention run, or the retention page)."
+        ),
+    )
+    batch_rows: int = Field(
+        5000,
+        ge=10,
+        le=20_000,
+        description=(
+            "Most rows one transaction of a run destroys, so a busy server keeps ingesting"
+            " between them."
+        ),
+    )
+    batch_pause_s: float = Field(
+        0.05, ge=0, le=60, description="Seconds a run rests between two transactions."
+    )
+
+    @field_validator(
+        "reads_days", "hit_reads_days", "images_days", "alerts_days", "access_log_days",
+        "audit_records_days",
+    )  # fmt: skip
+    @classmethod
+    def _positive_period(cls, days: int) -> int:
+        if days < 1:
+            raise ValueError(f"a retention period must be at least 1 day, not {days}")
+        if days > 36_500:
+            raise ValueError(f"a retention period of {days} days is over 100 years")
+        return days
+
+    @model_validator(mode="after")
+    def _ordered_periods(self) -> RetentionSettings:
+        if self.hit_reads_days < self.reads_days:
+            raise ValueError(
+                f"hit_reads_days ({self.hit_reads_days}) is shorter than reads_days"
+                f" ({self.reads_days}): a read with a hit would go before one without"
+            )
+        if self.alerts_days < self.hit_reads_days:
+            raise ValueError(
+                f"alerts_days ({self.alerts_days}) is shorter than hit_reads_days"
+                f" ({self.hit_reads_days}): the alert is what makes the read one with a hit"
+            )
+        return self
+
+
+class SharingSettings(Section):
+    """Which agencies may receive this server's reads (``plateward/sharing``; Civil Code
+    1798.90.55(b), the Attorney General's bulletin 2023-DLE-06, policy G.3 and G.4)."""
+
+    home_state: str = Field(
+        "CA",
+        pattern=r"^[A-Z]{2}$",
+        description="The state this deployment serves (two letters); its agencies are in-state.",
+    )
+    share_out_of_state: bool = Field(
+        False,
+        description=(
+            "Allow agreements with agencies of other states. California law (1798.90.55(b),"
+            " as bulletin 2023-DLE-06 reads it) forbids it; only for deployments elsewhere."
+        ),
+    )
+    share_with_federal: bool = Field(
+        False,
+        description=(
+            "Allow agreements with federal agencies; forbidden in California"
+            " (bulletin 2023-DLE-06)."
+        ),
+    )
+    share_with_private: bool = Field(
+        False,
+        description=(
+            "Allow agreements with private entities; 1798.90.55(b) allows public agencies only."
+        ),
+    )
+    max_agreement_days: int = Field(
+        365,
+        ge=1,
+        le=3650,
+        description="Longest an agreement may run before it must be requested again.",
+    )
+
+
+class UsagePolicySettings(Section):
+    """The published usage and privacy policy (``/transparency``; Civil Code 1798.90.51,
+    1798.90.53). Everything else on that page comes from the system itself."""
+
+    agency_name: str = Field(
+        "",
+        max_length=200,
+        description="The agency that publishes the policy; empty: the registered agencies' names.",
+    )
+    custodian: str = Field(
+        "The ALPR System Administrator",
+        max_length=200,
+        description="Who is the custodian of the ALPR system and its data (1798.90.51(b)(6)).",
+    )
+    custodian_contact: str = Field(
+        "", max_length=300, description="How the public reaches the custodian (address, e-mail)."
+    )
+    authorized_purposes: tuple[str, ...] = Field(
+        (
+            "Identifying stolen or wanted vehicles",
+            "Identifying wanted felons during patrol or investigations",
+            "Be-on-the-lookout notices (BOLF/BOLO)",
+            "AMBER, Blue, Silver, Yellow and Feather Alerts",
+            "Surveillance and investigation of crimes",
+            "Grid searches of the area around a crime scene",
+            "Checking partial plates reported in major crimes",
+        ),
+        min_length=1,
+        description="The authorized purposes of use (policy A.4, 1798.90.51(b)(1)).",
+    )
+    prohibited_uses: tuple[str, ...] = Field(
+        (
+            "Any personal use of ALPR equipment or data (policy A.1)",
+            "Federal immigration enforcement (policy G.3, Government Code 7284.6)",
+            "Enforcement action on an alert alone, before the plate and CLETS checks (A.7)",
+        ),
+        description="Uses that are forbidden, shown beside the authorized ones.",
+    )
+    job_titles: dict[str, tuple[str, ...]] = Field(
+        {
+            "user": ("Deputy sheriff", "Sheriff's technician"),
+            "investigator": ("Detective", "Crime analyst", "Crime technician"),
+            "administrator": ("ALPR System Administrator (Administrative Lieutenant)",),
+            "auditor": ("Audit staff",),
+            "internal_affairs": ("Internal Affairs investigator",),
+        },
+        description=(
+            "The job titles that hold each role (1798.90.51(b)(2)); roles are user,"
+            " investigator, administrator, auditor and internal_affairs."
+        ),
+    )
+
+    @field_validator("job_titles")
+    @classmethod
+    def _known_roles(cls, titles: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        known = {"user", "investigator", "administrator", "auditor", "internal_affairs"}
+        unknown = sorted(set(titles) - known)
+        if unknown:
+            raise ValueError(f"unknown role(s) {', '.join(unknown)}; roles are {sorted(known)}")
+        return titles
+
+
 class Settings(BaseSettings):
     """The root: one nested section per part of the system."""
 
@@ -629,6 +818,10 @@ class Settings(BaseSettings):
             if path is not None and path.resolve().is_relative_to(data):
                 raise ValueError(f"{name} {path} is inside data_dir {self.data_dir}: keep it apart")
         return self
+
+    retention: RetentionSettings = Field(default_factory=lambda: RetentionSettings())
+    sharing: SharingSettings = Field(default_factory=lambda: SharingSettings())
+    usage_policy: UsagePolicySettings = Field(default_factory=lambda: UsagePolicySettings())
 
     def database_url(self) -> str:
         from plateward.store.database import default_url

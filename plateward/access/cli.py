@@ -21,9 +21,9 @@ from plateward.access.console import CONSOLE_ADDRESS, TokenOption, console_user
 from plateward.access.roles import Action, Role
 from plateward.access.schema import api_tokens, users
 from plateward.access.users import add_user, issue_token, user_by_name
+from plateward.agency.registry import agency_id_of
 from plateward.audit.actor import Actor, actor_for, console_actor
 from plateward.errors import PlatewardError
-from plateward.store.cameras import ensure_agency
 from plateward.store.cli import DbOption, with_db
 from plateward.store.database import open_database
 from plateward.store.migrate import upgrade
@@ -39,7 +39,7 @@ def user_add(
     role: Annotated[
         str, typer.Option(help="user, investigator, administrator, auditor or internal_affairs.")
     ],
-    agency: Annotated[str, typer.Option(help="Agency code; created if new.")],
+    agency: Annotated[str, typer.Option(help="The person's registered agency.")],
     full_name: Annotated[str, typer.Option(help="The person's name.")] = "",
     db: DbOption = None,
     token: TokenOption = None,
@@ -60,7 +60,7 @@ def user_add(
         password = sys.stdin.readline().rstrip("\n")
     try:
         with engine.begin() as connection:
-            agency_id = ensure_agency(connection, agency, agency)
+            agency_id = agency_id_of(connection, agency)
             user = add_user(
                 connection, username=username, full_name=full_name, role=role,
                 agency_id=agency_id, password=password,

@@ -49,6 +49,19 @@ class Action(StrEnum):
     """Configure where alerts are sent besides the console: webhooks and e-mail."""
     IMPORT_ACCESS_HISTORY = "import_access_history"
     """Bring a previous ALPR system's search-audit log in, as imported history (1798.90.52)."""
+    MANAGE_RETENTION = "manage_retention"
+    """Run the destruction of data past its retention period, or see what a run would remove."""
+    VIEW_RETENTION = "view_retention"
+    """See the retention periods, the legal holds and the destruction records."""
+    HOLD_DATA = "hold_data"
+    """Place reads on legal hold for a case, and release the hold (they outlive their period)."""
+    MANAGE_AGENCIES = "manage_agencies"
+    """Register agencies (kind, state, federal or not, ORI) and complete their registration."""
+    MANAGE_SHARING = "manage_sharing"
+    """Request another agency's reads, and approve, deny or revoke requests for one's own
+    (policy G.4)."""
+    VIEW_SHARING = "view_sharing"
+    """See the agency registry and every sharing agreement, with its decisions."""
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -69,6 +82,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VERIFY_ALERTS: frozenset({Role.USER, Role.INVESTIGATOR, Role.ADMINISTRATOR}),
     Action.MANAGE_ALERT_CHANNELS: frozenset({Role.ADMINISTRATOR}),
     Action.IMPORT_ACCESS_HISTORY: frozenset({Role.ADMINISTRATOR, Role.AUDITOR}),
+    Action.MANAGE_RETENTION: frozenset({Role.ADMINISTRATOR}),
+    Action.VIEW_RETENTION: frozenset({Role.ADMINISTRATOR, Role.AUDITOR, Role.INTERNAL_AFFAIRS}),
+    Action.HOLD_DATA: frozenset({Role.INVESTIGATOR, Role.ADMINISTRATOR}),
+    Action.MANAGE_AGENCIES: frozenset({Role.ADMINISTRATOR}),
+    Action.MANAGE_SHARING: frozenset({Role.ADMINISTRATOR}),
+    Action.VIEW_SHARING: frozenset({Role.ADMINISTRATOR, Role.AUDITOR, Role.INTERNAL_AFFAIRS}),
 }
 
 NEEDS_TRAINING: frozenset[Action] = frozenset(

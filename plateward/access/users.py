@@ -26,6 +26,7 @@ from plateward.access.passwords import (
 from plateward.access.roles import Role
 from plateward.access.schema import api_tokens, users
 from plateward.errors import InvalidInput, NotFound
+from plateward.store.database import savepoint
 from plateward.store.schema import agencies
 
 TOKEN_PREFIX = "pwu_"
@@ -65,7 +66,7 @@ def add_user(
     check_password_rules(password, username)
     try:
         # A savepoint, so a taken username leaves the caller's transaction usable.
-        with connection.begin_nested():
+        with savepoint(connection):
             user_id = connection.execute(
                 insert(users)
                 .values(

@@ -39,7 +39,7 @@ def list_command(
         upgrade(engine)
         user = console_user(engine, token, Action.RECEIVE_ALERTS)
         with engine.begin() as connection:
-            query = select_alerts().where(visible_to(user_agency_id(connection, user)))
+            query = select_alerts().where(visible_to(connection, user_agency_id(connection, user)))
             if open_only:
                 query = query.where(alerts.c.status != "closed")
             rows = connection.execute(query.order_by(alerts.c.id.desc()).limit(limit)).all()

@@ -194,7 +194,10 @@ def _new_read(
         where = f"reads.{index}.{name}"
         data = None if value is None else _image_bytes(value, parts, where)
         try:
-            images[name] = None if data is None else state.images.put(connection, data, where)
+            images[name] = (
+                None if data is None
+                else state.images.put(connection, data, where, captured_at=read.captured_at)
+            )  # fmt: skip
         except InvalidInput as exc:
             status = 413 if "limit" in exc.message else 422
             raise HTTPException(status, exc.message) from None

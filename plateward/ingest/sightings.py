@@ -50,7 +50,9 @@ def new_read(
         if images is None:
             continue
         try:
-            digests[name] = images.put(connection, data, f"{sighting.where} {name}")
+            digests[name] = images.put(
+                connection, data, f"{sighting.where} {name}", captured_at=read.captured_at
+            )
         except InvalidInput as exc:
             raise BadRecord(sighting.where, exc.message) from None
     for name, digest in sighting.image_digests.items():

@@ -3,7 +3,9 @@
 Every way into the data (the API's searches, a read or image view, the web pages) goes through
 ``run_inquiry``, so the rules cannot drift apart: the purpose is checked before any read is
 touched, and the access log entry is written in the same transaction as the query, so an
-inquiry whose entry cannot be written returns nothing (1798.90.52).
+inquiry whose entry cannot be written returns nothing (1798.90.52). It is also where an
+inquiry learns whose reads it may see (``search/scope.py``): the person's agency's, and those
+shared with it under current agreements.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from plateward.access.users import User
 from plateward.audit.log import Entry, append
 from plateward.errors import InvalidInput
 from plateward.search.justification import Justification
+from plateward.search.scope import Scope, scoped
+from plateward.sharing.visibility import scope_for
 
 T = TypeVar("T")
 
@@ -48,7 +52,8 @@ def run_inquiry(
     and refused with ``SearchTooSlow`` (nothing is returned, so nothing is logged).
     """
     with db.begin() as connection:
-        with time_limit(connection, time_limit_s):
+        scope = scope_for(connection, inquiry.user, inquiry.action)
+        with time_limit(connection, time_limit_s), scoped(scope):
             result = work(connection, inquiry.justification)
         append(
             connection,
@@ -56,7 +61,7 @@ def run_inquiry(
                 username=inquiry.user.username,
                 agency=inquiry.user.agency,
                 action=inquiry.action,
-                query=jsonable(inquiry.query),
+                query=logged_query(inquiry.query, scope),
                 case_number=inquiry.justification.case_number,
                 reason=inquiry.justification.reason,
                 result_count=count(result),
@@ -106,6 +111,18 @@ def time_limit(connection: Connection, seconds: float | None) -> Iterator[None]:
         raise
     finally:
         raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
+
+
+def logged_query(query: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    """The query as given, and the agreements that let it see other agencies' reads: a search
+    across an agreement is logged with the receiving agency (the person's) and, here, the
+    agreements and owners it reached into (policy G.4)."""
+    logged: dict[str, Any] = jsonable(query)
+    if scope.shared:
+        logged["shared_by"] = [
+            {"agreement": grant.agreement_id, "agency": grant.owner} for grant in scope.shared
+        ]
+    return logged
 
 
 def jsonable(value: Any) -> Any:

@@ -41,14 +41,21 @@ def hash_key(key: str) -> str:
 
 
 def ensure_agency(connection: Connection, code: str, name: str) -> int:
+    """The agency's id, registering it first if new as a confirmed law enforcement agency of
+    California: a shortcut for tests, benchmarks and the demo. People register agencies with
+    their real details through ``plateward.agency.registry``."""
     found = connection.execute(select(agencies.c.id).where(agencies.c.code == code)).first()
     if found is not None:
         return int(found.id)
+    now = dt.datetime.now(dt.UTC)
     created = connection.execute(
         insert(agencies)
-        .values(code=code, name=name, created_at=dt.datetime.now(dt.UTC))
+        .values(
+            code=code, name=name, created_at=now, kind="law_enforcement", state="CA",
+            federal=False, confirmed_at=now, confirmed_by="setup",
+        )
         .returning(agencies.c.id)
-    )
+    )  # fmt: skip
     return int(created.scalar_one())
 
 

@@ -9,11 +9,12 @@ from sqlalchemy import Connection, Engine
 
 from plateward.access.console import CONSOLE_ADDRESS, TokenOption, console_user
 from plateward.access.roles import Action
+from plateward.agency.registry import agency_id_of
 from plateward.audit.actor import Actor, actor_for
 from plateward.audit.log import append_change
 from plateward.errors import PlatewardError
 from plateward.settings import Settings
-from plateward.store.cameras import add_camera, ensure_agency, revoke_camera
+from plateward.store.cameras import add_camera, revoke_camera
 from plateward.store.database import open_database
 from plateward.store.migrate import upgrade
 
@@ -68,7 +69,9 @@ def db_grant(
 def camera_add(
     ctx: typer.Context,
     code: Annotated[str, typer.Argument(help="Short unique name, e.g. POLE-12 or UNIT-4471.")],
-    agency: Annotated[str, typer.Option(help="Agency code; created if new.")],
+    agency: Annotated[
+        str, typer.Option(help="The registered agency that owns its reads (plateward agency add).")
+    ],
     name: Annotated[str, typer.Option(help="Where or what the camera is.")] = "",
     kind: Annotated[str, typer.Option(help="fixed or vehicle.")] = "fixed",
     vehicle_id: Annotated[str | None, typer.Option(help="Patrol car id (vehicle cameras).")] = None,
@@ -90,7 +93,7 @@ def camera_add(
     try:
         actor = _camera_manager(engine, token)
         with engine.begin() as connection:
-            agency_id = ensure_agency(connection, agency, agency)
+            agency_id = agency_id_of(connection, agency)
             key = add_camera(
                 connection,
                 agency_id=agency_id,

@@ -7,10 +7,12 @@ ask ``is_postgres`` and fall back to portable SQL otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -48,6 +50,23 @@ def open_database(url: str) -> Engine:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def savepoint(connection: Connection) -> Iterator[None]:
+    """``connection.begin_nested()``, safe on SQLite too.
+
+    Python's sqlite3 opens its transaction only at the first INSERT, UPDATE or DELETE, so a
+    SAVEPOINT taken before any write would itself be the outermost transaction, and releasing
+    it would commit everything so far: a later failure could no longer roll back the step.
+    The transaction is begun first if it is not yet.
+    """
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.driver_connection
+        if raw is not None and not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN")
+    with connection.begin_nested():
+        yield
 
 
 SQLITE_MMAP_BYTES = 1 << 40

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, Select, select
 
 from plateward.errors import InvalidInput
+from plateward.search.scope import visible
 from plateward.store.cameras import camera_by_code
 from plateward.store.schema import cameras, reads
 
@@ -144,7 +145,9 @@ def _statement(connection: Connection, selection: ExportFilter) -> Select[Any]:
         statement = statement.where(reads.c.camera_id.in_(ids))
     if selection.read_ids:
         statement = statement.where(reads.c.id.in_(selection.read_ids))
-    return statement
+    # Whose reads the running export may see (search/scope.py): only its own agency's and
+    # those shared with it.
+    return statement.where(*visible())
 
 
 def _plain(row: Any) -> dict[str, Any]:

@@ -21,11 +21,12 @@ from sqlalchemy import select
 
 from plateward.access.roles import Action
 from plateward.access.sessions import Session
+from plateward.agency.registry import agency_id_of
 from plateward.audit.actor import actor_for
 from plateward.audit.log import append_change
 from plateward.errors import InvalidInput, PlatewardError
 from plateward.store.camera_sources import camera_health, list_sources
-from plateward.store.cameras import add_camera, ensure_agency, revoke_camera, rotate_camera_key
+from plateward.store.cameras import add_camera, revoke_camera, rotate_camera_key
 from plateward.store.schema import agencies, cameras
 from plateward.web.guards import Refused, check_csrf, submitted_csrf
 from plateward.web.inquiry_pages import client_of
@@ -58,7 +59,7 @@ async def cameras_add(request: Request, session: Administrator) -> Response:
         with app_state(request).db.begin() as connection:
             agency = form.get("agency", "").strip() or session.user.agency
             key = add_camera(
-                connection, agency_id=ensure_agency(connection, agency, agency), code=code,
+                connection, agency_id=agency_id_of(connection, agency), code=code,
                 name=form.get("name", "").strip() or code, kind=kind,
                 vehicle_id=form.get("vehicle_id", "").strip() or None, latitude=latitude,
                 longitude=longitude, public_areas_only=not form.get("non_public"),

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -29,6 +29,7 @@ from plateward.ingest.api import router as ingest_router
 from plateward.ingest.models import ReadBatch
 from plateward.ingest.vendor_api import redact_keys_in_access_log
 from plateward.ingest.vendor_api import router as vendor_router
+from plateward.retention.schedule import RetentionSchedule
 from plateward.search.api import router as search_router
 from plateward.search.view_api import router as view_router
 from plateward.settings import Settings
@@ -52,6 +53,11 @@ def create_app(settings: Settings) -> FastAPI:
     db = open_database(settings.database_url())
     upgrade(db)
     alerting = AlertRuntime.for_server(db, settings)
+    images = ImageStore(
+        settings.data_dir / "images", settings.server.max_image_bytes,
+        settings.server.max_image_pixels,
+    )  # fmt: skip
+    retention = RetentionSchedule(db, images, settings.retention)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -60,12 +66,14 @@ def create_app(settings: Settings) -> FastAPI:
         # routes) starts none.
         # And the access log's checkpoint clock, with a last checkpoint when serving ends.
         await run_in_threadpool(alerting.start)
+        retention.start()  # the destruction of data past its period (plateward/retention)
         checkpoints = _checkpointer(db, settings)
         try:
             yield
         finally:
             if checkpoints is not None:
                 await run_in_threadpool(checkpoints.stop)
+            await run_in_threadpool(retention.stop)
             await run_in_threadpool(alerting.stop)
 
     app = FastAPI(
@@ -80,11 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.plateward = AppState(
         settings=settings,
         db=db,
-        images=ImageStore(
-            settings.data_dir / "images",
-            settings.server.max_image_bytes,
-            settings.server.max_image_pixels,
-        ),
+        images=images,
         writer=writer_for(db),
         alerting=alerting,
     )
@@ -99,6 +103,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(hotlist_router)
     app.include_router(alert_router)
     install_api_docs(app)  # before the pages: its /static/api-docs inside their /static
+    for router in lifecycle_routers():
+        app.include_router(router)
     install_pages(app)
     app.add_middleware(RefuseNul)
     if settings.server.trusted_proxies:
@@ -144,6 +150,16 @@ def _checkpointer(db: Engine, settings: Settings) -> Checkpointer | None:
     checkpointer = Checkpointer(db, settings.audit)
     checkpointer.start()
     return checkpointer
+
+
+def lifecycle_routers() -> list[APIRouter]:
+    """Agencies, sharing agreements, retention and holds, evidence (issue 14's parts)."""
+    from plateward.agency.api import router as agencies
+    from plateward.evidence.api import router as evidence
+    from plateward.retention.api import router as retention
+    from plateward.sharing.api import router as sharing
+
+    return [agencies, sharing, retention, evidence]
 
 
 def _describe_models(app: FastAPI, models: list[type[BaseModel]]) -> None:

@@ -22,6 +22,7 @@ from plateward.access.sessions import Session
 from plateward.errors import NotFound
 from plateward.search.justification import Justification
 from plateward.search.results import ReadHit
+from plateward.search.scope import visible
 from plateward.store.schema import cameras, reads
 from plateward.vehicle import describe_vehicle
 from plateward.web.result_schema import result_sets
@@ -180,6 +181,7 @@ def read_rows(connection: Connection, entries: Sequence[Entry]) -> list[ReadRow]
             reads.c.id.in_(ids),
             reads.c.captured_at >= min(times),
             reads.c.captured_at <= max(times),
+            *visible(),
         )
     ).all()
     found = {row.id: row for row in rows}

@@ -25,6 +25,7 @@ from plateward.access.totp import check_code, enable_totp
 from plateward.access.users import LOCKOUT, MAX_FAILED_LOGINS, LockedOut, sign_in
 from plateward.audit.schema import access_log
 from plateward.cli import app as cli_app
+from plateward.store.cameras import ensure_agency
 from plateward.store.database import open_database
 from plateward.store.migrate import upgrade
 
@@ -36,6 +37,8 @@ NOW = dt.datetime(2026, 11, 29, 9, 0, tzinfo=dt.UTC)
 def engine(database_url: str) -> Iterator[Engine]:
     engine = open_database(database_url)
     upgrade(engine)
+    with engine.begin() as connection:
+        ensure_agency(connection, "CCSO", "County Sheriff")  # registered, unlogged
     yield engine
     engine.dispose()
 

@@ -80,6 +80,12 @@ def test_sign_in_lockout_and_tokens(database_url: str) -> None:
 
 def test_user_add_reads_the_password_from_stdin(tmp_path: object) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
+    registered = subprocess.run(
+        [sys.executable, "-m", "plateward", "agency", "add", "CCSO", "--name", "County Sheriff",
+         "--kind", "law_enforcement", "--state", "CA", "--db", url],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert registered.returncode == 0, registered.stderr
     command = [sys.executable, "-m", "plateward", "user", "add", "asmith", "--role",
                "auditor", "--agency", "CCSO", "--db", url]  # fmt: skip
     done = subprocess.run(command, input=GOOD + "\n", capture_output=True, text=True,

@@ -30,11 +30,11 @@ from plateward.web.app import create_app
 PASSWORD = "basalt orchard heron 31"
 OPEN_PAGES = {
     "/", "/login", "/login/code", "/logout",
-    "/transparency", "/transparency/checkpoint", "/transparency/consistency",
+    "/transparency", "/transparency/print", "/transparency/checkpoint", "/transparency/consistency",
     "/docs", "/openapi.json",
 }  # fmt: skip
 """Pages with no ``page_for``: they show who is signed in, sign people in and out, are public
-(the transparency page and its checkpoint), or show the API's description, which
+(the published usage and privacy policy, with the access log's checkpoint), or show the API's description, which
 ``server.api_docs`` opens to signed-in people only (``test_api_docs.py``)."""
 INQUIRY = {
     "plate": "7ABC123", "case_number": "26-004211", "latitude": "38.58", "longitude": "-121.49",

@@ -12,6 +12,8 @@ import plateward.audit.imported_schema
 import plateward.audit.review_schema
 import plateward.audit.schema
 import plateward.hotlist.schema
+import plateward.retention.schema
+import plateward.sharing.schema
 import plateward.web.result_schema  # noqa: F401
 from plateward.store.schema import metadata
 
