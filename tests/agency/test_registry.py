@@ -60,23 +60,30 @@ def test_register_complete_and_refuse(database_url: str) -> None:
 
 
 def test_users_and_cameras_name_a_registered_agency(database_url: str) -> None:
-    code, out = cli(database_url, "camera", "add", "POLE-1", "--agency", "CCSO")
-    assert code == 1 and "agency 'CCSO': not registered" in out
     code, out = cli(database_url, "user", "add", "lt", "--role", "administrator", "--agency",
                     "CCSO", stdin="quartz meadow lantern 58\n")  # fmt: skip
-    assert code == 1 and "not registered" in out
+    assert code == 1 and "agency 'CCSO': not registered" in out
+    # A fresh installation: no administrator yet, so the registry takes the console's word.
     code, out = cli(database_url, "agency", "add", "CCSO", "--name", "County Sheriff",
                     "--kind", "law_enforcement", "--state", "CA")  # fmt: skip
     assert code == 0, out
     code, out = cli(database_url, "user", "add", "lt", "--role", "administrator", "--agency",
                     "CCSO", stdin="quartz meadow lantern 58\n")  # fmt: skip
     assert code == 0, out
-    code, out = cli(database_url, "camera", "add", "POLE-1", "--agency", "CCSO")
+    code, token = cli(database_url, "token", "add", "lt")
+    assert code == 0, token
+    token = token.strip().splitlines()[-1]
+    code, out = cli(database_url, "camera", "add", "POLE-1", "--agency", "CPD", "--token", token)
+    assert code == 1 and "agency 'CPD': not registered" in out
+    code, out = cli(database_url, "camera", "add", "POLE-1", "--agency", "CCSO", "--token", token)
     assert code == 0, out
     # Now that an administrator exists, registering needs their account.
     code, out = cli(database_url, "agency", "add", "CPD", "--name", "City Police", "--kind",
                     "law_enforcement", "--state", "CA")  # fmt: skip
     assert code == 1 and "give --token" in out
+    code, out = cli(database_url, "agency", "add", "CPD", "--name", "City Police", "--kind",
+                    "law_enforcement", "--state", "CA", "--token", token)  # fmt: skip
+    assert code == 0, out
 
 
 def test_the_migration_registers_existing_agencies_for_completion(tmp_path: Path) -> None:

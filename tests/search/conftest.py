@@ -65,7 +65,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = open_database(database_url)
     upgrade(engine)
     with engine.begin() as connection:
-        agency = ensure_agency(connection, "SPD", "City Police")
+        agency = ensure_agency(connection, "CCSO", "County Sheriff")
         for code in ("POLE-1", "POLE-2", "POLE-3"):
             add_camera(connection, agency_id=agency, code=code, name=code)
         add_camera(
