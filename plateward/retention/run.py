@@ -3,9 +3,9 @@
 The order: first the work an earlier run left queued (it was killed); then, on PostgreSQL,
 months of reads wholly past their period; then the remaining reads, with a hit and without, a
 batch at a time; images past their own period; the queued images and their files, and plates
-no read is left of; alerts; closed audits. Each batch is a transaction of its own, with a pause
-between (``retention.batch_pause_s``), so a busy server keeps ingesting; each adds itself to the
-run's destruction record. At the end the run is closed and logged in the access log.
+no read is left of; alerts; closed audits; the access log, by its own cut (``access_log.py``).
+Each batch is a transaction of its own, with a pause between (``retention.batch_pause_s``), so
+a busy server keeps ingesting; each adds itself to the run's destruction record. At the end the run is closed and logged in the access log.
 
 One run at a time: the run holds a lock (an advisory lock on PostgreSQL, a lock file beside
 the SQLite database) and another start is refused while it lasts.
@@ -14,6 +14,7 @@ the SQLite database) and another start is refused while it lasts.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,10 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from plateward.audit.actor import Actor
 from plateward.audit.log import Entry, append
 from plateward.errors import Conflict
+from plateward.retention.access_log import destroy_access_log
 from plateward.retention.alerts import destroy_alerts
 from plateward.retention.audits import destroy_audits
 from plateward.retention.images import remove_files, settle_candidates, unchecked
@@ -38,11 +41,14 @@ from plateward.retention.records import Run, finish_run, run_by_id, start_run
 from plateward.settings import RetentionSettings
 from plateward.store.images import ImageStore
 
+logger = logging.getLogger(__name__)
+
 REASON = "retention and destruction of ALPR data (policy B)"
 RUN_LOCK = 5420015
 FILE_BATCH = 1000
 """Files removed per transaction: the images table is held against new rows meanwhile."""
 LOCK_NOT_AVAILABLE = "55P03"
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 class Stopped(Exception):
@@ -73,7 +79,8 @@ def run_retention(
                 connection, as_of=cutoffs.as_of, ran_by=runner.username, agency=runner.agency,
                 trigger=runner.trigger, now=now,
             )  # fmt: skip
-        work = _Work(db, store, periods, run_id, cutoffs, stop, on_batch)
+        actor = Actor(runner.username, runner.agency, runner.client_address)
+        work = _Work(db, store, periods, run_id, cutoffs, stop, on_batch, actor)
         status, error = "finished", None
         try:
             work.everything()
@@ -95,6 +102,7 @@ class _Work:
     def __init__(
         self, db: Engine, store: ImageStore, periods: RetentionSettings, run_id: int,
         cutoffs: Cutoffs, stop: threading.Event | None, on_batch: Callable[[str], None] | None,
+        actor: Actor,
     ) -> None:  # fmt: skip
         self.db = db
         self.store = store
@@ -104,6 +112,7 @@ class _Work:
         self.cutoffs = cutoffs
         self.stop = stop
         self.on_batch = on_batch
+        self.actor = actor
 
     def everything(self) -> None:
         self.queues()
@@ -127,6 +136,23 @@ class _Work:
         self.repeat("alerts", alerts)
         self.repeat("audit_records", lambda c: destroy_audits(
             c, self.run_id, self.cutoffs.audit_records, self.limit))  # fmt: skip
+        # After the audits: entries only a destroyed audit kept can go in the same run. One
+        # cut, in one transaction (the log's lock is held while it is logged and made).
+        self.check_stop()
+        try:
+            with self.db.begin() as connection:
+                removed = destroy_access_log(connection, self.run_id, self.cutoffs.access_log,
+                                             self.actor)  # fmt: skip
+        except ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+                raise
+            # The server's restricted role (plateward db grant) may not delete from the log:
+            # the rest of the run stands; the log waits for a run with the owner's URL.
+            logger.warning("retention: the access log was not cut: this database role may not"
+                           " delete from it; run plateward retention run as the owner")  # fmt: skip
+            return
+        if removed:
+            self.report(f"access_log: {removed}")
 
     def reads_step(self, hits: bool) -> Callable[[Connection, Key | None], Batch]:
         cutoff = self.cutoffs.hit_reads if hits else self.cutoffs.reads

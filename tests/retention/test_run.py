@@ -13,12 +13,13 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from plateward.alert.schema import alerts
 from plateward.audit.log import Entry, append
 from plateward.audit.review_schema import audits
 from plateward.audit.schema import access_log
+from plateward.audit.verify import verify_log
 from plateward.errors import Conflict, InvalidInput, NotFound
 from plateward.retention.holds import hold_plate, hold_reads, release_hold
 from plateward.retention.periods import Cutoffs
@@ -216,3 +217,32 @@ def test_a_hold_keeps_its_reads_until_its_end_date_and_no_longer(lab: Any) -> No
     run(lab, now=lab.now + DAY * 21)
     assert lab.read_ids() == set()
     assert lab.files() == lab.image_rows() == set()
+
+
+def test_the_access_log_is_cut_below_its_period_and_still_verifies(lab: Any) -> None:
+    days = lab.settings.retention.access_log_days
+    # Run as of a moment when everything logged so far is past the log's period.
+    later = dt.datetime.now(dt.UTC) + DAY * (days + 5)
+    with lab.engine.begin() as connection:
+        old = connection.execute(select(func.count()).select_from(access_log)).scalar_one()
+        young = append(connection, Entry("deputy", "CCSO", "search.plate", {"plate": "NEW1"}),
+                       at=later - DAY)  # fmt: skip
+    done = run(lab, now=later)
+    assert old > 0 and counts(done.destroyed)["access_log"] == old
+    with lab.engine.connect() as connection:
+        left = connection.execute(
+            select(access_log.c.id, access_log.c.action).order_by(access_log.c.leaf_index)
+        ).all()
+        report = verify_log(connection)
+    assert [(r.id, r.action) for r in left] == [
+        (young, "search.plate"), (left[1].id, "log.cut"), (left[2].id, "retention.run"),
+    ]  # fmt: skip
+    assert report.intact and report.cut == old and report.entries == 3
+
+    again = run(lab, now=later)  # nothing more is past its period: no second cut
+    assert counts(again.destroyed).get("access_log", 0) == 0
+    with lab.engine.connect() as connection:
+        cuts = connection.execute(
+            select(func.count()).select_from(access_log).where(access_log.c.action == "log.cut")
+        ).scalar_one()
+        assert cuts == 1 and verify_log(connection).intact
