@@ -18,6 +18,11 @@ from plateward.alert.api import router as alert_router
 from plateward.alert.runtime import AlertRuntime
 from plateward.audit.api import router as audit_router
 from plateward.errors import InvalidInput, PlatewardError
+from plateward.governance.breaches.api import router as breaches_router
+from plateward.governance.equipment.api import router as equipment_router
+from plateward.governance.health.api import router as health_router
+from plateward.governance.health.watch import HealthWatch
+from plateward.governance.records.api import router as records_router
 from plateward.hotlist.api import router as hotlist_router
 from plateward.ingest.api import router as ingest_router
 from plateward.ingest.models import ReadBatch
@@ -37,16 +42,19 @@ def create_app(settings: Settings) -> FastAPI:
     db = open_database(settings.database_url())
     upgrade(db)
     alerting = AlertRuntime.for_server(db, settings)
+    watch = HealthWatch(db, settings.camera_health)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Threads for the hot lists' copy, live alerts, deliveries and scheduled refreshes
-        # run while the server serves; an app built but never served (a test walking its
+        # Threads for the hot lists' copy, live alerts, deliveries, scheduled refreshes and
+        # the camera health check run while the server serves; an app built but never served (a test walking its
         # routes) starts none.
         await run_in_threadpool(alerting.start)
+        watch.start()
         try:
             yield
         finally:
+            await run_in_threadpool(watch.stop)
             await run_in_threadpool(alerting.stop)
 
     app = FastAPI(
@@ -69,6 +77,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(view_router)
     app.include_router(hotlist_router)
     app.include_router(alert_router)
+    app.include_router(records_router)
+    app.include_router(breaches_router)
+    app.include_router(equipment_router)
+    app.include_router(health_router)
     install_pages(app)
     _describe_models(app, [ReadBatch])
 

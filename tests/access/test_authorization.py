@@ -30,8 +30,13 @@ from plateward.store.database import open_database
 from plateward.web.app import create_app
 
 PASSWORD = "granite harbour violet 77"
-CAMERA_ROUTES = {("POST", "/api/v1/reads"), ("GET", "/api/v1/edge/hotlists")}
-"""Routes cameras call with their own keys (tests/ingest/test_api.py covers them)."""
+CAMERA_ROUTES = {
+    ("POST", "/api/v1/reads"),
+    ("GET", "/api/v1/edge/hotlists"),
+    ("POST", "/api/v1/heartbeats"),
+}
+"""Routes cameras call with their own keys (tests/ingest/test_api.py, tests/hotlist and
+tests/governance/test_health.py cover them)."""
 PUBLIC_ROUTES: set[tuple[str, str]] = set()
 
 

@@ -10,6 +10,10 @@ import plateward.access.training_schema
 import plateward.alert.schema
 import plateward.audit.review_schema
 import plateward.audit.schema
+import plateward.governance.breaches.schema
+import plateward.governance.equipment.schema
+import plateward.governance.health.schema
+import plateward.governance.records.schema
 import plateward.hotlist.schema
 import plateward.web.result_schema  # noqa: F401
 from plateward.store.schema import metadata
