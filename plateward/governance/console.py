@@ -58,9 +58,12 @@ def console_user(connection: Connection, token: str, action: Action) -> User:
 
 
 def run_as(
-    ctx: typer.Context, db: str | None, token: str, action: Action,
+    ctx: typer.Context,
+    db: str | None,
+    token: str,
+    action: Action,
     work: Callable[[Connection, User, Actor], T],
-) -> T:  # fmt: skip
+) -> T:
     """``work`` as the token's account, in one transaction on the configured database."""
     try:
         engine = open_database(settings_of(ctx, db).database_url())

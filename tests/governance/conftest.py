@@ -53,15 +53,31 @@ def tokens(engine: Engine) -> dict[str, str]:
     with engine.begin() as connection:
         agency = ensure_agency(connection, "CCSO", "County Sheriff")
         for role in ROLES:
-            user = add_user(connection, username=f"{role}1", full_name=f"{role} one", role=role,
-                            agency_id=agency, password=PASSWORD)  # fmt: skip
+            user = add_user(
+                connection,
+                username=f"{role}1",
+                full_name=f"{role} one",
+                role=role,
+                agency_id=agency,
+                password=PASSWORD,
+            )
             out[role] = issue_token(connection, user.id, "test")
-        add_user(connection, username="internal_affairs2", full_name="ia two",
-                 role="internal_affairs", agency_id=agency, password=PASSWORD)  # fmt: skip
+        add_user(
+            connection,
+            username="internal_affairs2",
+            full_name="ia two",
+            role="internal_affairs",
+            agency_id=agency,
+            password=PASSWORD,
+        )
         out["camera_key"] = add_camera(
-            connection, agency_id=agency, code="POLE-1", name="Main St", latitude=38.5,
+            connection,
+            agency_id=agency,
+            code="POLE-1",
+            name="Main St",
+            latitude=38.5,
             longitude=-121.5,
-        )  # fmt: skip
+        )
     return out
 
 
@@ -71,8 +87,9 @@ def api(server: str) -> Callable[..., httpx.Response]:
 
     def call(method: str, path: str, token: str | None, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.request(method, f"{server}/api/v1{path}", headers=headers, timeout=30,
-                             **kwargs)  # fmt: skip
+        return httpx.request(
+            method, f"{server}/api/v1{path}", headers=headers, timeout=30, **kwargs
+        )
 
     return call
 

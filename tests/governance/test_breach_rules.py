@@ -54,23 +54,37 @@ def test_an_open_ended_range_reaches_to_now() -> None:
 
 def test_the_attorney_general_gets_a_copy_past_500_residents() -> None:
     assert [needs_attorney_general_copy(n) for n in (None, 0, 500, 501)] == [
-        False, False, False, True,
-    ]  # fmt: skip
+        False,
+        False,
+        False,
+        True,
+    ]
 
 
 def incident(**changes: Any) -> Incident:
     fields = IncidentFields(
-        title="Stolen laptop", discovered_at=dt.datetime(2026, 4, 3, 9, tzinfo=dt.UTC),
-        discovered_by="Sgt. Lee", what_happened="A laptop holding an export of plate reads was"
-        " stolen from a patrol car.", systems_involved="Laptop 17, ALPR export",
-        data_kinds=("plate_reads", "plate_images"), data_from=FROM, data_to=TO,
-    )  # fmt: skip
+        title="Stolen laptop",
+        discovered_at=dt.datetime(2026, 4, 3, 9, tzinfo=dt.UTC),
+        discovered_by="Sgt. Lee",
+        what_happened="A laptop holding an export of plate reads was stolen from a patrol car.",
+        systems_involved="Laptop 17, ALPR export",
+        data_kinds=("plate_reads", "plate_images"),
+        data_from=FROM,
+        data_to=TO,
+    )
     return Incident(
-        id=1, agency="CCSO", agency_name="County Sheriff",
-        fields=IncidentFields(**{**fields.__dict__, **changes}), status="open",
-        recorded_by="admin1", recorded_at=FROM, updated_at=FROM, closed_by=None, closed_at=None,
+        id=1,
+        agency="CCSO",
+        agency_name="County Sheriff",
+        fields=IncidentFields(**{**fields.__dict__, **changes}),
+        status="open",
+        recorded_by="admin1",
+        recorded_at=FROM,
+        updated_at=FROM,
+        closed_by=None,
+        closed_at=None,
         closing_summary=None,
-    )  # fmt: skip
+    )
 
 
 def test_the_notice_has_the_title_and_headings_the_code_requires() -> None:
@@ -94,14 +108,15 @@ def test_the_notice_has_the_title_and_headings_the_code_requires() -> None:
 def test_the_notice_reminds_of_the_attorney_general_and_a_delay() -> None:
     notice = draft_notice(
         incident(
-            people_affected=1204, containment="The laptop was remotely wiped.",
+            people_affected=1204,
+            containment="The laptop was remotely wiped.",
             contact="Records Unit, 555-0100, records@sheriff.example",
             law_enforcement_delay="The District Attorney asked us to wait until May 1.",
             occurred_from=dt.datetime(2026, 4, 2, 22, tzinfo=dt.UTC),
             occurred_to=dt.datetime(2026, 4, 2, 23, tzinfo=dt.UTC),
         ),
         dt.date(2026, 5, 2),
-    )  # fmt: skip
+    )
     text = notice.text()
     assert notice.missing == ()
     assert "The breach happened on April 2, 2026." in text

@@ -49,8 +49,13 @@ def test_wrong_dates_and_missing_fields_are_refused_whole(
     admin = tokens["administrator"]
     day = dt.timedelta(days=1)
     cases: list[tuple[dict[str, Any], str]] = [
-        ({"occurred_from": (NOW - 3 * day).isoformat(), "occurred_to": (NOW - 4 * day).isoformat()},
-         "occurred_to"),
+        (
+            {
+                "occurred_from": (NOW - 3 * day).isoformat(),
+                "occurred_to": (NOW - 4 * day).isoformat(),
+            },
+            "occurred_to",
+        ),
         ({"occurred_from": (NOW - day).isoformat()}, "discovered_at"),  # found before it began
         ({"data_to": DATA_FROM.isoformat()}, "not after data_from"),
         ({"discovered_at": (NOW + day).isoformat()}, "in the future"),
@@ -61,7 +66,7 @@ def test_wrong_dates_and_missing_fields_are_refused_whole(
         ({"title": "  "}, "title: required"),
         ({"people_affected": -3}, "people_affected"),
         ({"notice_sent_on": (NOW - 5 * day).date().isoformat()}, "before discovered_at"),
-    ]  # fmt: skip
+    ]
     for change, message in cases:
         refused = api("POST", "/breaches", admin, json={**INCIDENT, **change})
         assert refused.status_code == 422, (change, refused.text)
@@ -83,10 +88,16 @@ def test_an_incident_from_record_to_notice_and_close(
     assert incident["agency"] == "CCSO" and incident["status"] == "open"
     path = f"/breaches/{incident['id']}"
 
-    edited = api("PATCH", path, ia, json={
-        "containment": "The export key was revoked; the stick held an encrypted copy only.",
-        "people_affected": 812, "contact": "Records Unit, 555-0100",
-    })  # fmt: skip
+    edited = api(
+        "PATCH",
+        path,
+        ia,
+        json={
+            "containment": "The export key was revoked; the stick held an encrypted copy only.",
+            "people_affected": 812,
+            "contact": "Records Unit, 555-0100",
+        },
+    )
     assert edited.status_code == 200, edited.text
     assert edited.json()["people_affected"] == 812
     assert api("PATCH", path, ia, json={"title": None}).status_code == 422
@@ -98,9 +109,12 @@ def test_an_incident_from_record_to_notice_and_close(
     notice = api("GET", f"{path}/notice", ia).json()
     assert notice["title"] == "Notice of Data Breach" and notice["missing"] == []
     assert [s["heading"] for s in notice["sections"]] == [
-        "What Happened", "What Information Was Involved", "What We Are Doing", "What You Can Do",
+        "What Happened",
+        "What Information Was Involved",
+        "What We Are Doing",
+        "What You Can Do",
         "For More Information",
-    ]  # fmt: skip
+    ]
     assert "The export key was revoked" in notice["text"]
     assert any("812 California residents" in r for r in notice["reminders"])
 
@@ -128,8 +142,15 @@ def test_an_incident_from_record_to_notice_and_close(
 
 
 def inquiry(at: dt.datetime, action: str, query: dict[str, Any], who: str = "deputy7") -> Entry:
-    return Entry(username=who, agency="CCSO", action=action, query=query,
-                 case_number="26-000123", reason="stolen vehicle", result_count=3)  # fmt: skip
+    return Entry(
+        username=who,
+        agency="CCSO",
+        action=action,
+        query=query,
+        case_number="26-000123",
+        reason="stolen vehicle",
+        result_count=3,
+    )
 
 
 def test_the_incident_lists_every_access_to_its_data_with_the_logs_verification(
@@ -144,8 +165,13 @@ def test_the_incident_lists_every_access_to_its_data_with_the_logs_verification(
             at=DATA_FROM - day,
         )  # fmt: skip  (before the data existed)
         append(connection, inquiry(NOW, "search.plate", {"plate": "7ABC123"}), at=DATA_FROM + day)
-        append(connection, inquiry(NOW, "search.partial", {"pattern": "7AB*", "start": inside,
-               "camera": ["POLE-1"]}), at=DATA_TO + day)  # fmt: skip
+        append(
+            connection,
+            inquiry(
+                NOW, "search.partial", {"pattern": "7AB*", "start": inside, "camera": ["POLE-1"]}
+            ),
+            at=DATA_TO + day,
+        )
         append(
             connection,
             inquiry(
@@ -161,8 +187,11 @@ def test_the_incident_lists_every_access_to_its_data_with_the_logs_verification(
             at=NOW - day,
         )  # fmt: skip  (a later window)
         append(connection, inquiry(NOW, "audit.read_log", {"start": inside}), at=NOW - day)
-        append(connection, inquiry(NOW, "image.view", {"image": "0" * 64}, who="analyst2"),
-               at=NOW - day)  # fmt: skip
+        append(
+            connection,
+            inquiry(NOW, "image.view", {"image": "0" * 64}, who="analyst2"),
+            at=NOW - day,
+        )
     incident = api("POST", "/breaches", tokens["internal_affairs"], json=INCIDENT).json()
     report = api("GET", f"/breaches/{incident['id']}/accesses", tokens["administrator"]).json()
     assert report["chain"]["intact"] is True
@@ -180,11 +209,19 @@ def test_the_incident_lists_every_access_to_its_data_with_the_logs_verification(
     with engine.begin() as connection:
         last = connection.execute(select(access_log).order_by(access_log.c.id.desc())).first()
         assert last is not None
-        connection.execute(insert(access_log).values(
-            id=last.id + 1, at=NOW, username="intruder", agency="CCSO", action="search.plate",
-            query={"plate": "7ABC123"}, outcome="ok", previous_hash=last.entry_hash,
-            entry_hash="f" * 64,
-        ))  # fmt: skip
+        connection.execute(
+            insert(access_log).values(
+                id=last.id + 1,
+                at=NOW,
+                username="intruder",
+                agency="CCSO",
+                action="search.plate",
+                query={"plate": "7ABC123"},
+                outcome="ok",
+                previous_hash=last.entry_hash,
+                entry_hash="f" * 64,
+            )
+        )
     again = api("GET", f"/breaches/{incident['id']}/accesses", tokens["administrator"]).json()
     assert again["chain"]["intact"] is False and again["chain"]["first_bad"] == last.id + 1
     assert [a["vouched"] for a in again["accesses"]] == [True, True, True, False]
@@ -200,11 +237,26 @@ def test_the_console_records_and_drafts(
     cli: Callable[..., Result], tokens: dict[str, str], tmp_path: Any
 ) -> None:
     admin = tokens["administrator"]
-    args = ["breach", "add", "--title", "Shared password", "--discovered-at",
-            NOW.isoformat(), "--discovered-by", "Audit team", "--what-happened",
-            "A deputy's password was used by someone else.", "--systems", "Plateward web",
-            "--data-kind", "plate_reads", "--data-kind", "accounts", "--data-from",
-            DATA_FROM.isoformat()]  # fmt: skip
+    args = [
+        "breach",
+        "add",
+        "--title",
+        "Shared password",
+        "--discovered-at",
+        NOW.isoformat(),
+        "--discovered-by",
+        "Audit team",
+        "--what-happened",
+        "A deputy's password was used by someone else.",
+        "--systems",
+        "Plateward web",
+        "--data-kind",
+        "plate_reads",
+        "--data-kind",
+        "accounts",
+        "--data-from",
+        DATA_FROM.isoformat(),
+    ]
     assert cli(tokens["auditor"], *args).exit_code == 1
     made = cli(admin, *args)
     assert made.exit_code == 0, made.output

@@ -36,10 +36,12 @@ def busy_history(engine: Engine, now: dt.datetime) -> None:
     with engine.begin() as connection:
         agency = ensure_agency(connection, "CCSO", "County Sheriff")
         for code in ("POLE-2", "POLE-3"):
-            add_camera(connection, agency_id=agency, code=code, name=code, latitude=38.5,
-                       longitude=-121.5)  # fmt: skip
-        add_camera(connection, agency_id=agency, code="UNIT-7", name="car", kind="vehicle",
-                   vehicle_id="7")  # fmt: skip
+            add_camera(
+                connection, agency_id=agency, code=code, name=code, latitude=38.5, longitude=-121.5
+            )
+        add_camera(
+            connection, agency_id=agency, code="UNIT-7", name="car", kind="vehicle", vehicle_id="7"
+        )
         connection.execute(update(cameras).values(created_at=now - dt.timedelta(days=20)))
         revoke_camera(connection, "POLE-3")
         ids = {code: camera_by_code(connection, code).id for code in ("POLE-1", "POLE-2", "UNIT-7")}
@@ -70,16 +72,20 @@ def test_each_cameras_health_from_its_reads(
 
 
 def test_the_check_raises_and_clears_notices_once(
-    engine: Engine, tokens: dict[str, str], settings: Settings, api: API,
+    engine: Engine,
+    tokens: dict[str, str],
+    settings: Settings,
+    api: API,
     log_actions: Callable[[], list[tuple[str, str]]],
-) -> None:  # fmt: skip
+) -> None:
     now = dt.datetime.now(dt.UTC)
     busy_history(engine, now)
     with engine.begin() as connection:
         first = run_check(connection, settings.camera_health, now)
     assert sorted((n.camera, n.kind) for n in first.raised) == [
-        ("POLE-1", "low_rate"), ("POLE-2", "silent"),
-    ]  # fmt: skip
+        ("POLE-1", "low_rate"),
+        ("POLE-2", "silent"),
+    ]
     with engine.begin() as connection:
         again = run_check(connection, settings.camera_health, now + dt.timedelta(minutes=5))
     assert again.raised == [] and again.cleared == []
@@ -87,8 +93,10 @@ def test_the_check_raises_and_clears_notices_once(
     admin = tokens["administrator"]
     assert api("GET", "/health/notices", tokens["user"]).status_code == 403
     notices = api("GET", "/health/notices", admin).json()["results"]
-    assert {(n["camera"], n["kind"]) for n in notices} == {("POLE-1", "low_rate"),
-                                                          ("POLE-2", "silent")}  # fmt: skip
+    assert {(n["camera"], n["kind"]) for n in notices} == {
+        ("POLE-1", "low_rate"),
+        ("POLE-2", "silent"),
+    }
     silent = next(n for n in notices if n["camera"] == "POLE-2")
     acked = api("POST", f"/health/notices/{silent['id']}/acknowledge", admin)
     assert acked.json()["acknowledged_by"] == "administrator1"
@@ -96,9 +104,16 @@ def test_the_check_raises_and_clears_notices_once(
     assert twice.status_code == 422 and "already acknowledged" in twice.text
 
     # POLE-2's agent starts beating: its notice clears; POLE-1's stays.
-    beat = api("POST", "/heartbeats", _key(engine, "POLE-2"), json={
-        "sent_at": now.isoformat(), "agent": "plateward-edge 0.1.0", "queued_reads": 4,
-    })  # fmt: skip
+    beat = api(
+        "POST",
+        "/heartbeats",
+        _key(engine, "POLE-2"),
+        json={
+            "sent_at": now.isoformat(),
+            "agent": "plateward-edge 0.1.0",
+            "queued_reads": 4,
+        },
+    )
     assert beat.status_code == 200
     with engine.begin() as connection:
         later = run_check(connection, settings.camera_health)
@@ -121,9 +136,13 @@ def test_heartbeats_take_the_cameras_own_key(
 ) -> None:
     key = tokens["camera_key"]
     now = dt.datetime.now(dt.UTC)
-    body = {"sent_at": (now - dt.timedelta(seconds=30)).isoformat(), "agent": "edge 1",
-            "started_at": (now - dt.timedelta(hours=1)).isoformat(), "queued_reads": 0,
-            "last_error": "cam.jpg: file not found"}  # fmt: skip
+    body = {
+        "sent_at": (now - dt.timedelta(seconds=30)).isoformat(),
+        "agent": "edge 1",
+        "started_at": (now - dt.timedelta(hours=1)).isoformat(),
+        "queued_reads": 0,
+        "last_error": "cam.jpg: file not found",
+    }
     assert api("POST", "/heartbeats", None, json=body).status_code == 401
     assert api("POST", "/heartbeats", "pwc_wrong", json=body).status_code == 401
     assert api("POST", "/heartbeats", tokens["administrator"], json=body).status_code == 401

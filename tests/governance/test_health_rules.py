@@ -26,15 +26,20 @@ LONG_AGO = NOW - dt.timedelta(days=90)
 
 
 def seen(
-    kind: str = "fixed", read_ago: dt.timedelta | None = dt.timedelta(minutes=5),
-    beat_ago: dt.timedelta | None = None, recent: int = 100, daily: tuple[int, ...] = (100,) * 14,
-) -> Observation:  # fmt: skip
+    kind: str = "fixed",
+    read_ago: dt.timedelta | None = dt.timedelta(minutes=5),
+    beat_ago: dt.timedelta | None = None,
+    recent: int = 100,
+    daily: tuple[int, ...] = (100,) * 14,
+) -> Observation:
     return Observation(
-        kind=kind, registered_at=LONG_AGO,
+        kind=kind,
+        registered_at=LONG_AGO,
         last_read_at=None if read_ago is None else NOW - read_ago,
         last_heartbeat_at=None if beat_ago is None else NOW - beat_ago,
-        recent_reads=recent, daily_reads=daily,
-    )  # fmt: skip
+        recent_reads=recent,
+        daily_reads=daily,
+    )
 
 
 @pytest.mark.parametrize(

@@ -28,10 +28,11 @@ from plateward.store.schema import cameras
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """A server that checks every 0.2 s, an agent that beats every 0.2 s."""
     return load_settings(
-        db=database_url, data_dir=tmp_path / "data",
+        db=database_url,
+        data_dir=tmp_path / "data",
         camera_health={"check_interval_s": 0.2, "fixed_silence_minutes": 60},
         edge={"heartbeat_s": 0.2, "poll_s": 0.05},
-    )  # fmt: skip
+    )
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 20) -> None:
@@ -63,15 +64,25 @@ class NoPlates:
 
 
 def test_a_running_agent_beats_even_when_no_plate_passes(
-    engine: Engine, tokens: dict[str, str], server: str, settings: Settings,
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-) -> None:  # fmt: skip
+    engine: Engine,
+    tokens: dict[str, str],
+    server: str,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
     monkeypatch.setattr(edge, "load_engine", lambda _settings: NoPlates())
     folder = tmp_path / "cam"
     folder.mkdir()
     cv2.imwrite(str(folder / "img-0001.png"), np.zeros((8, 8, 3), np.uint8))
-    options = EdgeOptions(camera="POLE-1", source=str(folder), server_url=server,
-                          key=tokens["camera_key"], site=Site(38.5, -121.5), once=False)  # fmt: skip
+    options = EdgeOptions(
+        camera="POLE-1",
+        source=str(folder),
+        server_url=server,
+        key=tokens["camera_key"],
+        site=Site(38.5, -121.5),
+        once=False,
+    )
     box = Outbox(outbox_path(settings), "POLE-1")
     agent = Agent(settings, options, box)
     beats: list[dt.datetime] = []

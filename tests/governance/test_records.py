@@ -61,8 +61,12 @@ def test_a_request_from_intake_to_response(
 ) -> None:
     ia, admin = tokens["internal_affairs"], tokens["administrator"]
     received = TODAY - dt.timedelta(days=3)
-    made = api("POST", "/records/requests", admin,
-               json={**REQUEST, "channel": "mail", "received_on": received.isoformat()})  # fmt: skip
+    made = api(
+        "POST",
+        "/records/requests",
+        admin,
+        json={**REQUEST, "channel": "mail", "received_on": received.isoformat()},
+    )
     assert made.status_code == 201, made.text
     path = f"/records/requests/{made.json()['id']}"
 
@@ -73,8 +77,12 @@ def test_a_request_from_intake_to_response(
     assert assigned.json()["status"] == "in_progress"
     api("POST", f"{path}/notes", ia, json={"text": "Asked TSU for the camera list."})
 
-    extended = api("POST", f"{path}/extension", ia,
-                   json={"reason": "Records must be collected from field facilities."})  # fmt: skip
+    extended = api(
+        "POST",
+        f"{path}/extension",
+        ia,
+        json={"reason": "Records must be collected from field facilities."},
+    )
     assert extended.status_code == 200, extended.text
     body = extended.json()
     assert body["extended"] is True and body["first_due_on"] == response_due(received).isoformat()
@@ -83,8 +91,13 @@ def test_a_request_from_intake_to_response(
     assert again.status_code == 422 and "already extended once" in again.text
 
     letter = b"%PDF-1.7 list of camera sites\n%%EOF\n"
-    attached = api("POST", f"{path}/files", ia, files={"file": ("sites.pdf", letter)},
-                   data={"part": "response"})  # fmt: skip
+    attached = api(
+        "POST",
+        f"{path}/files",
+        ia,
+        files={"file": ("sites.pdf", letter)},
+        data={"part": "response"},
+    )
     assert attached.status_code == 201, attached.text
     stored = attached.json()
     assert stored["sha256"] == hashlib.sha256(letter).hexdigest()
@@ -100,10 +113,15 @@ def test_a_request_from_intake_to_response(
 
     ungrounded = api("POST", f"{path}/close", ia, json={"outcome": "withheld", "summary": "no"})
     assert ungrounded.status_code == 422 and "cite the exemption" in ungrounded.text
-    closed = api("POST", f"{path}/close", ia, json={
-        "outcome": "partly_released",
-        "summary": "Camera sites released; agreements withheld under Gov. Code 7923.600.",
-    })  # fmt: skip
+    closed = api(
+        "POST",
+        f"{path}/close",
+        ia,
+        json={
+            "outcome": "partly_released",
+            "summary": "Camera sites released; agreements withheld under Gov. Code 7923.600.",
+        },
+    )
     assert closed.status_code == 200, closed.text
     assert closed.json()["status"] == "closed" and closed.json()["closed_by"] == "internal_affairs1"
     kinds = [e["kind"] for e in closed.json()["events"]]
@@ -153,19 +171,34 @@ def test_bad_requests_are_refused_whole(api: API, tokens: dict[str, str], engine
         refused = api("POST", "/records/requests", deputy, json=body)
         assert refused.status_code == 422, (body, refused.text)
         assert message in refused.text, (message, refused.text)
-    assert api("POST", "/records/requests/99/notes", tokens["internal_affairs"],
-               json={"text": "x"}).status_code == 404  # fmt: skip
+    assert (
+        api(
+            "POST", "/records/requests/99/notes", tokens["internal_affairs"], json={"text": "x"}
+        ).status_code
+        == 404
+    )
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(records_requests)).scalar() == 0
         assert connection.execute(select(func.count()).select_from(access_log)).scalar() == 0
 
 
 def test_the_console_acts_as_the_tokens_account(
-    cli: Callable[..., Result], tokens: dict[str, str],
+    cli: Callable[..., Result],
+    tokens: dict[str, str],
     log_actions: Callable[[], list[tuple[str, str]]],
-) -> None:  # fmt: skip
-    args = ["records", "add", "--name", "Sam Public", "--contact", "PO Box 9, Hayward",
-            "--reply-by", "mail", "--description", "My car's reads, plate 7ABC123"]  # fmt: skip
+) -> None:
+    args = [
+        "records",
+        "add",
+        "--name",
+        "Sam Public",
+        "--contact",
+        "PO Box 9, Hayward",
+        "--reply-by",
+        "mail",
+        "--description",
+        "My car's reads, plate 7ABC123",
+    ]
     nobody = cli(None, *args)
     assert nobody.exit_code == 1 and "give --token or set PLATEWARD_TOKEN" in nobody.output
     made = cli(tokens["user"], *args)
@@ -177,11 +210,29 @@ def test_the_console_acts_as_the_tokens_account(
     assert listed.exit_code == 0 and "Sam Public" in listed.output
     shown = cli(tokens["internal_affairs"], "records", "show", "1")
     assert "PO Box 9, Hayward" in shown.output
-    bad_day = cli(tokens["internal_affairs"], "records", "close", "1", "--outcome", "released",
-                  "--summary", "sent", "--closed", "2026-13-01")  # fmt: skip
+    bad_day = cli(
+        tokens["internal_affairs"],
+        "records",
+        "close",
+        "1",
+        "--outcome",
+        "released",
+        "--summary",
+        "sent",
+        "--closed",
+        "2026-13-01",
+    )
     assert bad_day.exit_code == 1 and "YYYY-MM-DD" in bad_day.output
-    closed = cli(tokens["internal_affairs"], "records", "close", "1", "--outcome", "no_records",
-                 "--summary", "No reads of that plate are held.")  # fmt: skip
+    closed = cli(
+        tokens["internal_affairs"],
+        "records",
+        "close",
+        "1",
+        "--outcome",
+        "no_records",
+        "--summary",
+        "No reads of that plate are held.",
+    )
     assert closed.exit_code == 0, closed.output
     assert log_actions() == [
         ("user1", "records.submit"),

@@ -66,19 +66,28 @@ def test_one_extension_noticed_within_the_first_period() -> None:
         extension_refusal(**base, already_extended=True, closed=False, noticed_on=due)
     )
     assert "after the response was due" in str(
-        extension_refusal(**base, already_extended=False, closed=False,
-                          noticed_on=due + dt.timedelta(days=1))
-    )  # fmt: skip
+        extension_refusal(
+            **base, already_extended=False, closed=False, noticed_on=due + dt.timedelta(days=1)
+        )
+    )
     assert "before the request was received" in str(
-        extension_refusal(**base, already_extended=False, closed=False,
-                          noticed_on=received - dt.timedelta(days=1))
-    )  # fmt: skip
+        extension_refusal(
+            **base, already_extended=False, closed=False, noticed_on=received - dt.timedelta(days=1)
+        )
+    )
     assert "after today" in str(
-        extension_refusal(received_on=received, due_on=due, today=dt.date(2026, 11, 5),
-                          already_extended=False, closed=False, noticed_on=dt.date(2026, 11, 6))
-    )  # fmt: skip
-    assert "closed" in str(extension_refusal(**base, already_extended=False, closed=True,
-                                             noticed_on=due))  # fmt: skip
+        extension_refusal(
+            received_on=received,
+            due_on=due,
+            today=dt.date(2026, 11, 5),
+            already_extended=False,
+            closed=False,
+            noticed_on=dt.date(2026, 11, 6),
+        )
+    )
+    assert "closed" in str(
+        extension_refusal(**base, already_extended=False, closed=True, noticed_on=due)
+    )
 
 
 @pytest.mark.parametrize(

@@ -70,9 +70,12 @@ class AccessReport:
 
 
 def accesses_to(
-    connection: Connection, incident: Incident, *, limit: int = DEFAULT_LIMIT,
+    connection: Connection,
+    incident: Incident,
+    *,
+    limit: int = DEFAULT_LIMIT,
     actor: Actor | None = None,
-) -> AccessReport:  # fmt: skip
+) -> AccessReport:
     """The inquiries that could have touched ``incident``'s data, oldest first."""
     limit = max(1, min(limit, MAX_LIMIT))
     f = incident.fields
@@ -102,21 +105,38 @@ def accesses_to(
         after = page[-1]["id"]
     if actor is not None:
         append_change(
-            connection, actor, "breach.accesses",
+            connection,
+            actor,
+            "breach.accesses",
             {"incident": incident.id, "limit": limit, "chain_intact": chain.intact},
-            reason=REASON, result_count=total,
-        )  # fmt: skip
+            reason=REASON,
+            result_count=total,
+        )
     return AccessReport(
-        incident_id=incident.id, data_from=f.data_from, data_to=f.data_to,
-        cameras=f.camera_codes, scanned=scanned, total=total, accesses=found, chain=chain,
-    )  # fmt: skip
+        incident_id=incident.id,
+        data_from=f.data_from,
+        data_to=f.data_to,
+        cameras=f.camera_codes,
+        scanned=scanned,
+        total=total,
+        accesses=found,
+        chain=chain,
+    )
 
 
 def _access(entry: dict[str, Any], how: str, first_bad: int | None) -> DataAccess:
     return DataAccess(
-        entry_id=entry["id"], at=entry["at"], username=entry["username"], agency=entry["agency"],
-        action=entry["action"], query=entry["query"], case_number=entry["case_number"],
-        reason=entry["reason"], result_count=entry["result_count"],
-        client_address=entry["client_address"], outcome=entry["outcome"], touch=how,
+        entry_id=entry["id"],
+        at=entry["at"],
+        username=entry["username"],
+        agency=entry["agency"],
+        action=entry["action"],
+        query=entry["query"],
+        case_number=entry["case_number"],
+        reason=entry["reason"],
+        result_count=entry["result_count"],
+        client_address=entry["client_address"],
+        outcome=entry["outcome"],
+        touch=how,
         vouched=first_bad is None or entry["id"] < first_bad,
-    )  # fmt: skip
+    )

@@ -114,9 +114,11 @@ def breaches_add(request: Request, user: Responder, body: IncidentIn) -> dict[st
     values["camera_codes"] = tuple(values.get("camera_codes", ()))
     with app_state(request).db.begin() as connection:
         incident = record_incident(
-            connection, IncidentFields(**values), agency_code=user.agency,
+            connection,
+            IncidentFields(**values),
+            agency_code=user.agency,
             actor=actor_of(request, user),
-        )  # fmt: skip
+        )
     return _incident(incident)
 
 
@@ -187,9 +189,11 @@ def breaches_accesses(
     """Every inquiry that could have touched the data involved, with the log's verification."""
     with app_state(request).db.begin() as connection:
         report = accesses_to(
-            connection, incident_by_id(connection, incident_id), limit=limit,
+            connection,
+            incident_by_id(connection, incident_id),
+            limit=limit,
             actor=actor_of(request, user),
-        )  # fmt: skip
+        )
     return dataclasses.asdict(report)
 
 
@@ -206,9 +210,13 @@ def breaches_attach(
     data = read_upload(file, files.max_bytes)
     with state.db.begin() as connection:
         stored = attach_file(
-            connection, files, incident_id, file_name=file.filename or "", data=data,
+            connection,
+            files,
+            incident_id,
+            file_name=file.filename or "",
+            data=data,
             actor=actor_of(request, user),
-        )  # fmt: skip
+        )
     return dataclasses.asdict(stored)
 
 

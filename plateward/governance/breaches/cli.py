@@ -89,26 +89,43 @@ def breach_add(
 ) -> None:
     """Record a breach incident for your agency."""
     fields = IncidentFields(
-        title=title, discovered_at=_moment("--discovered-at", discovered_at),
-        discovered_by=discovered_by, what_happened=what_happened, systems_involved=systems,
-        data_kinds=tuple(data_kind), data_from=_moment("--data-from", data_from),
-        data_to=parse_moment("--data-to", data_to), data_involved=data_involved,
-        camera_codes=tuple(camera or ()), occurred_from=parse_moment("--occurred-from", occurred_from),
-        occurred_to=parse_moment("--occurred-to", occurred_to), people_affected=people,
-        containment=containment, law_enforcement_delay=law_enforcement_delay, contact=contact,
-    )  # fmt: skip
+        title=title,
+        discovered_at=_moment("--discovered-at", discovered_at),
+        discovered_by=discovered_by,
+        what_happened=what_happened,
+        systems_involved=systems,
+        data_kinds=tuple(data_kind),
+        data_from=_moment("--data-from", data_from),
+        data_to=parse_moment("--data-to", data_to),
+        data_involved=data_involved,
+        camera_codes=tuple(camera or ()),
+        occurred_from=parse_moment("--occurred-from", occurred_from),
+        occurred_to=parse_moment("--occurred-to", occurred_to),
+        people_affected=people,
+        containment=containment,
+        law_enforcement_delay=law_enforcement_delay,
+        contact=contact,
+    )
     incident = run_as(
-        ctx, db, token, Action.MANAGE_BREACHES,
+        ctx,
+        db,
+        token,
+        Action.MANAGE_BREACHES,
         lambda c, user, actor: record_incident(c, fields, agency_code=user.agency, actor=actor),
-    )  # fmt: skip
+    )
     typer.echo(f"incident {incident.id}: recorded ({incident.fields.title})")
 
 
 @breach_app.command("list")
 def breach_list(ctx: typer.Context, token: TokenOption = "", db: DbOption = None) -> None:
     """Every incident, newest discovery first."""
-    found = run_as(ctx, db, token, Action.MANAGE_BREACHES,
-                   lambda c, _user, actor: list_incidents(c, actor=actor))  # fmt: skip
+    found = run_as(
+        ctx,
+        db,
+        token,
+        Action.MANAGE_BREACHES,
+        lambda c, _user, actor: list_incidents(c, actor=actor),
+    )
     for incident in found:
         f = incident.fields
         typer.echo(
@@ -119,12 +136,19 @@ def breach_list(ctx: typer.Context, token: TokenOption = "", db: DbOption = None
 
 @breach_app.command("show")
 def breach_show(
-    ctx: typer.Context, incident_id: IncidentArgument, token: TokenOption = "",
+    ctx: typer.Context,
+    incident_id: IncidentArgument,
+    token: TokenOption = "",
     db: DbOption = None,
-) -> None:  # fmt: skip
+) -> None:
     """One incident: the record, its history and its files."""
-    detail = run_as(ctx, db, token, Action.MANAGE_BREACHES,
-                    lambda c, _user, actor: incident_detail(c, incident_id, actor=actor))  # fmt: skip
+    detail = run_as(
+        ctx,
+        db,
+        token,
+        Action.MANAGE_BREACHES,
+        lambda c, _user, actor: incident_detail(c, incident_id, actor=actor),
+    )
     incident = detail.incident
     typer.echo(f"incident {incident.id} ({incident.status}), {incident.agency_name}")
     for name, value in dataclasses.asdict(incident.fields).items():
@@ -173,10 +197,16 @@ def breach_edit(
 ) -> None:
     """Change what is known about an incident; fields not given stay as they are."""
     given: dict[str, Any] = {
-        "title": title, "discovered_by": discovered_by, "what_happened": what_happened,
-        "systems_involved": systems, "data_involved": data_involved, "containment": containment,
-        "law_enforcement_delay": law_enforcement_delay, "what_you_can_do": what_you_can_do,
-        "contact": contact, "people_affected": people,
+        "title": title,
+        "discovered_by": discovered_by,
+        "what_happened": what_happened,
+        "systems_involved": systems,
+        "data_involved": data_involved,
+        "containment": containment,
+        "law_enforcement_delay": law_enforcement_delay,
+        "what_you_can_do": what_you_can_do,
+        "contact": contact,
+        "people_affected": people,
         "discovered_at": parse_moment("--discovered-at", discovered_at),
         "data_from": parse_moment("--data-from", data_from),
         "data_to": parse_moment("--data-to", data_to),
@@ -188,28 +218,38 @@ def breach_edit(
         ),
         "data_kinds": tuple(data_kind) if data_kind else None,
         "camera_codes": tuple(camera) if camera else None,
-    }  # fmt: skip
+    }
     changes = {name: value for name, value in given.items() if value is not None}
     for name in clear or ():
         if name not in EDITABLE:
             fail(f"--clear {name}: no such field")
         changes[name] = () if name in ("camera_codes", "data_kinds") else None
     incident = run_as(
-        ctx, db, token, Action.MANAGE_BREACHES,
+        ctx,
+        db,
+        token,
+        Action.MANAGE_BREACHES,
         lambda c, _user, actor: edit_incident(c, incident_id, changes, actor=actor),
-    )  # fmt: skip
+    )
     typer.echo(f"incident {incident.id}: updated")
 
 
 @breach_app.command("note")
 def breach_note(
-    ctx: typer.Context, incident_id: IncidentArgument,
-    text: Annotated[str, typer.Argument(help="The note.")], token: TokenOption = "",
+    ctx: typer.Context,
+    incident_id: IncidentArgument,
+    text: Annotated[str, typer.Argument(help="The note.")],
+    token: TokenOption = "",
     db: DbOption = None,
-) -> None:  # fmt: skip
+) -> None:
     """Add a note to the incident's history."""
-    run_as(ctx, db, token, Action.MANAGE_BREACHES,
-           lambda c, _user, actor: add_note(c, incident_id, text=text, actor=actor))  # fmt: skip
+    run_as(
+        ctx,
+        db,
+        token,
+        Action.MANAGE_BREACHES,
+        lambda c, _user, actor: add_note(c, incident_id, text=text, actor=actor),
+    )
     typer.echo(f"incident {incident_id}: note added")
 
 
@@ -252,10 +292,14 @@ def breach_accesses(
 ) -> None:
     """Every inquiry that could have touched the data involved, and the log's verification."""
     report = run_as(
-        ctx, db, token, Action.MANAGE_BREACHES,
-        lambda c, _user, actor: accesses_to(c, incident_by_id(c, incident_id), limit=limit,
-                                            actor=actor),
-    )  # fmt: skip
+        ctx,
+        db,
+        token,
+        Action.MANAGE_BREACHES,
+        lambda c, _user, actor: accesses_to(
+            c, incident_by_id(c, incident_id), limit=limit, actor=actor
+        ),
+    )
     chain = report.chain
     state = (
         f"intact ({chain.entries} entries)"
@@ -278,18 +322,24 @@ def breach_accesses(
 
 @breach_app.command("attach")
 def breach_attach(
-    ctx: typer.Context, incident_id: IncidentArgument,
+    ctx: typer.Context,
+    incident_id: IncidentArgument,
     file: Annotated[Path, typer.Argument(help="The file to keep with the incident.")],
-    token: TokenOption = "", db: DbOption = None,
-) -> None:  # fmt: skip
+    token: TokenOption = "",
+    db: DbOption = None,
+) -> None:
     """Attach a file to the incident; it is kept by its SHA-256."""
     files = attachment_files(settings_of(ctx, db))
     data = read_file(file, files.max_bytes)
     stored = run_as(
-        ctx, db, token, Action.MANAGE_BREACHES,
-        lambda c, _user, actor: attach_file(c, files, incident_id, file_name=file.name, data=data,
-                                            actor=actor),
-    )  # fmt: skip
+        ctx,
+        db,
+        token,
+        Action.MANAGE_BREACHES,
+        lambda c, _user, actor: attach_file(
+            c, files, incident_id, file_name=file.name, data=data, actor=actor
+        ),
+    )
     typer.echo(
         f"incident {incident_id}: file {stored.id} {stored.file_name} sha256 {stored.sha256}"
     )
@@ -297,32 +347,44 @@ def breach_attach(
 
 @breach_app.command("file")
 def breach_file(
-    ctx: typer.Context, incident_id: IncidentArgument,
+    ctx: typer.Context,
+    incident_id: IncidentArgument,
     file_id: Annotated[int, typer.Argument(help="The file's number (see: breach show).")],
     output: Annotated[Path, typer.Option("--output", help="Where to write it.")],
-    token: TokenOption = "", db: DbOption = None,
-) -> None:  # fmt: skip
+    token: TokenOption = "",
+    db: DbOption = None,
+) -> None:
     """Write out a file attached to an incident, checked against its SHA-256."""
     files = attachment_files(settings_of(ctx, db))
     data = run_as(
-        ctx, db, token, Action.MANAGE_BREACHES,
-        lambda c, _user, actor: files.get(incident_file(c, incident_id, file_id, actor=actor).sha256),
-    )  # fmt: skip
+        ctx,
+        db,
+        token,
+        Action.MANAGE_BREACHES,
+        lambda c, _user, actor: files.get(
+            incident_file(c, incident_id, file_id, actor=actor).sha256
+        ),
+    )
     write_output(output, data)
     typer.echo(f"incident {incident_id}: file {file_id} written to {output}")
 
 
 @breach_app.command("close")
 def breach_close(
-    ctx: typer.Context, incident_id: IncidentArgument,
+    ctx: typer.Context,
+    incident_id: IncidentArgument,
     summary: Annotated[str, typer.Option(help="How the response ended.")],
-    token: TokenOption = "", db: DbOption = None,
-) -> None:  # fmt: skip
+    token: TokenOption = "",
+    db: DbOption = None,
+) -> None:
     """Close the incident's response."""
     incident: Incident = run_as(
-        ctx, db, token, Action.MANAGE_BREACHES,
+        ctx,
+        db,
+        token,
+        Action.MANAGE_BREACHES,
         lambda c, _user, actor: close_incident(c, incident_id, summary=summary, actor=actor),
-    )  # fmt: skip
+    )
     typer.echo(f"incident {incident.id}: closed")
 
 

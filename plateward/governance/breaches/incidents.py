@@ -109,9 +109,13 @@ class IncidentDetail:
 
 
 def record_incident(
-    connection: Connection, fields: IncidentFields, *, agency_code: str, actor: Actor,
+    connection: Connection,
+    fields: IncidentFields,
+    *,
+    agency_code: str,
+    actor: Actor,
     now: dt.datetime | None = None,
-) -> Incident:  # fmt: skip
+) -> Incident:
     """Record a new incident for the agency; the response starts from here."""
     now = now or dt.datetime.now(dt.UTC)
     checked = check_fields(connection, fields, now)
@@ -124,25 +128,39 @@ def record_incident(
         connection.execute(
             insert(breach_incidents)
             .values(
-                agency_id=agency_id, **_values(checked), status="open",
-                recorded_by=actor.username[:64], recorded_at=now, updated_at=now,
+                agency_id=agency_id,
+                **_values(checked),
+                status="open",
+                recorded_by=actor.username[:64],
+                recorded_at=now,
+                updated_at=now,
             )
             .returning(breach_incidents.c.id)
         ).scalar_one()
-    )  # fmt: skip
+    )
     _event(connection, incident_id, actor, "recorded", f"recorded: {checked.title}", now)
-    _log(connection, actor, "breach.add", {
-        "incident": incident_id, "discovered_at": checked.discovered_at.isoformat(),
-        "data_from": checked.data_from.isoformat(),
-        "data_to": checked.data_to.isoformat() if checked.data_to else None,
-    })  # fmt: skip
+    _log(
+        connection,
+        actor,
+        "breach.add",
+        {
+            "incident": incident_id,
+            "discovered_at": checked.discovered_at.isoformat(),
+            "data_from": checked.data_from.isoformat(),
+            "data_to": checked.data_to.isoformat() if checked.data_to else None,
+        },
+    )
     return incident_by_id(connection, incident_id)
 
 
 def edit_incident(
-    connection: Connection, incident_id: int, changes: dict[str, Any], *, actor: Actor,
+    connection: Connection,
+    incident_id: int,
+    changes: dict[str, Any],
+    *,
+    actor: Actor,
     now: dt.datetime | None = None,
-) -> Incident:  # fmt: skip
+) -> Incident:
     """Change some fields; the whole record is checked again, as if it were new."""
     now = now or dt.datetime.now(dt.UTC)
     unknown = sorted(set(changes) - EDITABLE)
@@ -175,9 +193,13 @@ def add_note(connection: Connection, incident_id: int, *, text: str, actor: Acto
 
 
 def close_incident(
-    connection: Connection, incident_id: int, *, summary: str, actor: Actor,
+    connection: Connection,
+    incident_id: int,
+    *,
+    summary: str,
+    actor: Actor,
     now: dt.datetime | None = None,
-) -> Incident:  # fmt: skip
+) -> Incident:
     """Close the response with a summary of how it ended."""
     now = now or dt.datetime.now(dt.UTC)
     current = incident_by_id(connection, incident_id)
@@ -189,9 +211,14 @@ def close_incident(
     connection.execute(
         update(breach_incidents)
         .where(breach_incidents.c.id == incident_id)
-        .values(status="closed", closed_by=actor.username[:64], closed_at=now,
-                closing_summary=text, updated_at=now)
-    )  # fmt: skip
+        .values(
+            status="closed",
+            closed_by=actor.username[:64],
+            closed_at=now,
+            closing_summary=text,
+            updated_at=now,
+        )
+    )
     _event(connection, incident_id, actor, "closed", text, now)
     _log(connection, actor, "breach.close", {"incident": incident_id})
     return incident_by_id(connection, incident_id)
@@ -241,9 +268,14 @@ def incident_detail(
 
 
 def attach_file(
-    connection: Connection, files: AttachmentFiles, incident_id: int, *, file_name: str,
-    data: bytes, actor: Actor,
-) -> IncidentFile:  # fmt: skip
+    connection: Connection,
+    files: AttachmentFiles,
+    incident_id: int,
+    *,
+    file_name: str,
+    data: bytes,
+    actor: Actor,
+) -> IncidentFile:
     """Keep a file with the incident: evidence, a report, the notice as sent."""
     incident_by_id(connection, incident_id)
     name = clean_file_name(file_name)
@@ -252,16 +284,30 @@ def attach_file(
     file_id = connection.execute(
         insert(breach_files)
         .values(
-            incident_id=incident_id, file_name=name, sha256=stored.sha256,
-            media_type=stored.media_type, size_bytes=stored.size_bytes,
-            added_by=actor.username[:64], added_at=now,
+            incident_id=incident_id,
+            file_name=name,
+            sha256=stored.sha256,
+            media_type=stored.media_type,
+            size_bytes=stored.size_bytes,
+            added_by=actor.username[:64],
+            added_at=now,
         )
         .returning(breach_files.c.id)
-    ).scalar_one()  # fmt: skip
-    _event(connection, incident_id, actor, "file",
-           f"file {name} ({stored.size_bytes} bytes, sha256 {stored.sha256})", now)  # fmt: skip
-    _log(connection, actor, "breach.file.add",
-         {"incident": incident_id, "file_name": name, "sha256": stored.sha256})  # fmt: skip
+    ).scalar_one()
+    _event(
+        connection,
+        incident_id,
+        actor,
+        "file",
+        f"file {name} ({stored.size_bytes} bytes, sha256 {stored.sha256})",
+        now,
+    )
+    _log(
+        connection,
+        actor,
+        "breach.file.add",
+        {"incident": incident_id, "file_name": name, "sha256": stored.sha256},
+    )
     return incident_file(connection, incident_id, int(file_id))
 
 
@@ -276,8 +322,12 @@ def incident_file(
     if row is None:
         raise NotFound(f"incident {incident_id}: no file {file_id}")
     if actor is not None:
-        _log(connection, actor, "breach.file.get",
-             {"incident": incident_id, "file": file_id, "sha256": row.sha256})  # fmt: skip
+        _log(
+            connection,
+            actor,
+            "breach.file.get",
+            {"incident": incident_id, "file": file_id, "sha256": row.sha256},
+        )
     return _file(row)
 
 
@@ -384,31 +434,50 @@ def _incident(row: Any) -> Incident:
         camera_codes=tuple(m["camera_codes"]),
     )
     return Incident(
-        id=m["id"], agency=m["agency_code"], agency_name=m["agency_name"], fields=fields,
-        status=m["status"], recorded_by=m["recorded_by"], recorded_at=m["recorded_at"],
-        updated_at=m["updated_at"], closed_by=m["closed_by"], closed_at=m["closed_at"],
+        id=m["id"],
+        agency=m["agency_code"],
+        agency_name=m["agency_name"],
+        fields=fields,
+        status=m["status"],
+        recorded_by=m["recorded_by"],
+        recorded_at=m["recorded_at"],
+        updated_at=m["updated_at"],
+        closed_by=m["closed_by"],
+        closed_at=m["closed_at"],
         closing_summary=m["closing_summary"],
-    )  # fmt: skip
+    )
 
 
 def _file(row: Any) -> IncidentFile:
     return IncidentFile(
-        id=row.id, incident_id=row.incident_id, file_name=row.file_name, sha256=row.sha256,
-        media_type=row.media_type, size_bytes=row.size_bytes, added_by=row.added_by,
+        id=row.id,
+        incident_id=row.incident_id,
+        file_name=row.file_name,
+        sha256=row.sha256,
+        media_type=row.media_type,
+        size_bytes=row.size_bytes,
+        added_by=row.added_by,
         added_at=row.added_at,
-    )  # fmt: skip
+    )
 
 
 def _event(
-    connection: Connection, incident_id: int, actor: Actor, kind: str, text: str,
+    connection: Connection,
+    incident_id: int,
+    actor: Actor,
+    kind: str,
+    text: str,
     at: dt.datetime | None = None,
-) -> None:  # fmt: skip
+) -> None:
     connection.execute(
         insert(breach_events).values(
-            incident_id=incident_id, at=at or dt.datetime.now(dt.UTC), by=actor.username[:64],
-            kind=kind, text=text,
+            incident_id=incident_id,
+            at=at or dt.datetime.now(dt.UTC),
+            by=actor.username[:64],
+            kind=kind,
+            text=text,
         )
-    )  # fmt: skip
+    )
 
 
 def _log(

@@ -123,9 +123,13 @@ def draft_notice(incident: Incident, dated: dt.date) -> Notice:
         )
     )
     return Notice(
-        title=TITLE, agency_name=incident.agency_name, dated=dated, sections=sections,
-        missing=tuple(missing), reminders=tuple(_reminders(incident)),
-    )  # fmt: skip
+        title=TITLE,
+        agency_name=incident.agency_name,
+        dated=dated,
+        sections=sections,
+        missing=tuple(missing),
+        reminders=tuple(_reminders(incident)),
+    )
 
 
 def _default_advice(kinds: list[DataKind]) -> list[str]:

@@ -59,10 +59,13 @@ def needs_attorney_general_copy(people_affected: int | None) -> bool:
 
 
 def touch(
-    query: dict[str, Any], data_from: dt.datetime, data_to: dt.datetime | None,
+    query: dict[str, Any],
+    data_from: dt.datetime,
+    data_to: dt.datetime | None,
     cameras: Collection[str],
-) -> Touch | None:  # fmt: skip
-    """How the query could have touched the data (``data_to`` None: up to now); None: it could not."""
+) -> Touch | None:
+    """How the query could have touched the data (``data_to`` None: up to now); None: it could
+    not."""
     named = _cameras(query)
     if cameras and named and not set(named) & set(cameras):
         return None

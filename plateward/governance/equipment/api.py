@@ -134,9 +134,13 @@ def vehicles_add(request: Request, user: CameraAdmin, body: VehicleIn) -> dict[s
     """Register an ALPR-equipped vehicle for your agency."""
     with app_state(request).db.begin() as connection:
         vehicle = register_vehicle(
-            connection, unit_number=body.unit_number, description=body.description,
-            agency_code=user.agency, actor=actor_of(request, user), notes=body.notes,
-        )  # fmt: skip
+            connection,
+            unit_number=body.unit_number,
+            description=body.description,
+            agency_code=user.agency,
+            actor=actor_of(request, user),
+            notes=body.notes,
+        )
     return dataclasses.asdict(vehicle)
 
 
@@ -147,9 +151,13 @@ def vehicles_edit(
     """Put a vehicle in or out of service, or change its description."""
     with app_state(request).db.begin() as connection:
         vehicle = update_vehicle(
-            connection, unit_number, actor=actor_of(request, user), in_service=body.in_service,
-            description=body.description, notes=body.notes,
-        )  # fmt: skip
+            connection,
+            unit_number,
+            actor=actor_of(request, user),
+            in_service=body.in_service,
+            description=body.description,
+            notes=body.notes,
+        )
     return dataclasses.asdict(vehicle)
 
 
@@ -160,9 +168,14 @@ def cameras_place(
     """Record where a camera is now mounted: on a vehicle, or at a fixed site."""
     with app_state(request).db.begin() as connection:
         mounted = place_camera(
-            connection, code, actor=actor_of(request, user), vehicle=body.vehicle,
-            site=body.site, latitude=body.latitude, longitude=body.longitude,
-        )  # fmt: skip
+            connection,
+            code,
+            actor=actor_of(request, user),
+            vehicle=body.vehicle,
+            site=body.site,
+            latitude=body.latitude,
+            longitude=body.longitude,
+        )
     return dataclasses.asdict(mounted)
 
 
@@ -181,9 +194,12 @@ def tickets_report(request: Request, user: Reporter, body: ReportIn) -> dict[str
     """Report equipment that needs repair (policy E.3)."""
     with app_state(request).db.begin() as connection:
         ticket = report_problem(
-            connection, problem=body.problem, actor=actor_of(request, user), camera=body.camera,
+            connection,
+            problem=body.problem,
+            actor=actor_of(request, user),
+            camera=body.camera,
             vehicle=body.vehicle,
-        )  # fmt: skip
+        )
     return _ticket(ticket)
 
 
@@ -214,10 +230,15 @@ def tickets_routine(request: Request, user: Overseer, body: RoutineIn) -> dict[s
     """Record routine maintenance done through the Technical Services Unit (policy E.2)."""
     with app_state(request).db.begin() as connection:
         ticket = record_routine(
-            connection, work_done=body.work_done, performed_by=body.performed_by,
-            started_at=body.started_at, completed_at=body.completed_at,
-            actor=actor_of(request, user), camera=body.camera, vehicle=body.vehicle,
-        )  # fmt: skip
+            connection,
+            work_done=body.work_done,
+            performed_by=body.performed_by,
+            started_at=body.started_at,
+            completed_at=body.completed_at,
+            actor=actor_of(request, user),
+            camera=body.camera,
+            vehicle=body.vehicle,
+        )
     return _ticket(ticket)
 
 
@@ -250,9 +271,12 @@ def tickets_start(
     """Record that the work began and who does it; a repair must be authorized first."""
     with app_state(request).db.begin() as connection:
         start_work(
-            connection, ticket_id, performed_by=body.performed_by, actor=actor_of(request, user),
+            connection,
+            ticket_id,
+            performed_by=body.performed_by,
+            actor=actor_of(request, user),
             started_at=body.started_at,
-        )  # fmt: skip
+        )
         return _detail(ticket_detail(connection, ticket_id))
 
 
@@ -263,9 +287,12 @@ def tickets_complete(
     """Record the work finished and what was done."""
     with app_state(request).db.begin() as connection:
         complete_work(
-            connection, ticket_id, work_done=body.work_done, actor=actor_of(request, user),
+            connection,
+            ticket_id,
+            work_done=body.work_done,
+            actor=actor_of(request, user),
             completed_at=body.completed_at,
-        )  # fmt: skip
+        )
         return _detail(ticket_detail(connection, ticket_id))
 
 

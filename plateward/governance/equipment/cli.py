@@ -55,9 +55,12 @@ def vehicles(ctx: typer.Context, token: TokenOption = "", db: DbOption = None) -
     """The equipped vehicles with their cameras, then the qualified operators (policy D.2)."""
     today = today_utc()
     found, standings = run_as(
-        ctx, db, token, Action.VIEW_EQUIPMENT,
+        ctx,
+        db,
+        token,
+        Action.VIEW_EQUIPMENT,
         lambda c, _user, _actor: (equipped_vehicles(c), training_standings(c, today)),
-    )  # fmt: skip
+    )
     for vehicle in found:
         state = "in service" if vehicle.in_service else "out of service"
         if not vehicle.registered:
@@ -87,11 +90,19 @@ def vehicle_add(
 ) -> None:
     """Register an ALPR-equipped vehicle for your agency."""
     vehicle = run_as(
-        ctx, db, token, Action.MANAGE_CAMERAS,
-        lambda c, user, actor: register_vehicle(c, unit_number=unit_number,
-                                                description=description,
-                                                agency_code=user.agency, actor=actor, notes=notes),
-    )  # fmt: skip
+        ctx,
+        db,
+        token,
+        Action.MANAGE_CAMERAS,
+        lambda c, user, actor: register_vehicle(
+            c,
+            unit_number=unit_number,
+            description=description,
+            agency_code=user.agency,
+            actor=actor,
+            notes=notes,
+        ),
+    )
     typer.echo(f"vehicle {vehicle.unit_number}: registered")
 
 
@@ -110,10 +121,14 @@ def vehicle_edit(
 ) -> None:
     """Put a vehicle in or out of service, or change its description."""
     vehicle = run_as(
-        ctx, db, token, Action.MANAGE_CAMERAS,
-        lambda c, _user, actor: update_vehicle(c, unit_number, actor=actor, in_service=in_service,
-                                               description=description, notes=notes),
-    )  # fmt: skip
+        ctx,
+        db,
+        token,
+        Action.MANAGE_CAMERAS,
+        lambda c, _user, actor: update_vehicle(
+            c, unit_number, actor=actor, in_service=in_service, description=description, notes=notes
+        ),
+    )
     state = "in service" if vehicle.in_service else "out of service"
     typer.echo(f"vehicle {vehicle.unit_number}: {state}")
 
@@ -131,10 +146,20 @@ def place(
 ) -> None:
     """Record where a camera is mounted: on a vehicle (--vehicle) or at a site (--site)."""
     mounted = run_as(
-        ctx, db, token, Action.MANAGE_CAMERAS,
-        lambda c, _user, actor: place_camera(c, camera, actor=actor, vehicle=vehicle, site=site,
-                                             latitude=latitude, longitude=longitude),
-    )  # fmt: skip
+        ctx,
+        db,
+        token,
+        Action.MANAGE_CAMERAS,
+        lambda c, _user, actor: place_camera(
+            c,
+            camera,
+            actor=actor,
+            vehicle=vehicle,
+            site=site,
+            latitude=latitude,
+            longitude=longitude,
+        ),
+    )
     where = f"vehicle {mounted.vehicle}" if mounted.vehicle else f"site {mounted.name}"
     typer.echo(f"camera {mounted.code}: on {where}")
 
@@ -150,10 +175,14 @@ def report(
 ) -> None:
     """Report equipment that needs repair (policy E.3)."""
     ticket = run_as(
-        ctx, db, token, Action.REPORT_MAINTENANCE,
-        lambda c, _user, actor: report_problem(c, problem=problem, actor=actor, camera=camera,
-                                               vehicle=vehicle),
-    )  # fmt: skip
+        ctx,
+        db,
+        token,
+        Action.REPORT_MAINTENANCE,
+        lambda c, _user, actor: report_problem(
+            c, problem=problem, actor=actor, camera=camera, vehicle=vehicle
+        ),
+    )
     typer.echo(f"ticket {ticket.id}: reported")
 
 
@@ -167,9 +196,12 @@ def tickets(
 ) -> None:
     """Maintenance tickets, newest first."""
     found = run_as(
-        ctx, db, token, Action.REPORT_MAINTENANCE,
+        ctx,
+        db,
+        token,
+        Action.REPORT_MAINTENANCE,
         lambda c, _user, _actor: list_tickets(c, include_finished=everything, camera=camera),
-    )  # fmt: skip
+    )
     for ticket in found:
         typer.echo(_line(ticket))
 
@@ -179,21 +211,33 @@ def show(
     ctx: typer.Context, ticket_id: TicketArgument, token: TokenOption = "", db: DbOption = None
 ) -> None:
     """One ticket and its history."""
-    detail = run_as(ctx, db, token, Action.REPORT_MAINTENANCE,
-                    lambda c, _user, _actor: ticket_detail(c, ticket_id))  # fmt: skip
+    detail = run_as(
+        ctx,
+        db,
+        token,
+        Action.REPORT_MAINTENANCE,
+        lambda c, _user, _actor: ticket_detail(c, ticket_id),
+    )
     for line in _detail_lines(detail):
         typer.echo(line)
 
 
 @maintenance_app.command("note")
 def note(
-    ctx: typer.Context, ticket_id: TicketArgument,
-    text: Annotated[str, typer.Argument(help="The note.")], token: TokenOption = "",
+    ctx: typer.Context,
+    ticket_id: TicketArgument,
+    text: Annotated[str, typer.Argument(help="The note.")],
+    token: TokenOption = "",
     db: DbOption = None,
-) -> None:  # fmt: skip
+) -> None:
     """Add a note to a ticket."""
-    run_as(ctx, db, token, Action.REPORT_MAINTENANCE,
-           lambda c, _user, actor: add_note(c, ticket_id, text=text, actor=actor))  # fmt: skip
+    run_as(
+        ctx,
+        db,
+        token,
+        Action.REPORT_MAINTENANCE,
+        lambda c, _user, actor: add_note(c, ticket_id, text=text, actor=actor),
+    )
     typer.echo(f"ticket {ticket_id}: note added")
 
 
@@ -213,11 +257,21 @@ def routine(
     began, ended = parse_moment("--started", started), parse_moment("--completed", completed)
     assert began is not None and ended is not None
     ticket = run_as(
-        ctx, db, token, Action.MANAGE_MAINTENANCE,
-        lambda c, _user, actor: record_routine(c, work_done=work_done, performed_by=performed_by,
-                                               started_at=began, completed_at=ended, actor=actor,
-                                               camera=camera, vehicle=vehicle),
-    )  # fmt: skip
+        ctx,
+        db,
+        token,
+        Action.MANAGE_MAINTENANCE,
+        lambda c, _user, actor: record_routine(
+            c,
+            work_done=work_done,
+            performed_by=performed_by,
+            started_at=began,
+            completed_at=ended,
+            actor=actor,
+            camera=camera,
+            vehicle=vehicle,
+        ),
+    )
     typer.echo(f"ticket {ticket.id}: routine maintenance recorded")
 
 
@@ -232,9 +286,12 @@ def assess(
 ) -> None:
     """Judge a ticket routine maintenance or a repair."""
     ticket = run_as(
-        ctx, db, token, Action.MANAGE_MAINTENANCE,
+        ctx,
+        db,
+        token,
+        Action.MANAGE_MAINTENANCE,
         lambda c, _user, actor: assess_ticket(c, ticket_id, kind=kind, actor=actor, note=note),
-    )  # fmt: skip
+    )
     typer.echo(f"ticket {ticket.id}: {ticket.kind}")
 
 
@@ -248,9 +305,12 @@ def authorize(
 ) -> None:
     """Authorize a repair beyond routine maintenance (policy E.1)."""
     ticket = run_as(
-        ctx, db, token, Action.MANAGE_MAINTENANCE,
+        ctx,
+        db,
+        token,
+        Action.MANAGE_MAINTENANCE,
         lambda c, _user, actor: authorize_repair(c, ticket_id, actor=actor, note=note),
-    )  # fmt: skip
+    )
     typer.echo(f"ticket {ticket.id}: repair authorized by {ticket.authorized_by}")
 
 
@@ -266,10 +326,14 @@ def start(
     """Record that the work began; a repair must be authorized first."""
     began = parse_moment("--started", started)
     ticket = run_as(
-        ctx, db, token, Action.MANAGE_MAINTENANCE,
-        lambda c, _user, actor: start_work(c, ticket_id, performed_by=performed_by, actor=actor,
-                                           started_at=began),
-    )  # fmt: skip
+        ctx,
+        db,
+        token,
+        Action.MANAGE_MAINTENANCE,
+        lambda c, _user, actor: start_work(
+            c, ticket_id, performed_by=performed_by, actor=actor, started_at=began
+        ),
+    )
     typer.echo(f"ticket {ticket.id}: started by {ticket.performed_by}")
 
 
@@ -285,10 +349,14 @@ def complete(
     """Record the work finished."""
     ended = parse_moment("--completed", completed)
     ticket = run_as(
-        ctx, db, token, Action.MANAGE_MAINTENANCE,
-        lambda c, _user, actor: complete_work(c, ticket_id, work_done=work_done, actor=actor,
-                                              completed_at=ended),
-    )  # fmt: skip
+        ctx,
+        db,
+        token,
+        Action.MANAGE_MAINTENANCE,
+        lambda c, _user, actor: complete_work(
+            c, ticket_id, work_done=work_done, actor=actor, completed_at=ended
+        ),
+    )
     typer.echo(f"ticket {ticket.id}: done")
 
 
@@ -304,9 +372,12 @@ def cancel(
     if not reason.strip():
         fail("--reason: required")
     ticket = run_as(
-        ctx, db, token, Action.MANAGE_MAINTENANCE,
+        ctx,
+        db,
+        token,
+        Action.MANAGE_MAINTENANCE,
         lambda c, _user, actor: cancel_ticket(c, ticket_id, reason=reason, actor=actor),
-    )  # fmt: skip
+    )
     typer.echo(f"ticket {ticket.id}: cancelled")
 
 

@@ -75,26 +75,49 @@ class TicketDetail:
 
 
 def report_problem(
-    connection: Connection, *, problem: str, actor: Actor, camera: str | None = None,
-    vehicle: str | None = None, now: dt.datetime | None = None,
-) -> Ticket:  # fmt: skip
+    connection: Connection,
+    *,
+    problem: str,
+    actor: Actor,
+    camera: str | None = None,
+    vehicle: str | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
     """A user reports equipment needing repair (policy E.3)."""
     now = now or dt.datetime.now(dt.UTC)
     camera_id, vehicle_id = _equipment(connection, camera, vehicle)
     text = required_text("problem", problem, MAX_TEXT_CHARS)
-    ticket_id = _insert(connection, camera_id=camera_id, vehicle_id=vehicle_id, problem=text,
-                        reported_by=actor.username[:64], reported_at=now, status=Status.OPEN.value)  # fmt: skip
+    ticket_id = _insert(
+        connection,
+        camera_id=camera_id,
+        vehicle_id=vehicle_id,
+        problem=text,
+        reported_by=actor.username[:64],
+        reported_at=now,
+        status=Status.OPEN.value,
+    )
     _event(connection, ticket_id, actor, "reported", text, now)
-    _log(connection, actor, "maintenance.report",
-         {"ticket": ticket_id, "camera": camera, "vehicle": vehicle})  # fmt: skip
+    _log(
+        connection,
+        actor,
+        "maintenance.report",
+        {"ticket": ticket_id, "camera": camera, "vehicle": vehicle},
+    )
     return ticket_by_id(connection, ticket_id)
 
 
 def record_routine(
-    connection: Connection, *, work_done: str, performed_by: str, started_at: dt.datetime,
-    completed_at: dt.datetime, actor: Actor, camera: str | None = None,
-    vehicle: str | None = None, now: dt.datetime | None = None,
-) -> Ticket:  # fmt: skip
+    connection: Connection,
+    *,
+    work_done: str,
+    performed_by: str,
+    started_at: dt.datetime,
+    completed_at: dt.datetime,
+    actor: Actor,
+    camera: str | None = None,
+    vehicle: str | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
     """Record routine maintenance already done, coordinated through the TSU (policy E.2)."""
     now = now or dt.datetime.now(dt.UTC)
     camera_id, vehicle_id = _equipment(connection, camera, vehicle)
@@ -102,16 +125,36 @@ def record_routine(
     who = required_text("performed_by", performed_by, MAX_NAME_CHARS)
     began, ended = _work_times(started_at, completed_at, now)
     ticket_id = _insert(
-        connection, camera_id=camera_id, vehicle_id=vehicle_id, problem=f"routine: {work}",
-        reported_by=actor.username[:64], reported_at=now, kind=Kind.ROUTINE.value,
-        status=Status.DONE.value, assessed_by=actor.username[:64], assessed_at=now,
-        performed_by=who, started_at=began, completed_at=ended, work_done=work,
-    )  # fmt: skip
-    _event(connection, ticket_id, actor, "done",
-           f"routine maintenance by {who}, {began:%Y-%m-%d %H:%M} to {ended:%Y-%m-%d %H:%M} UTC: {work}",
-           now)  # fmt: skip
-    _log(connection, actor, "maintenance.routine",
-         {"ticket": ticket_id, "camera": camera, "vehicle": vehicle, "performed_by": who})  # fmt: skip
+        connection,
+        camera_id=camera_id,
+        vehicle_id=vehicle_id,
+        problem=f"routine: {work}",
+        reported_by=actor.username[:64],
+        reported_at=now,
+        kind=Kind.ROUTINE.value,
+        status=Status.DONE.value,
+        assessed_by=actor.username[:64],
+        assessed_at=now,
+        performed_by=who,
+        started_at=began,
+        completed_at=ended,
+        work_done=work,
+    )
+    _event(
+        connection,
+        ticket_id,
+        actor,
+        "done",
+        f"routine maintenance by {who}, {began:%Y-%m-%d %H:%M} to {ended:%Y-%m-%d %H:%M}"
+        f" UTC: {work}",
+        now,
+    )
+    _log(
+        connection,
+        actor,
+        "maintenance.routine",
+        {"ticket": ticket_id, "camera": camera, "vehicle": vehicle, "performed_by": who},
+    )
     return ticket_by_id(connection, ticket_id)
 
 
@@ -125,9 +168,16 @@ def assess_ticket(
         raise InvalidInput(f"kind {kind!r}: must be routine or repair") from None
     why = optional_text("note", note, MAX_TEXT_CHARS)
     now = dt.datetime.now(dt.UTC)
-    _step(connection, ticket_id, Step.ASSESS, actor, chosen,
-          values={"kind": chosen.value, "assessed_by": actor.username[:64], "assessed_at": now},
-          text=f"assessed as {chosen.value}" + (f": {why}" if why else ""), now=now)  # fmt: skip
+    _step(
+        connection,
+        ticket_id,
+        Step.ASSESS,
+        actor,
+        chosen,
+        values={"kind": chosen.value, "assessed_by": actor.username[:64], "assessed_at": now},
+        text=f"assessed as {chosen.value}" + (f": {why}" if why else ""),
+        now=now,
+    )
     return ticket_by_id(connection, ticket_id)
 
 
@@ -137,17 +187,31 @@ def authorize_repair(
     """The administrator's authorization of a repair beyond routine maintenance (E.1)."""
     why = optional_text("note", note, MAX_TEXT_CHARS)
     now = dt.datetime.now(dt.UTC)
-    _step(connection, ticket_id, Step.AUTHORIZE, actor,
-          values={"authorized_by": actor.username[:64], "authorized_at": now,
-                  "authorization_note": why},
-          text="repair authorized" + (f": {why}" if why else ""), now=now)  # fmt: skip
+    _step(
+        connection,
+        ticket_id,
+        Step.AUTHORIZE,
+        actor,
+        values={
+            "authorized_by": actor.username[:64],
+            "authorized_at": now,
+            "authorization_note": why,
+        },
+        text="repair authorized" + (f": {why}" if why else ""),
+        now=now,
+    )
     return ticket_by_id(connection, ticket_id)
 
 
 def start_work(
-    connection: Connection, ticket_id: int, *, performed_by: str, actor: Actor,
-    started_at: dt.datetime | None = None, now: dt.datetime | None = None,
-) -> Ticket:  # fmt: skip
+    connection: Connection,
+    ticket_id: int,
+    *,
+    performed_by: str,
+    actor: Actor,
+    started_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
     """Record that the work began, and who does it (the Technical Services Unit, E.2)."""
     now = now or dt.datetime.now(dt.UTC)
     who = required_text("performed_by", performed_by, MAX_NAME_CHARS)
@@ -158,16 +222,27 @@ def start_work(
             f"started_at {began.isoformat()}: before the repair was authorized"
             f" ({current.authorized_at.isoformat()})"
         )
-    _step(connection, ticket_id, Step.START, actor,
-          values={"performed_by": who, "started_at": began},
-          text=f"work started {began:%Y-%m-%d %H:%M} UTC by {who}", now=now)  # fmt: skip
+    _step(
+        connection,
+        ticket_id,
+        Step.START,
+        actor,
+        values={"performed_by": who, "started_at": began},
+        text=f"work started {began:%Y-%m-%d %H:%M} UTC by {who}",
+        now=now,
+    )
     return ticket_by_id(connection, ticket_id)
 
 
 def complete_work(
-    connection: Connection, ticket_id: int, *, work_done: str, actor: Actor,
-    completed_at: dt.datetime | None = None, now: dt.datetime | None = None,
-) -> Ticket:  # fmt: skip
+    connection: Connection,
+    ticket_id: int,
+    *,
+    work_done: str,
+    actor: Actor,
+    completed_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
     """Record the work finished and what was done."""
     now = now or dt.datetime.now(dt.UTC)
     work = required_text("work_done", work_done, MAX_TEXT_CHARS)
@@ -178,16 +253,29 @@ def complete_work(
             f"completed_at {ended.isoformat()}: before the work started"
             f" ({current.started_at.isoformat()})"
         )
-    _step(connection, ticket_id, Step.COMPLETE, actor,
-          values={"completed_at": ended, "work_done": work},
-          text=f"work completed {ended:%Y-%m-%d %H:%M} UTC: {work}", now=now)  # fmt: skip
+    _step(
+        connection,
+        ticket_id,
+        Step.COMPLETE,
+        actor,
+        values={"completed_at": ended, "work_done": work},
+        text=f"work completed {ended:%Y-%m-%d %H:%M} UTC: {work}",
+        now=now,
+    )
     return ticket_by_id(connection, ticket_id)
 
 
 def cancel_ticket(connection: Connection, ticket_id: int, *, reason: str, actor: Actor) -> Ticket:
     why = required_text("reason", reason, MAX_TEXT_CHARS)
-    _step(connection, ticket_id, Step.CANCEL, actor, values={"cancelled_reason": why},
-          text=f"cancelled: {why}", now=dt.datetime.now(dt.UTC))  # fmt: skip
+    _step(
+        connection,
+        ticket_id,
+        Step.CANCEL,
+        actor,
+        values={"cancelled_reason": why},
+        text=f"cancelled: {why}",
+        now=dt.datetime.now(dt.UTC),
+    )
     return ticket_by_id(connection, ticket_id)
 
 
@@ -251,9 +339,16 @@ def ticket_detail(connection: Connection, ticket_id: int) -> TicketDetail:
 
 
 def _step(
-    connection: Connection, ticket_id: int, step: Step, actor: Actor,
-    new_kind: Kind | None = None, *, values: dict[str, Any], text: str, now: dt.datetime,
-) -> None:  # fmt: skip
+    connection: Connection,
+    ticket_id: int,
+    step: Step,
+    actor: Actor,
+    new_kind: Kind | None = None,
+    *,
+    values: dict[str, Any],
+    text: str,
+    now: dt.datetime,
+) -> None:
     current = ticket_by_id(connection, ticket_id)
     state = TicketState(Kind(current.kind) if current.kind else None, Status(current.status))
     refused = refusal(state, step, new_kind)
@@ -266,10 +361,11 @@ def _step(
         raise InvalidInput(f"ticket {ticket_id}: cannot {step.value}: {refused}")
     changed = connection.execute(
         update(maintenance_tickets)
-        .where(maintenance_tickets.c.id == ticket_id,
-               maintenance_tickets.c.status == current.status)
+        .where(
+            maintenance_tickets.c.id == ticket_id, maintenance_tickets.c.status == current.status
+        )
         .values(**values, status=after(state, step, new_kind).status.value)
-    )  # fmt: skip
+    )
     if changed.rowcount != 1:
         raise InvalidInput(f"ticket {ticket_id}: changed by someone else meanwhile; look again")
     kind = "assessed" if step is Step.ASSESS else after(state, step).status.value
@@ -335,14 +431,25 @@ def _query() -> Select[Any]:
 def _ticket(row: Any) -> Ticket:
     m = row._mapping
     return Ticket(
-        id=m["id"], camera=m["camera_code"], vehicle=m["vehicle_unit"], problem=m["problem"],
-        reported_by=m["reported_by"], reported_at=m["reported_at"], kind=m["kind"],
-        status=m["status"], assessed_by=m["assessed_by"], assessed_at=m["assessed_at"],
-        authorized_by=m["authorized_by"], authorized_at=m["authorized_at"],
-        authorization_note=m["authorization_note"], performed_by=m["performed_by"],
-        started_at=m["started_at"], completed_at=m["completed_at"], work_done=m["work_done"],
+        id=m["id"],
+        camera=m["camera_code"],
+        vehicle=m["vehicle_unit"],
+        problem=m["problem"],
+        reported_by=m["reported_by"],
+        reported_at=m["reported_at"],
+        kind=m["kind"],
+        status=m["status"],
+        assessed_by=m["assessed_by"],
+        assessed_at=m["assessed_at"],
+        authorized_by=m["authorized_by"],
+        authorized_at=m["authorized_at"],
+        authorization_note=m["authorization_note"],
+        performed_by=m["performed_by"],
+        started_at=m["started_at"],
+        completed_at=m["completed_at"],
+        work_done=m["work_done"],
         cancelled_reason=m["cancelled_reason"],
-    )  # fmt: skip
+    )
 
 
 def _event(

@@ -64,9 +64,14 @@ class EquippedVehicle:
 
 
 def register_vehicle(
-    connection: Connection, *, unit_number: str, description: str, agency_code: str,
-    actor: Actor, notes: str | None = None,
-) -> Vehicle:  # fmt: skip
+    connection: Connection,
+    *,
+    unit_number: str,
+    description: str,
+    agency_code: str,
+    actor: Actor,
+    notes: str | None = None,
+) -> Vehicle:
     unit = _unit(unit_number)
     what = required_text("description", description, MAX_DESCRIPTION_CHARS)
     agency_id = connection.execute(
@@ -79,11 +84,15 @@ def register_vehicle(
         with connection.begin_nested():
             connection.execute(
                 insert(vehicles).values(
-                    agency_id=agency_id, unit_number=unit, description=what, in_service=True,
-                    notes=optional_text("notes", notes, MAX_NOTES_CHARS), created_at=now,
+                    agency_id=agency_id,
+                    unit_number=unit,
+                    description=what,
+                    in_service=True,
+                    notes=optional_text("notes", notes, MAX_NOTES_CHARS),
+                    created_at=now,
                     updated_at=now,
                 )
-            )  # fmt: skip
+            )
     except IntegrityError:
         raise InvalidInput(f"vehicle {unit}: already registered") from None
     _log(connection, actor, "equipment.vehicle.add", {"unit": unit, "description": what})
@@ -91,9 +100,14 @@ def register_vehicle(
 
 
 def update_vehicle(
-    connection: Connection, unit_number: str, *, actor: Actor, in_service: bool | None = None,
-    description: str | None = None, notes: str | None = None,
-) -> Vehicle:  # fmt: skip
+    connection: Connection,
+    unit_number: str,
+    *,
+    actor: Actor,
+    in_service: bool | None = None,
+    description: str | None = None,
+    notes: str | None = None,
+) -> Vehicle:
     """Change what is given: in service or not (in the shop, retired), description, notes."""
     current = vehicle_by_unit(connection, unit_number)
     values: dict[str, Any] = {}
@@ -110,8 +124,12 @@ def update_vehicle(
         .where(vehicles.c.id == current.id)
         .values(**values, updated_at=dt.datetime.now(dt.UTC))
     )
-    _log(connection, actor, "equipment.vehicle.edit",
-         {"unit": current.unit_number, "fields": sorted(values)})  # fmt: skip
+    _log(
+        connection,
+        actor,
+        "equipment.vehicle.edit",
+        {"unit": current.unit_number, "fields": sorted(values)},
+    )
     return vehicle_by_unit(connection, unit_number)
 
 
@@ -127,9 +145,15 @@ def vehicle_by_unit(connection: Connection, unit_number: str) -> Vehicle:
 
 
 def place_camera(
-    connection: Connection, code: str, *, actor: Actor, vehicle: str | None = None,
-    site: str | None = None, latitude: float | None = None, longitude: float | None = None,
-) -> MountedCamera:  # fmt: skip
+    connection: Connection,
+    code: str,
+    *,
+    actor: Actor,
+    vehicle: str | None = None,
+    site: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> MountedCamera:
     """Record that a camera now sits on a vehicle (by unit) or at a fixed site (name, place)."""
     camera = _camera_row(connection, code)
     if (vehicle is None) == (site is None):
@@ -147,8 +171,13 @@ def place_camera(
             raise InvalidInput(f"camera {code}: a fixed site needs its latitude and longitude")
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
             raise InvalidInput(f"camera {code}: {latitude},{longitude} is not a place")
-        values = {"kind": "fixed", "vehicle_id": None, "name": name, "latitude": latitude,
-                  "longitude": longitude}  # fmt: skip
+        values = {
+            "kind": "fixed",
+            "vehicle_id": None,
+            "name": name,
+            "latitude": latitude,
+            "longitude": longitude,
+        }
         where = f"site {name}"
     connection.execute(update(cameras).where(cameras.c.id == camera.id).values(**values))
     _log(connection, actor, "equipment.camera.place", {"camera": camera.code, "at": where})
@@ -177,10 +206,14 @@ def equipped_vehicles(connection: Connection) -> list[EquippedVehicle]:
     for row in connection.execute(select(vehicles).order_by(vehicles.c.unit_number)):
         found.append(
             EquippedVehicle(
-                row.unit_number, True, row.description, row.in_service,
-                mounted.pop(row.unit_number, []), int(open_tickets.get(row.id, 0)),
+                row.unit_number,
+                True,
+                row.description,
+                row.in_service,
+                mounted.pop(row.unit_number, []),
+                int(open_tickets.get(row.id, 0)),
             )
-        )  # fmt: skip
+        )
     for unit, on_it in sorted(mounted.items()):
         found.append(EquippedVehicle(unit, False, "", True, on_it, 0))
     return sorted(found, key=lambda v: v.unit_number)
@@ -200,9 +233,14 @@ def _camera_row(connection: Connection, code: str) -> Any:
 
 def _mounted(row: Any) -> MountedCamera:
     return MountedCamera(
-        code=row.code, name=row.name, kind=row.kind, vehicle=row.vehicle_id,
-        latitude=row.latitude, longitude=row.longitude, revoked=row.key_revoked_at is not None,
-    )  # fmt: skip
+        code=row.code,
+        name=row.name,
+        kind=row.kind,
+        vehicle=row.vehicle_id,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        revoked=row.key_revoked_at is not None,
+    )
 
 
 def _unit(text: str) -> str:

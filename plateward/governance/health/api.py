@@ -50,9 +50,11 @@ class HeartbeatIn(BaseModel):
 
 @router.post(
     "/heartbeats",
-    responses={401: {"description": "No camera key, or one not recognised."},
-               403: {"description": "The camera's key was revoked."}},
-)  # fmt: skip
+    responses={
+        401: {"description": "No camera key, or one not recognised."},
+        403: {"description": "The camera's key was revoked."},
+    },
+)
 def heartbeat(
     request: Request, camera: Annotated[Camera, Depends(camera_from_key)], body: HeartbeatIn
 ) -> dict[str, Any]:
@@ -60,12 +62,20 @@ def heartbeat(
     received = dt.datetime.now(dt.UTC)
     started_at = None if body.started_at is None else utc_moment("started_at", body.started_at)
     beat = Heartbeat(
-        sent_at=utc_moment("sent_at", body.sent_at), agent=body.agent, started_at=started_at,
-        queued_reads=body.queued_reads, last_error=body.last_error,
-    )  # fmt: skip
+        sent_at=utc_moment("sent_at", body.sent_at),
+        agent=body.agent,
+        started_at=started_at,
+        queued_reads=body.queued_reads,
+        last_error=body.last_error,
+    )
     with app_state(request).db.begin() as connection:
-        record_heartbeat(connection, camera.id, beat, received_at=received,
-                         client_address=request.client.host if request.client else None)  # fmt: skip
+        record_heartbeat(
+            connection,
+            camera.id,
+            beat,
+            received_at=received,
+            client_address=request.client.host if request.client else None,
+        )
     return {"camera": camera.code, "server_time": received}
 
 

@@ -109,12 +109,15 @@ def camera_health(
     for row in rows:
         beat = beats.get(row.id)
         observation = Observation(
-            kind=row.kind, registered_at=row.created_at,
+            kind=row.kind,
+            registered_at=row.created_at,
             last_read_at=_last_read(connection, row.id),
             last_heartbeat_at=beat.received_at if beat else None,
             recent_reads=recent.get(row.id, 0),
-            daily_reads=[counts.get(row.id, 0) for start, counts in days if start >= row.created_at],
-        )  # fmt: skip
+            daily_reads=[
+                counts.get(row.id, 0) for start, counts in days if start >= row.created_at
+            ],
+        )
         state, found_problems = "ok", {}
         if row.key_revoked_at is not None:
             state = "revoked"
@@ -126,7 +129,11 @@ def camera_health(
         usual = usual_reads(observation)
         found.append(
             CameraHealth(
-                camera=row.code, name=row.name, kind=row.kind, vehicle=row.vehicle_id, state=state,
+                camera=row.code,
+                name=row.name,
+                kind=row.kind,
+                vehicle=row.vehicle_id,
+                state=state,
                 last_read_at=observation.last_read_at,
                 last_heartbeat_at=observation.last_heartbeat_at,
                 agent=beat.agent if beat else None,
@@ -139,7 +146,7 @@ def camera_health(
                 usual_per_hour=None if usual is None else round(usual / window_h, 2),
                 problems=found_problems,
             )
-        )  # fmt: skip
+        )
     return found
 
 
@@ -210,9 +217,13 @@ def acknowledge_notice(connection: Connection, notice_id: int, *, actor: Actor) 
         .where(camera_notices.c.id == notice_id)
         .values(acknowledged_by=actor.username[:64], acknowledged_at=dt.datetime.now(dt.UTC))
     )
-    append_change(connection, actor, "health.notice.acknowledge",
-                  {"notice": notice_id, "camera": notice.camera, "kind": notice.kind},
-                  reason=REASON)  # fmt: skip
+    append_change(
+        connection,
+        actor,
+        "health.notice.acknowledge",
+        {"notice": notice_id, "camera": notice.camera, "kind": notice.kind},
+        reason=REASON,
+    )
     return notice_by_id(connection, notice_id)
 
 
@@ -240,7 +251,12 @@ def _notice_query() -> Any:
 
 def _notice(row: Any) -> Notice:
     return Notice(
-        id=row.id, camera=row.code, kind=row.kind, raised_at=row.raised_at, detail=row.detail,
-        cleared_at=row.cleared_at, acknowledged_by=row.acknowledged_by,
+        id=row.id,
+        camera=row.code,
+        kind=row.kind,
+        raised_at=row.raised_at,
+        detail=row.detail,
+        cleared_at=row.cleared_at,
+        acknowledged_by=row.acknowledged_by,
         acknowledged_at=row.acknowledged_at,
-    )  # fmt: skip
+    )

@@ -34,8 +34,13 @@ def cameras(ctx: typer.Context, token: TokenOption = "", db: DbOption = None) ->
     """Each camera: state, last read, last heartbeat, reads per hour against the usual rate."""
     settings = settings_of(ctx, db).camera_health
     now = dt.datetime.now(dt.UTC)
-    found = run_as(ctx, db, token, Action.VIEW_CAMERA_HEALTH,
-                   lambda c, _user, _actor: camera_health(c, settings, now))  # fmt: skip
+    found = run_as(
+        ctx,
+        db,
+        token,
+        Action.VIEW_CAMERA_HEALTH,
+        lambda c, _user, _actor: camera_health(c, settings, now),
+    )
     for health in found:
         typer.echo(_line(health))
 
@@ -49,9 +54,12 @@ def notices(
 ) -> None:
     """Notices of silent or slow cameras, newest first."""
     found = run_as(
-        ctx, db, token, Action.VIEW_CAMERA_HEALTH,
+        ctx,
+        db,
+        token,
+        Action.VIEW_CAMERA_HEALTH,
         lambda c, _user, _actor: list_notices(c, include_cleared=everything),
-    )  # fmt: skip
+    )
     for notice in found:
         state = f"cleared {notice.cleared_at:%Y-%m-%d %H:%M}" if notice.cleared_at else "open"
         if notice.acknowledged_by:
@@ -66,8 +74,9 @@ def notices(
 def check(ctx: typer.Context, token: TokenOption = "", db: DbOption = None) -> None:
     """Check every camera now: raise notices for new problems, clear those that recovered."""
     settings = settings_of(ctx, db).camera_health
-    result = run_as(ctx, db, token, Action.VIEW_CAMERA_HEALTH,
-                    lambda c, _user, _actor: run_check(c, settings))  # fmt: skip
+    result = run_as(
+        ctx, db, token, Action.VIEW_CAMERA_HEALTH, lambda c, _user, _actor: run_check(c, settings)
+    )
     if result.skipped:
         typer.echo("another server process is checking right now; nothing done")
         return
@@ -89,8 +98,13 @@ def ack(
     db: DbOption = None,
 ) -> None:
     """Acknowledge a notice: you have seen it; it stays open until the camera recovers."""
-    notice = run_as(ctx, db, token, Action.VIEW_CAMERA_HEALTH,
-                    lambda c, _user, actor: acknowledge_notice(c, notice_id, actor=actor))  # fmt: skip
+    notice = run_as(
+        ctx,
+        db,
+        token,
+        Action.VIEW_CAMERA_HEALTH,
+        lambda c, _user, actor: acknowledge_notice(c, notice_id, actor=actor),
+    )
     typer.echo(f"notice {notice.id} ({notice.camera} {notice.kind}): acknowledged")
 
 

@@ -29,9 +29,13 @@ class Heartbeat:
 
 
 def record_heartbeat(
-    connection: Connection, camera_id: int, beat: Heartbeat, *, received_at: dt.datetime,
+    connection: Connection,
+    camera_id: int,
+    beat: Heartbeat,
+    *,
+    received_at: dt.datetime,
     client_address: str | None,
-) -> None:  # fmt: skip
+) -> None:
     """Keep ``beat`` as the camera's latest heartbeat."""
     values = {
         "received_at": received_at,

@@ -88,11 +88,17 @@ def requests_submit(request: Request, user: Submitter, body: RequestIn) -> dict[
     today = today_utc()
     with state.db.begin() as connection:
         receipt = submit_request(
-            connection, received_on=body.received_on or today, channel=body.channel,
-            requester_name=body.requester_name, requester_contact=body.requester_contact,
-            reply_by=body.reply_by, description=body.description,
-            actor=actor_of(request, user), today=today, holidays=state.settings.records.holidays,
-        )  # fmt: skip
+            connection,
+            received_on=body.received_on or today,
+            channel=body.channel,
+            requester_name=body.requester_name,
+            requester_contact=body.requester_contact,
+            reply_by=body.reply_by,
+            description=body.description,
+            actor=actor_of(request, user),
+            today=today,
+            holidays=state.settings.records.holidays,
+        )
     return dataclasses.asdict(receipt)
 
 
@@ -101,9 +107,11 @@ def requests_list(request: Request, user: Worker, include_closed: bool = False) 
     """The queue, soonest due first; closed requests too with ``include_closed``."""
     with app_state(request).db.begin() as connection:
         found = list_requests(
-            connection, today=today_utc(), include_closed=include_closed,
+            connection,
+            today=today_utc(),
+            include_closed=include_closed,
             actor=actor_of(request, user),
-        )  # fmt: skip
+        )
     return {"count": len(found), "results": [dataclasses.asdict(s) for s in found]}
 
 
@@ -156,9 +164,14 @@ def requests_extend(
     today = today_utc()
     with state.db.begin() as connection:
         extend_request(
-            connection, request_id, reason=body.reason, noticed_on=body.noticed_on or today,
-            actor=actor_of(request, user), today=today, holidays=state.settings.records.holidays,
-        )  # fmt: skip
+            connection,
+            request_id,
+            reason=body.reason,
+            noticed_on=body.noticed_on or today,
+            actor=actor_of(request, user),
+            today=today,
+            holidays=state.settings.records.holidays,
+        )
         detail = request_detail(connection, request_id, today=today)
     return _detail(detail)
 
@@ -180,9 +193,14 @@ def requests_attach(
     data = read_upload(file, files.max_bytes)
     with state.db.begin() as connection:
         stored = attach_file(
-            connection, files, request_id, part=part, file_name=file.filename or "",
-            data=data, actor=actor_of(request, user),
-        )  # fmt: skip
+            connection,
+            files,
+            request_id,
+            part=part,
+            file_name=file.filename or "",
+            data=data,
+            actor=actor_of(request, user),
+        )
     return dataclasses.asdict(stored)
 
 
@@ -204,9 +222,14 @@ def requests_close(
     today = today_utc()
     with app_state(request).db.begin() as connection:
         close_request(
-            connection, request_id, outcome=body.outcome, summary=body.summary,
-            closed_on=body.closed_on or today, actor=actor_of(request, user), today=today,
-        )  # fmt: skip
+            connection,
+            request_id,
+            outcome=body.outcome,
+            summary=body.summary,
+            closed_on=body.closed_on or today,
+            actor=actor_of(request, user),
+            today=today,
+        )
         detail = request_detail(connection, request_id, today=today)
     return _detail(detail)
 

@@ -66,13 +66,23 @@ def records_add(
     day = parse_day("--received", received) or today
     holidays = settings_of(ctx, db).records.holidays
     receipt = run_as(
-        ctx, db, token, Action.SUBMIT_RECORDS_REQUEST,
+        ctx,
+        db,
+        token,
+        Action.SUBMIT_RECORDS_REQUEST,
         lambda c, _user, actor: submit_request(
-            c, received_on=day, channel=channel, requester_name=name, requester_contact=contact,
-            reply_by=reply_by, description=description, actor=actor, today=today,
+            c,
+            received_on=day,
+            channel=channel,
+            requester_name=name,
+            requester_contact=contact,
+            reply_by=reply_by,
+            description=description,
+            actor=actor,
+            today=today,
             holidays=holidays,
         ),
-    )  # fmt: skip
+    )
     typer.echo(
         f"request {receipt.id}: received {receipt.received_on}, response due {receipt.due_on};"
         " sent to Internal Affairs"
@@ -88,11 +98,14 @@ def records_list(
 ) -> None:
     """The queue, soonest due first: number, due date, urgency, status, assignee, requester."""
     found = run_as(
-        ctx, db, token, Action.WORK_RECORDS_REQUESTS,
+        ctx,
+        db,
+        token,
+        Action.WORK_RECORDS_REQUESTS,
         lambda c, _user, actor: list_requests(
             c, today=today_utc(), include_closed=everything, actor=actor
         ),
-    )  # fmt: skip
+    )
     for summary in found:
         typer.echo(_line(summary))
 
@@ -103,9 +116,12 @@ def records_show(
 ) -> None:
     """One request: the requester's contact details, its history and its files."""
     detail = run_as(
-        ctx, db, token, Action.WORK_RECORDS_REQUESTS,
+        ctx,
+        db,
+        token,
+        Action.WORK_RECORDS_REQUESTS,
         lambda c, _user, actor: request_detail(c, request_id, today=today_utc(), actor=actor),
-    )  # fmt: skip
+    )
     for line in _detail_lines(detail):
         typer.echo(line)
 
@@ -120,9 +136,12 @@ def records_assign(
 ) -> None:
     """Give the request to someone in Internal Affairs."""
     run_as(
-        ctx, db, token, Action.WORK_RECORDS_REQUESTS,
+        ctx,
+        db,
+        token,
+        Action.WORK_RECORDS_REQUESTS,
         lambda c, _user, actor: assign_request(c, request_id, username=username, actor=actor),
-    )  # fmt: skip
+    )
     typer.echo(f"request {request_id}: assigned to {username}")
 
 
@@ -136,9 +155,12 @@ def records_note(
 ) -> None:
     """Add a note to the request's history."""
     run_as(
-        ctx, db, token, Action.WORK_RECORDS_REQUESTS,
+        ctx,
+        db,
+        token,
+        Action.WORK_RECORDS_REQUESTS,
         lambda c, _user, actor: add_note(c, request_id, text=text, actor=actor),
-    )  # fmt: skip
+    )
     typer.echo(f"request {request_id}: note added")
 
 
@@ -158,12 +180,20 @@ def records_extend(
     day = parse_day("--noticed", noticed) or today
     holidays = settings_of(ctx, db).records.holidays
     due = run_as(
-        ctx, db, token, Action.WORK_RECORDS_REQUESTS,
+        ctx,
+        db,
+        token,
+        Action.WORK_RECORDS_REQUESTS,
         lambda c, _user, actor: extend_request(
-            c, request_id, reason=reason, noticed_on=day, actor=actor, today=today,
+            c,
+            request_id,
+            reason=reason,
+            noticed_on=day,
+            actor=actor,
+            today=today,
             holidays=holidays,
         ),
-    )  # fmt: skip
+    )
     typer.echo(f"request {request_id}: response now due {due}")
 
 
@@ -182,11 +212,14 @@ def records_attach(
     files = attachment_files(settings_of(ctx, db))
     data = read_file(file, files.max_bytes)
     stored = run_as(
-        ctx, db, token, Action.WORK_RECORDS_REQUESTS,
+        ctx,
+        db,
+        token,
+        Action.WORK_RECORDS_REQUESTS,
         lambda c, _user, actor: attach_file(
             c, files, request_id, part=part, file_name=file.name, data=data, actor=actor
         ),
-    )  # fmt: skip
+    )
     typer.echo(f"request {request_id}: file {stored.id} {stored.file_name} sha256 {stored.sha256}")
 
 
@@ -202,11 +235,12 @@ def records_file(
     """Write out a file attached to a request, checked against its SHA-256."""
     files = attachment_files(settings_of(ctx, db))
     data = run_as(
-        ctx, db, token, Action.WORK_RECORDS_REQUESTS,
-        lambda c, _user, actor: files.get(
-            request_file(c, request_id, file_id, actor=actor).sha256
-        ),
-    )  # fmt: skip
+        ctx,
+        db,
+        token,
+        Action.WORK_RECORDS_REQUESTS,
+        lambda c, _user, actor: files.get(request_file(c, request_id, file_id, actor=actor).sha256),
+    )
     write_output(output, data)
     typer.echo(f"request {request_id}: file {file_id} written to {output}")
 
@@ -229,12 +263,20 @@ def records_close(
     today = today_utc()
     day = parse_day("--closed", closed) or today
     done = run_as(
-        ctx, db, token, Action.WORK_RECORDS_REQUESTS,
+        ctx,
+        db,
+        token,
+        Action.WORK_RECORDS_REQUESTS,
         lambda c, _user, actor: close_request(
-            c, request_id, outcome=outcome, summary=summary, closed_on=day, actor=actor,
+            c,
+            request_id,
+            outcome=outcome,
+            summary=summary,
+            closed_on=day,
+            actor=actor,
             today=today,
         ),
-    )  # fmt: skip
+    )
     typer.echo(f"request {request_id}: closed, {done.outcome}, on {done.closed_on}")
 
 

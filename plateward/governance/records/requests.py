@@ -115,10 +115,18 @@ class RequestDetail:
 
 
 def submit_request(
-    connection: Connection, *, received_on: dt.date, channel: str, requester_name: str,
-    requester_contact: str, reply_by: str, description: str, actor: Actor, today: dt.date,
+    connection: Connection,
+    *,
+    received_on: dt.date,
+    channel: str,
+    requester_name: str,
+    requester_contact: str,
+    reply_by: str,
+    description: str,
+    actor: Actor,
+    today: dt.date,
     holidays: Collection[dt.date] = (),
-) -> Receipt:  # fmt: skip
+) -> Receipt:
     """Enter a request; it goes to the Internal Affairs queue with its due date."""
     chosen_channel = _choice("channel", channel, Channel)
     chosen_reply = _choice("reply_by", reply_by, ReplyBy)
@@ -132,27 +140,49 @@ def submit_request(
         connection.execute(
             insert(records_requests)
             .values(
-                received_on=received_on, channel=chosen_channel.value, requester_name=name,
-                requester_contact=contact, reply_by=chosen_reply.value, description=asked,
-                entered_by=actor.username[:64], entered_at=now, status=Status.OPEN.value,
+                received_on=received_on,
+                channel=chosen_channel.value,
+                requester_name=name,
+                requester_contact=contact,
+                reply_by=chosen_reply.value,
+                description=asked,
+                entered_by=actor.username[:64],
+                entered_at=now,
+                status=Status.OPEN.value,
                 due_on=due,
             )
             .returning(records_requests.c.id)
         ).scalar_one()
-    )  # fmt: skip
-    _event(connection, request_id, actor, "received",
-           f"received {received_on} by {chosen_channel.value}; response due {due}", now)  # fmt: skip
-    _log(connection, actor, "records.submit", {
-        "request": request_id, "received_on": received_on.isoformat(),
-        "channel": chosen_channel.value, "due_on": due.isoformat(),
-    })  # fmt: skip
+    )
+    _event(
+        connection,
+        request_id,
+        actor,
+        "received",
+        f"received {received_on} by {chosen_channel.value}; response due {due}",
+        now,
+    )
+    _log(
+        connection,
+        actor,
+        "records.submit",
+        {
+            "request": request_id,
+            "received_on": received_on.isoformat(),
+            "channel": chosen_channel.value,
+            "due_on": due.isoformat(),
+        },
+    )
     return Receipt(request_id, received_on, due)
 
 
 def list_requests(
-    connection: Connection, *, today: dt.date, include_closed: bool = False,
+    connection: Connection,
+    *,
+    today: dt.date,
+    include_closed: bool = False,
     actor: Actor | None = None,
-) -> list[RequestSummary]:  # fmt: skip
+) -> list[RequestSummary]:
     """The queue, soonest due first; with ``actor``, the look is logged (``records.list``)."""
     query = select(records_requests)
     if not include_closed:
@@ -201,18 +231,27 @@ def request_detail(
     if actor is not None:
         _log(connection, actor, "records.view", {"request": request_id})
     return RequestDetail(
-        summary=_summary(row, today), requester_contact=row.requester_contact,
-        first_due_on=row.due_on, extension_reason=row.extension_reason,
-        extended_by=row.extended_by, extended_on=row.extended_on,
-        response_summary=row.response_summary, closed_by=row.closed_by, events=events,
+        summary=_summary(row, today),
+        requester_contact=row.requester_contact,
+        first_due_on=row.due_on,
+        extension_reason=row.extension_reason,
+        extended_by=row.extended_by,
+        extended_on=row.extended_on,
+        response_summary=row.response_summary,
+        closed_by=row.closed_by,
+        events=events,
         files=files,
-    )  # fmt: skip
+    )
 
 
 def assign_request(connection: Connection, request_id: int, *, username: str, actor: Actor) -> None:
     """Give the request to a member of Internal Affairs (or an administrator) to answer."""
     row = _open_row(connection, request_id)
-    person = user_by_name(connection, username.strip())
+    name = required_text("username", username, 64)
+    try:
+        person = user_by_name(connection, name)
+    except NotFound:
+        raise InvalidInput(f"user {name}: no such user") from None
     if not allowed(person.role, Action.WORK_RECORDS_REQUESTS):
         raise InvalidInput(
             f"user {person.username}: role {person.role.value} does not work records requests;"
@@ -238,17 +277,26 @@ def add_note(connection: Connection, request_id: int, *, text: str, actor: Actor
 
 
 def extend_request(
-    connection: Connection, request_id: int, *, reason: str, noticed_on: dt.date,
-    actor: Actor, today: dt.date, holidays: Collection[dt.date] = (),
-) -> dt.date:  # fmt: skip
+    connection: Connection,
+    request_id: int,
+    *,
+    reason: str,
+    noticed_on: dt.date,
+    actor: Actor,
+    today: dt.date,
+    holidays: Collection[dt.date] = (),
+) -> dt.date:
     """Extend the deadline once by 14 days for the reason given in the written notice."""
     row = _row(connection, request_id)
     why = required_text("reason", reason, MAX_NOTE_CHARS)
     refusal = extension_refusal(
-        received_on=row.received_on, due_on=row.due_on,
+        received_on=row.received_on,
+        due_on=row.due_on,
         already_extended=row.extended_due_on is not None,
-        closed=row.status == Status.CLOSED.value, noticed_on=noticed_on, today=today,
-    )  # fmt: skip
+        closed=row.status == Status.CLOSED.value,
+        noticed_on=noticed_on,
+        today=today,
+    )
     if refusal:
         raise InvalidInput(f"request {request_id}: {refusal}")
     new_due: dt.date = max(
@@ -258,22 +306,42 @@ def extend_request(
         update(records_requests)
         .where(records_requests.c.id == request_id)
         .values(
-            extended_due_on=new_due, extension_reason=why, extended_by=actor.username[:64],
+            extended_due_on=new_due,
+            extension_reason=why,
+            extended_by=actor.username[:64],
             extended_on=noticed_on,
         )
-    )  # fmt: skip
-    _event(connection, request_id, actor, "extended",
-           f"due date extended from {row.due_on} to {new_due} (notice of {noticed_on}): {why}")  # fmt: skip
-    _log(connection, actor, "records.extend", {
-        "request": request_id, "due_on": new_due.isoformat(), "noticed_on": noticed_on.isoformat(),
-    })  # fmt: skip
+    )
+    _event(
+        connection,
+        request_id,
+        actor,
+        "extended",
+        f"due date extended from {row.due_on} to {new_due} (notice of {noticed_on}): {why}",
+    )
+    _log(
+        connection,
+        actor,
+        "records.extend",
+        {
+            "request": request_id,
+            "due_on": new_due.isoformat(),
+            "noticed_on": noticed_on.isoformat(),
+        },
+    )
     return new_due
 
 
 def attach_file(
-    connection: Connection, files: AttachmentFiles, request_id: int, *, part: str,
-    file_name: str, data: bytes, actor: Actor,
-) -> RequestFile:  # fmt: skip
+    connection: Connection,
+    files: AttachmentFiles,
+    request_id: int,
+    *,
+    part: str,
+    file_name: str,
+    data: bytes,
+    actor: Actor,
+) -> RequestFile:
     """Keep a file with the request: the requester's letter or part of the response package."""
     row = _row(connection, request_id)
     if part not in ("request", "response"):
@@ -286,17 +354,36 @@ def attach_file(
     file_id = connection.execute(
         insert(records_request_files)
         .values(
-            request_id=request_id, part=part, file_name=name, sha256=stored.sha256,
-            media_type=stored.media_type, size_bytes=stored.size_bytes,
-            added_by=actor.username[:64], added_at=now,
+            request_id=request_id,
+            part=part,
+            file_name=name,
+            sha256=stored.sha256,
+            media_type=stored.media_type,
+            size_bytes=stored.size_bytes,
+            added_by=actor.username[:64],
+            added_at=now,
         )
         .returning(records_request_files.c.id)
-    ).scalar_one()  # fmt: skip
-    _event(connection, request_id, actor, "file",
-           f"{part} file {name} ({stored.size_bytes} bytes, sha256 {stored.sha256})", now)  # fmt: skip
-    _log(connection, actor, "records.file.add", {
-        "request": request_id, "part": part, "file_name": name, "sha256": stored.sha256,
-    })  # fmt: skip
+    ).scalar_one()
+    _event(
+        connection,
+        request_id,
+        actor,
+        "file",
+        f"{part} file {name} ({stored.size_bytes} bytes, sha256 {stored.sha256})",
+        now,
+    )
+    _log(
+        connection,
+        actor,
+        "records.file.add",
+        {
+            "request": request_id,
+            "part": part,
+            "file_name": name,
+            "sha256": stored.sha256,
+        },
+    )
     return request_file(connection, request_id, int(file_id))
 
 
@@ -312,15 +399,25 @@ def request_file(
     if row is None:
         raise NotFound(f"request {request_id}: no file {file_id}")
     if actor is not None:
-        _log(connection, actor, "records.file.get",
-             {"request": request_id, "file": file_id, "sha256": row.sha256})  # fmt: skip
+        _log(
+            connection,
+            actor,
+            "records.file.get",
+            {"request": request_id, "file": file_id, "sha256": row.sha256},
+        )
     return _file(row)
 
 
 def close_request(
-    connection: Connection, request_id: int, *, outcome: str, summary: str,
-    closed_on: dt.date, actor: Actor, today: dt.date,
-) -> RequestSummary:  # fmt: skip
+    connection: Connection,
+    request_id: int,
+    *,
+    outcome: str,
+    summary: str,
+    closed_on: dt.date,
+    actor: Actor,
+    today: dt.date,
+) -> RequestSummary:
     """Record the response sent: what was released or why not, and when."""
     row = _open_row(connection, request_id)
     chosen = _choice("outcome", outcome, Outcome)
@@ -336,17 +433,27 @@ def close_request(
         update(records_requests)
         .where(records_requests.c.id == request_id)
         .values(
-            status=Status.CLOSED.value, outcome=chosen.value, response_summary=what,
-            closed_on=closed_on, closed_by=actor.username[:64],
+            status=Status.CLOSED.value,
+            outcome=chosen.value,
+            response_summary=what,
+            closed_on=closed_on,
+            closed_by=actor.username[:64],
         )
-    )  # fmt: skip
+    )
     due = current_due(row.due_on, row.extended_due_on)
     late = f", {(closed_on - due).days} days after it was due" if closed_on > due else ""
     _event(connection, request_id, actor, "closed", f"{chosen.value} on {closed_on}{late}: {what}")
-    _log(connection, actor, "records.close", {
-        "request": request_id, "outcome": chosen.value, "closed_on": closed_on.isoformat(),
-        "late": closed_on > due,
-    })  # fmt: skip
+    _log(
+        connection,
+        actor,
+        "records.close",
+        {
+            "request": request_id,
+            "outcome": chosen.value,
+            "closed_on": closed_on.isoformat(),
+            "late": closed_on > due,
+        },
+    )
     return _summary(_row(connection, request_id), today)
 
 
@@ -378,32 +485,54 @@ def _summary(row: Any, today: dt.date) -> RequestSummary:
     due = current_due(row.due_on, row.extended_due_on)
     closed = row.status == Status.CLOSED.value
     return RequestSummary(
-        id=row.id, received_on=row.received_on, channel=row.channel,
-        requester_name=row.requester_name, reply_by=row.reply_by, description=row.description,
-        status=row.status, assigned_to=row.assigned_to, due_on=due,
-        extended=row.extended_due_on is not None, urgency=urgency(due, closed, today).value,
-        outcome=row.outcome, closed_on=row.closed_on, entered_by=row.entered_by,
-    )  # fmt: skip
+        id=row.id,
+        received_on=row.received_on,
+        channel=row.channel,
+        requester_name=row.requester_name,
+        reply_by=row.reply_by,
+        description=row.description,
+        status=row.status,
+        assigned_to=row.assigned_to,
+        due_on=due,
+        extended=row.extended_due_on is not None,
+        urgency=urgency(due, closed, today).value,
+        outcome=row.outcome,
+        closed_on=row.closed_on,
+        entered_by=row.entered_by,
+    )
 
 
 def _file(row: Any) -> RequestFile:
     return RequestFile(
-        id=row.id, request_id=row.request_id, part=row.part, file_name=row.file_name,
-        sha256=row.sha256, media_type=row.media_type, size_bytes=row.size_bytes,
-        added_by=row.added_by, added_at=row.added_at,
-    )  # fmt: skip
+        id=row.id,
+        request_id=row.request_id,
+        part=row.part,
+        file_name=row.file_name,
+        sha256=row.sha256,
+        media_type=row.media_type,
+        size_bytes=row.size_bytes,
+        added_by=row.added_by,
+        added_at=row.added_at,
+    )
 
 
 def _event(
-    connection: Connection, request_id: int, actor: Actor, kind: str, text: str,
+    connection: Connection,
+    request_id: int,
+    actor: Actor,
+    kind: str,
+    text: str,
     at: dt.datetime | None = None,
-) -> None:  # fmt: skip
+) -> None:
     connection.execute(
         insert(records_request_events).values(
-            request_id=request_id, at=at or dt.datetime.now(dt.UTC), by=actor.username[:64],
-            kind=kind, text=text,
+            request_id=request_id,
+            at=at or dt.datetime.now(dt.UTC),
+            by=actor.username[:64],
+            kind=kind,
+            text=text,
         )
-    )  # fmt: skip
+    )
 
 
 def _log(

@@ -86,9 +86,14 @@ def extended_due(received_on: dt.date, holidays: Collection[dt.date] = ()) -> dt
 
 
 def extension_refusal(
-    *, received_on: dt.date, due_on: dt.date, already_extended: bool, closed: bool,
-    noticed_on: dt.date, today: dt.date,
-) -> str | None:  # fmt: skip
+    *,
+    received_on: dt.date,
+    due_on: dt.date,
+    already_extended: bool,
+    closed: bool,
+    noticed_on: dt.date,
+    today: dt.date,
+) -> str | None:
     """Why the deadline may not be extended with a notice sent ``noticed_on``; None if it may."""
     if closed:
         return "closed: a closed request has no deadline to extend"
