@@ -38,8 +38,19 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("/admin/users", "Users", Action.MANAGE_USERS, "Administration"),
     NavLink("/admin/training", "Training", Action.VIEW_TRAINING, "Administration"),
     NavLink("/admin/cameras", "Cameras", Action.MANAGE_CAMERAS, "Administration"),
+    NavLink("/equipment", "Vehicles", Action.VIEW_EQUIPMENT, "Administration"),
+    NavLink("/camera-health", "Camera health", Action.VIEW_CAMERA_HEALTH, "Administration"),
     NavLink("/audits", "Audits", Action.REVIEW_AUDIT, "Oversight"),
     NavLink("/access-log", "Access log", Action.READ_ACCESS_LOG, "Oversight"),
+    NavLink("/records", "Records requests", Action.WORK_RECORDS_REQUESTS, "Oversight"),
+    NavLink("/breaches", "Breaches", Action.MANAGE_BREACHES, "Oversight"),
+    NavLink("/maintenance", "Maintenance", Action.REPORT_MAINTENANCE, "Equipment and records"),
+    NavLink(
+        "/records/new",
+        "New records request",
+        Action.SUBMIT_RECORDS_REQUEST,
+        "Equipment and records",
+    ),
 )
 
 

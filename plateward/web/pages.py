@@ -27,10 +27,14 @@ from plateward.web import (
     admin_user_pages,
     alert_pages,
     audit_pages,
+    breach_pages,
+    health_pages,
     home_page,
     hotlist_pages,
     login_pages,
+    maintenance_pages,
     map_pages,
+    records_pages,
     results_pages,
     search_page,
     training_pages,
@@ -53,6 +57,10 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     access_log_pages,
     alert_pages,
     hotlist_pages,
+    records_pages,
+    breach_pages,
+    maintenance_pages,
+    health_pages,
 )
 
 
