@@ -90,8 +90,8 @@ def main() -> None:
                 (
                     f"- bench/search.py's synthetic reads; the check as of {AS_OF:%Y-%m-%d %H:%M}"
                     f" UTC with the default settings; median and slowest of {args.runs} runs of"
-                    " `camera_health` after a warm-up, then one `run_check` (which writes the"
-                    " notices; the synthetic cameras read at random, so some look slow)"
+                    " `camera_health` after a warm-up, then one `run_check`, which also"
+                    " writes the notices it raises"
                 ),
                 "",
                 (
