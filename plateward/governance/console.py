@@ -2,10 +2,10 @@
 
 Records requests, breach incidents and maintenance tickets say who did what, so a command
 must name its person: the account's API token from ``--token`` or ``PLATEWARD_TOKEN``
-(``plateward token add USERNAME`` issues one), checked against the permission table like an
-API call, and logged under that username with the address ``cli``. Each command runs its work
-and the access log entry in one transaction; a Plateward error prints ``error: ...`` and
-exits 1 with nothing written.
+(``plateward token add USERNAME`` issues one), checked by ``access.console.acting_user`` as
+the API checks it, and logged under that username with the address ``cli``. Each command runs
+its work and the access log entry in one transaction; a Plateward error prints
+``error: ...`` and exits 1 with nothing written.
 """
 
 from __future__ import annotations
@@ -19,24 +19,24 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 from sqlalchemy import Connection
 
-from plateward.access.roles import Action, allowed
-from plateward.access.users import User, user_for_token
+from plateward.access.console import acting_user
+from plateward.access.roles import Action
+from plateward.access.users import User
 from plateward.audit.actor import Actor, actor_for
-from plateward.errors import InvalidInput, PlatewardError
+from plateward.errors import PlatewardError
 from plateward.settings import Settings
 from plateward.store.cli import with_db
 from plateward.store.database import open_database
 from plateward.store.migrate import upgrade
 
 T = TypeVar("T")
-TOKEN_ENV = "PLATEWARD_TOKEN"
 CONSOLE_ADDRESS = "cli"
 
 TokenOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--token",
-        envvar=TOKEN_ENV,
+        envvar="PLATEWARD_TOKEN",
         show_envvar=True,
         help="Your API token (plateward token add USERNAME); the environment keeps it out of"
         " the process list.",
@@ -44,23 +44,10 @@ TokenOption = Annotated[
 ]
 
 
-def console_user(connection: Connection, token: str, action: Action) -> User:
-    """The token's account, refused unless its role may do ``action``."""
-    token = token.strip()
-    if not token:
-        raise InvalidInput(f"no account: give --token or set {TOKEN_ENV} (your API token)")
-    user = user_for_token(connection, token)
-    if user is None:
-        raise InvalidInput("API token not recognised or revoked")
-    if not allowed(user.role, action):
-        raise InvalidInput(f"user {user.username}: role {user.role.value} may not {action.value}")
-    return user
-
-
 def run_as(
     ctx: typer.Context,
     db: str | None,
-    token: str,
+    token: str | None,
     action: Action,
     work: Callable[[Connection, User, Actor], T],
 ) -> T:
@@ -69,8 +56,8 @@ def run_as(
         engine = open_database(settings_of(ctx, db).database_url())
         try:
             upgrade(engine)
+            user = acting_user(engine, token, action)
             with engine.begin() as connection:
-                user = console_user(connection, token, action)
                 return work(connection, user, actor_for(user, CONSOLE_ADDRESS))
         finally:
             engine.dispose()

@@ -84,7 +84,7 @@ def breach_add(
     contact: Annotated[
         str | None, typer.Option(help="How people reach the agency about the notice.")
     ] = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Record a breach incident for your agency."""
@@ -117,7 +117,7 @@ def breach_add(
 
 
 @breach_app.command("list")
-def breach_list(ctx: typer.Context, token: TokenOption = "", db: DbOption = None) -> None:
+def breach_list(ctx: typer.Context, token: TokenOption = None, db: DbOption = None) -> None:
     """Every incident, newest discovery first."""
     found = run_as(
         ctx,
@@ -138,7 +138,7 @@ def breach_list(ctx: typer.Context, token: TokenOption = "", db: DbOption = None
 def breach_show(
     ctx: typer.Context,
     incident_id: IncidentArgument,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """One incident: the record, its history and its files."""
@@ -192,7 +192,7 @@ def breach_edit(
     clear: Annotated[
         list[str] | None, typer.Option(help="Empty this field (e.g. data_to); repeatable.")
     ] = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Change what is known about an incident; fields not given stay as they are."""
@@ -239,7 +239,7 @@ def breach_note(
     ctx: typer.Context,
     incident_id: IncidentArgument,
     text: Annotated[str, typer.Argument(help="The note.")],
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Add a note to the incident's history."""
@@ -259,7 +259,7 @@ def breach_notice(
     incident_id: IncidentArgument,
     dated: Annotated[str | None, typer.Option(help="Date of the notice (default today).")] = None,
     output: Annotated[Path | None, typer.Option(help="Write the notice here.")] = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Draft the Civil Code 1798.29 notice; what it lacks and the reminders go to stderr."""
@@ -287,7 +287,7 @@ def breach_accesses(
     incident_id: IncidentArgument,
     limit: Annotated[int, typer.Option(min=1, max=MAX_LIMIT, help="Most listed.")] = DEFAULT_LIMIT,
     json_output: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Every inquiry that could have touched the data involved, and the log's verification."""
@@ -325,7 +325,7 @@ def breach_attach(
     ctx: typer.Context,
     incident_id: IncidentArgument,
     file: Annotated[Path, typer.Argument(help="The file to keep with the incident.")],
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Attach a file to the incident; it is kept by its SHA-256."""
@@ -351,7 +351,7 @@ def breach_file(
     incident_id: IncidentArgument,
     file_id: Annotated[int, typer.Argument(help="The file's number (see: breach show).")],
     output: Annotated[Path, typer.Option("--output", help="Where to write it.")],
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Write out a file attached to an incident, checked against its SHA-256."""
@@ -374,7 +374,7 @@ def breach_close(
     ctx: typer.Context,
     incident_id: IncidentArgument,
     summary: Annotated[str, typer.Option(help="How the response ended.")],
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Close the incident's response."""

@@ -51,7 +51,7 @@ VehicleOption = Annotated[str | None, typer.Option("--vehicle", help="The vehicl
 
 
 @equipment_app.command("vehicles")
-def vehicles(ctx: typer.Context, token: TokenOption = "", db: DbOption = None) -> None:
+def vehicles(ctx: typer.Context, token: TokenOption = None, db: DbOption = None) -> None:
     """The equipped vehicles with their cameras, then the qualified operators (policy D.2)."""
     today = today_utc()
     found, standings = run_as(
@@ -85,7 +85,7 @@ def vehicle_add(
     unit_number: Annotated[str, typer.Argument(help="The car's unit number.")],
     description: Annotated[str, typer.Option(help="Make, model, use.")],
     notes: Annotated[str | None, typer.Option()] = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Register an ALPR-equipped vehicle for your agency."""
@@ -116,7 +116,7 @@ def vehicle_edit(
     ] = None,
     description: Annotated[str | None, typer.Option()] = None,
     notes: Annotated[str | None, typer.Option()] = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Put a vehicle in or out of service, or change its description."""
@@ -141,7 +141,7 @@ def place(
     site: Annotated[str | None, typer.Option(help="A fixed site's name.")] = None,
     latitude: Annotated[float | None, typer.Option(help="The site's latitude.")] = None,
     longitude: Annotated[float | None, typer.Option(help="The site's longitude.")] = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Record where a camera is mounted: on a vehicle (--vehicle) or at a site (--site)."""
@@ -170,7 +170,7 @@ def report(
     problem: Annotated[str, typer.Argument(help="What is wrong.")],
     camera: CameraOption = None,
     vehicle: VehicleOption = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Report equipment that needs repair (policy E.3)."""
@@ -191,7 +191,7 @@ def tickets(
     ctx: typer.Context,
     everything: Annotated[bool, typer.Option("--all", help="Finished tickets too.")] = False,
     camera: CameraOption = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Maintenance tickets, newest first."""
@@ -208,7 +208,7 @@ def tickets(
 
 @maintenance_app.command("show")
 def show(
-    ctx: typer.Context, ticket_id: TicketArgument, token: TokenOption = "", db: DbOption = None
+    ctx: typer.Context, ticket_id: TicketArgument, token: TokenOption = None, db: DbOption = None
 ) -> None:
     """One ticket and its history."""
     detail = run_as(
@@ -227,7 +227,7 @@ def note(
     ctx: typer.Context,
     ticket_id: TicketArgument,
     text: Annotated[str, typer.Argument(help="The note.")],
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Add a note to a ticket."""
@@ -250,7 +250,7 @@ def routine(
     completed: Annotated[str, typer.Option(help="When it ended (ISO 8601 with offset).")],
     camera: CameraOption = None,
     vehicle: VehicleOption = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Record routine maintenance done through the Technical Services Unit (policy E.2)."""
@@ -281,7 +281,7 @@ def assess(
     ticket_id: TicketArgument,
     kind: Annotated[str, typer.Option(help="routine or repair (beyond routine, policy E.1).")],
     note: Annotated[str | None, typer.Option("--note")] = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Judge a ticket routine maintenance or a repair."""
@@ -300,7 +300,7 @@ def authorize(
     ctx: typer.Context,
     ticket_id: TicketArgument,
     note: Annotated[str | None, typer.Option("--note")] = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Authorize a repair beyond routine maintenance (policy E.1)."""
@@ -320,7 +320,7 @@ def start(
     ticket_id: TicketArgument,
     performed_by: Annotated[str, typer.Option(help="Who in the Technical Services Unit.")],
     started: Annotated[str | None, typer.Option(help="When it began (default now).")] = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Record that the work began; a repair must be authorized first."""
@@ -343,7 +343,7 @@ def complete(
     ticket_id: TicketArgument,
     work_done: Annotated[str, typer.Option(help="What was done.")],
     completed: Annotated[str | None, typer.Option(help="When it ended (default now).")] = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Record the work finished."""
@@ -365,7 +365,7 @@ def cancel(
     ctx: typer.Context,
     ticket_id: TicketArgument,
     reason: Annotated[str, typer.Option(help="Why no work is needed.")],
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Close a ticket without work."""

@@ -30,7 +30,7 @@ health_app = typer.Typer(
 
 
 @health_app.command("cameras")
-def cameras(ctx: typer.Context, token: TokenOption = "", db: DbOption = None) -> None:
+def cameras(ctx: typer.Context, token: TokenOption = None, db: DbOption = None) -> None:
     """Each camera: state, last read, last heartbeat, reads per hour against the usual rate."""
     settings = settings_of(ctx, db).camera_health
     now = dt.datetime.now(dt.UTC)
@@ -49,7 +49,7 @@ def cameras(ctx: typer.Context, token: TokenOption = "", db: DbOption = None) ->
 def notices(
     ctx: typer.Context,
     everything: Annotated[bool, typer.Option("--all", help="Cleared notices too.")] = False,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Notices of silent or slow cameras, newest first."""
@@ -71,7 +71,7 @@ def notices(
 
 
 @health_app.command("check")
-def check(ctx: typer.Context, token: TokenOption = "", db: DbOption = None) -> None:
+def check(ctx: typer.Context, token: TokenOption = None, db: DbOption = None) -> None:
     """Check every camera now: raise notices for new problems, clear those that recovered."""
     settings = settings_of(ctx, db).camera_health
     result = run_as(
@@ -94,7 +94,7 @@ def check(ctx: typer.Context, token: TokenOption = "", db: DbOption = None) -> N
 def ack(
     ctx: typer.Context,
     notice_id: Annotated[int, typer.Argument(help="The notice's number.")],
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Acknowledge a notice: you have seen it; it stays open until the camera recovers."""

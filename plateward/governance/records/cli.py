@@ -58,7 +58,7 @@ def records_add(
     channel: Annotated[
         str, typer.Option(help="web, counter, mail, email, phone or other.")
     ] = "counter",
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Enter a records request; it goes to the Internal Affairs queue with its due date."""
@@ -93,7 +93,7 @@ def records_add(
 def records_list(
     ctx: typer.Context,
     everything: Annotated[bool, typer.Option("--all", help="Closed requests too.")] = False,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """The queue, soonest due first: number, due date, urgency, status, assignee, requester."""
@@ -112,7 +112,7 @@ def records_list(
 
 @records_app.command("show")
 def records_show(
-    ctx: typer.Context, request_id: RequestArgument, token: TokenOption = "", db: DbOption = None
+    ctx: typer.Context, request_id: RequestArgument, token: TokenOption = None, db: DbOption = None
 ) -> None:
     """One request: the requester's contact details, its history and its files."""
     detail = run_as(
@@ -131,7 +131,7 @@ def records_assign(
     ctx: typer.Context,
     request_id: RequestArgument,
     username: Annotated[str, typer.Argument(help="Who in Internal Affairs answers it.")],
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Give the request to someone in Internal Affairs."""
@@ -150,7 +150,7 @@ def records_note(
     ctx: typer.Context,
     request_id: RequestArgument,
     text: Annotated[str, typer.Argument(help="The note.")],
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Add a note to the request's history."""
@@ -172,7 +172,7 @@ def records_extend(
     noticed: Annotated[
         str | None, typer.Option(help="Date of the written notice, YYYY-MM-DD (default today).")
     ] = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Extend the deadline once by 14 days (Gov. Code 7922.535(b))."""
@@ -205,7 +205,7 @@ def records_attach(
     part: Annotated[
         str, typer.Option(help="request (what the requester sent) or response.")
     ] = "response",
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Attach a file to the request; it is kept by its SHA-256."""
@@ -229,7 +229,7 @@ def records_file(
     request_id: RequestArgument,
     file_id: Annotated[int, typer.Argument(help="The file's number (see: records show).")],
     output: Annotated[Path, typer.Option("--output", help="Where to write it.")],
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Write out a file attached to a request, checked against its SHA-256."""
@@ -256,7 +256,7 @@ def records_close(
     closed: Annotated[
         str | None, typer.Option(help="Day the response was sent, YYYY-MM-DD (default today).")
     ] = None,
-    token: TokenOption = "",
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Record the response sent and close the request."""
