@@ -7,7 +7,7 @@ Two threads share one outbox (``outbox.py``):
   the source has been read;
 * the sender posts the oldest queued reads and deletes them once the server has answered 200.
 
-A third thread, unless ``edge.heartbeat_s`` is 0, posts a heartbeat every so often: the agent's
+Another thread, unless ``edge.heartbeat_s`` is 0, posts a heartbeat every so often: the agent's
 clock, when it started, how many reads wait in the outbox and the last problem it met, so
 administrators see a camera that runs but reads nothing apart from one that stopped. A
 heartbeat that fails is only logged: it never stops the reads.
