@@ -161,6 +161,7 @@ def test_the_administrator_authorizes_a_repair_before_it_starts(
     admin.click("#complete-form button")
     assert admin.inner_text("#status") == "done"
     assert "TSU: J. Park" in admin.inner_text("#work")
+    check_page(admin)
 
 
 @SQLITE_ONLY
@@ -193,6 +194,7 @@ def test_internal_affairs_records_a_breach_and_drafts_its_notice(
     ia.fill("input[name=occurred_from]", "2026-11-21T00:00")  # after its discovery
     ia.click("main button[type=submit]")
     assert "before occurred_from" in ia.inner_text(".error")
+    check_page(ia)  # the form again, with the error and what was typed
     ia.fill("input[name=occurred_from]", "")
     ia.click("main button[type=submit]")
     assert ia.inner_text("#status") == "open"

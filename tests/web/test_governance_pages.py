@@ -1,5 +1,6 @@
 """The governance pages over real HTTP, on SQLite and PostgreSQL: what the home page flags,
-the incident page's accesses and notice, and files refused or kept.
+the incident page's accesses and notice, and files refused or kept; and, in Chromium on SQLite,
+every governance page with records on it checked by axe-core.
 
 Who may open each page is test_page_guards.py's role x page matrix, which reads every page's
 ``page_for`` action, and test_browser_matrix.py's walk in Chromium.
@@ -9,19 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import Engine, select, update
 
 from plateward.access.roles import Role
-from plateward.access.users import add_user
+from plateward.access.users import add_user, user_by_name
 from plateward.audit.actor import Actor
 from plateward.audit.log import Entry, append
 from plateward.audit.schema import access_log
 from plateward.governance.breaches.incidents import IncidentFields, attach_file, record_incident
-from plateward.governance.equipment.tickets import report_problem
-from plateward.governance.equipment.vehicles import register_vehicle
+from plateward.governance.equipment.tickets import assess_ticket, report_problem
+from plateward.governance.equipment.vehicles import place_camera, register_vehicle
 from plateward.governance.files import AttachmentFiles
 from plateward.governance.health.checks import run_check
 from plateward.governance.records.requests import attach_file as attach_request_file
@@ -203,3 +205,86 @@ def test_a_file_too_big_is_refused_and_nothing_is_kept(
     page = client.get("/records/1").text
     assert "reply.txt" in page and "big.bin" not in page
     assert client.get("/records/1/files/2").content == b"Dear Dana, the sites are attached."
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_governance_pages_with_records_on_them_pass_axe(
+    world: Engine,
+    browser: Any,
+    server: str,
+    train: Callable[..., None],
+    check_page: Callable[..., None],
+) -> None:
+    """test_browser_matrix.py checks each page as the matrix's empty agency shows it; here each
+    one carries a row of every kind (an overdue request, an incident, a vehicle with its camera,
+    a qualified operator, a repair waiting, a silence notice), the flags on the home page and the
+    deputy's receipt, where tables, badges and inline forms could break contrast or labels."""
+    admin = Actor("seed", "CCSO")
+    with world.begin() as connection:
+        agency = connection.execute(select(cameras.c.agency_id)).scalar_one()
+        add_camera(
+            connection,
+            agency_id=agency,
+            code="UNIT-4471",
+            name="Car 4471 left",
+            kind="vehicle",
+            vehicle_id="4471",
+        )
+        place_camera(connection, "UNIT-4471", actor=admin, vehicle="4471")
+        train(connection, user_by_name(connection, "gov_user").id)
+        assess_ticket(connection, 1, kind="repair", actor=admin, note="new lens")
+
+    def signed_in(username: str) -> Any:
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.goto(f"{server}/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        assert page.url == f"{server}/", page.url
+        return page
+
+    ia = signed_in("gov_internal_affairs")
+    assert "1 records request overdue" in ia.inner_text("#flags")
+    check_page(ia)
+    ia.context.close()
+
+    administrator = signed_in("gov_administrator")
+    flags = administrator.inner_text("#flags")
+    assert "Camera POLE-1 silent" in flags and "waiting for your authorization" in flags
+    check_page(administrator)
+    shown = {
+        "/records": "#queue tbody tr",
+        "/records/1": "#contact",
+        "/breaches": "#incidents tbody tr",
+        "/breaches/1": "#chain",
+        "/breaches/1/notice": "#notice h2",
+        "/equipment": "#operators tbody tr",
+        "/maintenance": "#tickets tbody tr",
+        "/maintenance/1": "#authorize-form",
+        "/camera-health": "#notices li",
+    }
+    for path, selector in shown.items():
+        response = administrator.goto(f"{server}{path}")
+        assert response.status == 200, path
+        assert administrator.locator(selector).count() >= 1, path
+        check_page(administrator)
+    administrator.goto(f"{server}/equipment")
+    assert "UNIT-4471" in administrator.inner_text("#vehicles")
+    assert "gov_user" in administrator.inner_text("#operators")
+    administrator.context.close()
+
+    deputy = signed_in("gov_user")
+    deputy.goto(f"{server}/records/new")
+    deputy.fill("input[name=requester_name]", "Sam Neighbor")
+    deputy.fill("textarea[name=requester_contact]", "12 Elm St")
+    deputy.select_option("select[name=reply_by]", "mail")
+    deputy.fill("textarea[name=description]", "Reads of my car in 2026")
+    deputy.click("main button[type=submit]")
+    assert "Request 2 received" in deputy.inner_text("h1")
+    check_page(deputy)
+    deputy.goto(f"{server}/maintenance/1")
+    assert deputy.locator("#authorize-form").count() == 0
+    check_page(deputy)
+    deputy.context.close()
