@@ -134,6 +134,7 @@ def test_the_administrator_authorizes_a_repair_before_it_starts(
     deputy.fill("#report-form textarea", "Camera housing cracked after a collision.")
     deputy.click("#report-form button")
     assert "Maintenance ticket 1" in deputy.inner_text("h1")
+    assert "Waiting for the administrator to assess it" in deputy.inner_text("#waiting")
     assert deputy.locator("#authorize-form").count() == 0  # a deputy gets no admin forms
 
     admin = open_as("admin1")
@@ -145,15 +146,15 @@ def test_the_administrator_authorizes_a_repair_before_it_starts(
     assert "1 repair waiting for your authorization" in admin.inner_text("#flags")
     admin.click("#flags >> text=waiting for your authorization")
     admin.click("#tickets >> text=1")
-    admin.fill("#start-form input[name=performed_by]", "TSU: J. Park")
-    admin.click("#start-form button")
-    assert "authorization (policy E.1)" in admin.inner_text(".error")
+    assert "until the administrator authorizes it (policy E.1)" in admin.inner_text("#waiting")
+    assert admin.locator("#start-form").count() == 0  # the server refuses it too: pages test
     check_page(admin)
     assert admin.inner_text("#status") == "open"
     admin.fill("#authorize-form input[name=note]", "Approved: replace the housing.")
     admin.click("#authorize-form button")
     assert "by admin1" in admin.inner_text("#authorized")
     assert admin.locator("#authorize-form").count() == 0  # no second authorization
+    assert admin.locator("#waiting").count() == 0
     admin.fill("#start-form input[name=performed_by]", "TSU: J. Park")
     admin.click("#start-form button")
     assert admin.inner_text("#status") == "started"

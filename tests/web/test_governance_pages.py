@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
 from plateward.access.roles import Role
 from plateward.access.users import add_user, user_by_name
@@ -22,6 +22,7 @@ from plateward.audit.actor import Actor
 from plateward.audit.log import Entry, append
 from plateward.audit.schema import access_log
 from plateward.governance.breaches.incidents import IncidentFields, attach_file, record_incident
+from plateward.governance.equipment.schema import maintenance_events, maintenance_tickets
 from plateward.governance.equipment.tickets import assess_ticket, report_problem
 from plateward.governance.equipment.vehicles import place_camera, register_vehicle
 from plateward.governance.files import AttachmentFiles
@@ -207,6 +208,46 @@ def test_a_file_too_big_is_refused_and_nothing_is_kept(
     assert client.get("/records/1/files/2").content == b"Dear Dana, the sites are attached."
 
 
+def test_the_ticket_page_refuses_work_before_the_repair_is_authorized(
+    world: Engine, http_sign_in: SignIn, token_in: Callable[[str], str]
+) -> None:
+    """The page offers no start form until work may start (browser test); a form posted anyway
+    is refused by the server, and neither the ticket nor its history changes."""
+    client, _ = http_sign_in("gov_administrator", PASSWORD)
+    page = client.get("/maintenance/1").text
+    assert 'id="start-form"' not in page and "Waiting for the administrator to assess" in page
+    csrf = token_in(page)
+
+    def start() -> httpx.Response:
+        return client.post(
+            "/maintenance/1/start", data={"csrf_token": csrf, "performed_by": "TSU: J. Park"}
+        )
+
+    def state() -> tuple[object, ...]:
+        with world.connect() as connection:
+            ticket = connection.execute(select(maintenance_tickets)).one()
+            events = connection.execute(select(func.count()).select_from(maintenance_events))
+            return (ticket.status, ticket.performed_by, ticket.started_at, events.scalar())
+
+    before = state()
+    unassessed = start()
+    assert unassessed.status_code == 400 and "assess it first" in unassessed.text
+    assert state() == before
+    client.post("/maintenance/1/assess", data={"csrf_token": csrf, "kind": "repair"})
+    assessed = state()
+    page = client.get("/maintenance/1").text
+    assert 'id="start-form"' not in page and "authorizes it (policy E.1)" in page
+    unauthorized = start()
+    assert unauthorized.status_code == 400
+    assert "authorization (policy E.1)" in unauthorized.text
+    assert state() == assessed and assessed[0] == "open"
+    client.post("/maintenance/1/authorize", data={"csrf_token": csrf, "note": "approved"})
+    page = client.get("/maintenance/1").text
+    assert 'id="start-form"' in page and 'id="waiting"' not in page
+    assert start().status_code == 303
+    assert state()[:2] == ("started", "TSU: J. Park")
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_governance_pages_with_records_on_them_pass_axe(
     world: Engine,
@@ -254,22 +295,22 @@ def test_the_governance_pages_with_records_on_them_pass_axe(
     flags = administrator.inner_text("#flags")
     assert "Camera POLE-1 silent" in flags and "waiting for your authorization" in flags
     check_page(administrator)
-    shown = {
-        "/records": "#queue tbody tr",
-        "/records/1": "#contact",
-        "/breaches": "#incidents tbody tr",
-        "/breaches/1": "#chain",
-        "/breaches/1/notice": "#notice h2",
-        "/equipment": "#operators tbody tr",
-        "/maintenance": "#tickets tbody tr",
-        "/maintenance/1": "#authorize-form",
-        "/camera-health": "#notices li",
+    shown = {  # path: (what must be on it, the screenshot in docs/screenshots/)
+        "/records": ("#queue tbody tr", "records-queue"),
+        "/records/1": ("#contact", "records-request"),
+        "/breaches": ("#incidents tbody tr", None),
+        "/breaches/1": ("#chain", "breach"),
+        "/breaches/1/notice": ("#notice h2", "breach-notice"),
+        "/equipment": ("#operators tbody tr", "equipment"),
+        "/maintenance": ("#tickets tbody tr", None),
+        "/maintenance/1": ("#authorize-form", "maintenance-ticket"),
+        "/camera-health": ("#notices li", "camera-health"),
     }
-    for path, selector in shown.items():
+    for path, (selector, screenshot) in shown.items():
         response = administrator.goto(f"{server}{path}")
         assert response.status == 200, path
         assert administrator.locator(selector).count() >= 1, path
-        check_page(administrator)
+        check_page(administrator, screenshot)
     administrator.goto(f"{server}/equipment")
     assert "UNIT-4471" in administrator.inner_text("#vehicles")
     assert "gov_user" in administrator.inner_text("#operators")
