@@ -1,8 +1,8 @@
 """What the home page flags for the people who answer for the governance duties.
 
 Internal Affairs and administrators see overdue and nearly due records requests (policy C);
-administrators see the open camera notices and repairs waiting for their authorization (D.3,
-E.1). Each flag is a line and a link; a role with none of these duties gets none.
+administrators see the open camera notices, problems reported and not yet assessed (E.3), and
+repairs waiting for their authorization (D.3, E.1). Each flag is a line and a link; a role with none of these duties gets none.
 """
 
 from __future__ import annotations
@@ -55,11 +55,22 @@ def home_flags(connection: Connection, user: User, today: dt.date) -> list[Flag]
                 )
             )
     if allowed(user.role, Action.MANAGE_MAINTENANCE):
-        waiting = ticket_counts(connection)["awaiting_authorization"]
-        if waiting:
+        tickets = ticket_counts(connection)
+        if tickets["awaiting_assessment"]:
             flags.append(
                 Flag(
-                    f"{_n(waiting, 'repair')} waiting for your authorization", "/maintenance", True
+                    f"{_n(tickets['awaiting_assessment'], 'equipment problem')} reported, to assess",
+                    "/maintenance",
+                    False,
+                )
+            )
+        if tickets["awaiting_authorization"]:
+            flags.append(
+                Flag(
+                    f"{_n(tickets['awaiting_authorization'], 'repair')} waiting for your"
+                    " authorization",
+                    "/maintenance",
+                    True,
                 )
             )
     return flags

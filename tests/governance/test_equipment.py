@@ -111,11 +111,15 @@ def test_a_repair_waits_for_the_administrators_authorization(
     assert made.status_code == 201, made.text
     path = f"/maintenance/tickets/{made.json()['id']}"
     assert made.json()["status"] == "open" and made.json()["kind"] is None
+    waiting = api("GET", "/maintenance/status", admin).json()
+    assert (waiting["awaiting_assessment"], waiting["awaiting_authorization"]) == (1, 0)
 
     assert api("POST", f"{path}/authorize", deputy, json={}).status_code == 403
     early = api("POST", f"{path}/start", admin, json={"performed_by": "TSU: J. Park"})
     assert early.status_code == 422 and "assess it first" in early.text
     api("POST", f"{path}/assess", admin, json={"kind": "repair", "note": "new housing needed"})
+    waiting = api("GET", "/maintenance/status", admin).json()
+    assert (waiting["awaiting_assessment"], waiting["awaiting_authorization"]) == (0, 1)
     unauthorized = api("POST", f"{path}/start", admin, json={"performed_by": "TSU: J. Park"})
     assert unauthorized.status_code == 422
     assert "waits for the system administrator's authorization (policy E.1)" in unauthorized.text
@@ -182,7 +186,8 @@ def test_routine_maintenance_is_recorded_in_one_step(api: API, tokens: dict[str,
     done = api("POST", "/maintenance/routine", admin, json=body)
     assert done.status_code == 201 and done.json()["kind"] == "routine"
     assert done.json()["status"] == "done" and done.json()["authorized_by"] is None
-    assert api("GET", "/maintenance/status", admin).json()["awaiting_authorization"] == 0
+    status = api("GET", "/maintenance/status", admin).json()
+    assert status["awaiting_authorization"] == 0 and status["awaiting_assessment"] == 0
 
 
 def test_the_database_itself_refuses_an_unauthorized_repair(

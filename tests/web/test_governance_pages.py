@@ -126,6 +126,8 @@ def test_the_home_page_flags_what_each_role_answers_for(
     admin = home("administrator")
     assert "1 records request overdue" in admin
     assert "Camera POLE-1 silent" in admin
+    assert "1 equipment problem reported, to assess" in admin
+    assert "waiting for your authorization" not in admin
     assert 'href="/camera-health"' in admin and 'href="/breaches"' in admin
     auditor = home("auditor")
     assert 'href="/equipment"' in auditor and 'id="flags"' not in auditor
@@ -294,6 +296,7 @@ def test_the_governance_pages_with_records_on_them_pass_axe(
     administrator = signed_in("gov_administrator")
     flags = administrator.inner_text("#flags")
     assert "Camera POLE-1 silent" in flags and "waiting for your authorization" in flags
+    assert "to assess" not in flags
     check_page(administrator)
     shown = {  # path: (what must be on it, the screenshot in docs/screenshots/)
         "/records": ("#queue tbody tr", "records-queue"),

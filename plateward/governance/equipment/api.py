@@ -220,7 +220,8 @@ def tickets_note(request: Request, user: Reporter, ticket_id: int, body: TextIn)
 
 @router.get("/maintenance/status")
 def tickets_status(request: Request, user: Overseer) -> dict[str, int]:
-    """Unfinished tickets by status, and repairs waiting for authorization."""
+    """Unfinished tickets by status, reports waiting to be assessed and repairs waiting for
+    authorization."""
     with app_state(request).db.connect() as connection:
         return ticket_counts(connection)
 

@@ -300,7 +300,8 @@ def list_tickets(
 
 
 def ticket_counts(connection: Connection) -> dict[str, int]:
-    """Unfinished tickets by status: the administrator's home page shows those waiting."""
+    """Unfinished tickets by status, and those waiting for the administrator: reports not yet
+    assessed (E.3) and repairs not yet authorized (E.1), which the home page flags."""
     rows = connection.execute(
         select(maintenance_tickets.c.status, func.count())
         .where(maintenance_tickets.c.status.not_in([s.value for s in FINISHED]))
@@ -315,6 +316,13 @@ def ticket_counts(connection: Connection) -> dict[str, int]:
         )
     ).scalar_one()
     counts["awaiting_authorization"] = int(awaiting)
+    unassessed = connection.execute(
+        select(func.count()).where(
+            maintenance_tickets.c.kind.is_(None),
+            maintenance_tickets.c.status == Status.OPEN.value,
+        )
+    ).scalar_one()
+    counts["awaiting_assessment"] = int(unassessed)
     return counts
 
 
