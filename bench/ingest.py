@@ -146,6 +146,11 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         url, pg_name = database_url(args.db, folder)
         env = {**os.environ, "PLATEWARD_DB": url, "PLATEWARD_DATA_DIR": str(folder)}
         plateward = [sys.executable, "-m", "plateward"]
+        subprocess.run(
+            [*plateward, "agency", "add", "BENCH", "--name", "Bench county", "--kind",
+             "law_enforcement", "--state", "CA"],
+            env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
         key = subprocess.run(
             [*plateward, "camera", "add", "BENCH-1", "--agency", "BENCH"],
             env=env, capture_output=True, text=True, check=True,

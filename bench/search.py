@@ -298,9 +298,7 @@ def measure(engine: Engine, queries: int) -> dict[str, tuple[float, float]]:
         "partial *KX?9*": timed(
             lambda k: search_partial(engine, inner[k], justification=WHY), queries
         ),
-        "tolerant": timed(
-            lambda k: search_tolerant(engine, seen[k], justification=WHY), queries
-        ),
+        "tolerant": timed(lambda k: search_tolerant(engine, seen[k], justification=WHY), queries),
         "grid 1 km, 2 h": timed(
             lambda k: search_radius(
                 engine,

@@ -49,8 +49,11 @@ def _add_parts() -> None:
     """Each part of the system brings its own commands, registered here in one place."""
     from plateward.access.cli import token_app, user_app
     from plateward.access.training_cli import training_app
+    from plateward.agency.cli import agency_app
     from plateward.alert.cli import alert_app
     from plateward.audit.cli import audit_app
+    from plateward.audit.history_cli import audit_history, audit_import_history
+    from plateward.evidence.cli import evidence_app
     from plateward.governance.breaches.cli import breach_app
     from plateward.governance.equipment.cli import equipment_app, maintenance_app
     from plateward.governance.health.cli import health_app
@@ -58,7 +61,10 @@ def _add_parts() -> None:
     from plateward.hotlist.cli import hotlist_app
     from plateward.ingest.edge_cli import edge
     from plateward.ingest.transfer_cli import transfer_app
+    from plateward.retention.cli import hold_app, retention_app
     from plateward.search.cli import search_app
+    from plateward.sharing.cli import sharing_app
+    from plateward.store.camera_sources_cli import camera_heartbeats, camera_timezone, source_app
     from plateward.store.cli import camera_app, db_app
     from plateward.training.cli import reader_app
     from plateward.web.cli import serve
@@ -66,6 +72,9 @@ def _add_parts() -> None:
     app.command("serve")(serve)
     app.add_typer(db_app, name="db")
     app.add_typer(camera_app, name="camera")
+    camera_app.add_typer(source_app, name="source")
+    camera_app.command("timezone")(camera_timezone)
+    camera_app.command("heartbeats")(camera_heartbeats)
     app.command("edge")(edge)
     app.add_typer(transfer_app)  # plateward import ..., plateward export ...
     app.add_typer(search_app, name="search")
@@ -81,6 +90,13 @@ def _add_parts() -> None:
     app.add_typer(equipment_app, name="equipment")
     app.add_typer(maintenance_app, name="maintenance")
     app.add_typer(health_app, name="health")
+    audit_app.command("import-history")(audit_import_history)
+    audit_app.command("history")(audit_history)
+    app.add_typer(agency_app, name="agency")
+    app.add_typer(sharing_app, name="sharing")
+    app.add_typer(retention_app, name="retention")
+    app.add_typer(hold_app, name="hold")
+    app.add_typer(evidence_app, name="evidence")
 
 
 _add_parts()

@@ -236,12 +236,14 @@ DEMO_WORDS = (
 
 def _start_server(settings: Settings) -> uvicorn.Server:
     from plateward.web.app import create_app
+    from plateward.web.cli import GRACEFUL_SHUTDOWN_S
 
     config = uvicorn.Config(
         create_app(settings),
         host=settings.server.host,
         port=settings.server.port,
         log_level="warning",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -12,10 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -190,6 +198,38 @@ class ServerSettings(Section):
         ge=0,
         description="How far in the future a capture time may be (camera clocks drift).",
     )
+    max_image_pixels: int = Field(
+        40_000_000,
+        ge=10_000,
+        description=(
+            "Largest plate or context image accepted (width x height); every image is decoded"
+            " before it is stored, and bigger ones are refused unread."
+        ),
+    )
+    trusted_proxies: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers"
+            " are believed (e.g. 127.0.0.1). From anyone else they are ignored, so a client"
+            " cannot choose the address the access log records."
+        ),
+    )
+    api_docs: Literal["signed_in", "public", "off"] = Field(
+        "signed_in",
+        description=(
+            "Who may read the API description (/docs, /openapi.json): people signed in to"
+            " the web pages, anyone, or no one."
+        ),
+    )
+    search_time_limit_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description=(
+            "Longest a search may run on the server before it is stopped and refused (422),"
+            " so one huge search cannot slow everyone else's."
+        ),
+    )
 
 
 class EdgeSettings(Section):
@@ -271,6 +311,120 @@ class AccessSettings(Section):
         min_length=1,
         description="Offense types an inquiry may name as its purpose, beside free text.",
     )
+    case_number_pattern: str = Field(
+        r"^(?=(?:\D*\d){2})[A-Za-z0-9][A-Za-z0-9./-]{3,63}$",
+        description=(
+            "Regular expression a case number must match (whole), for agencies without their"
+            " own in case_number_patterns. The default wants 4-64 letters, digits, '-', '/' or"
+            " '.', at least two of them digits."
+        ),
+    )
+    case_number_patterns: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Each agency's own case-number format, by agency code, e.g."
+            " {CCSO = '^\\d{2}-\\d{6}$'}; a case number from that agency's people must match."
+        ),
+    )
+
+    def case_pattern_for(self, agency: str) -> str:
+        return self.case_number_patterns.get(agency, self.case_number_pattern)
+
+    @field_validator("case_number_pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        _compile(pattern)
+        return pattern
+
+    @field_validator("case_number_patterns")
+    @classmethod
+    def _all_compile(cls, patterns: dict[str, str]) -> dict[str, str]:
+        for agency, pattern in patterns.items():
+            _compile(pattern, f"agency {agency}: ")
+        return patterns
+
+
+def _compile(pattern: str, where: str = "") -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(
+            f"{where}case number pattern {pattern!r} is not a regular expression: {exc}"
+        )
+
+
+class AuditSettings(Section):
+    """The access log's signed checkpoints and where they go (``plateward/audit``)."""
+
+    signing_key: Path | None = Field(
+        None,
+        description=(
+            "Ed25519 key that signs the access log's checkpoints (`plateward audit keygen`"
+            " creates it). Must be outside data_dir, readable by the server's account only;"
+            " without it no checkpoint is signed."
+        ),
+    )
+    public_key: Path | None = Field(
+        None,
+        description=(
+            "Verifier key file for `plateward audit verify`; by default the signing key's"
+            " .pub file beside it. Auditors need only this one."
+        ),
+    )
+    checkpoint_file: Path | None = Field(
+        None,
+        description=(
+            "File the signed checkpoints are appended to, one JSON line each; by default"
+            " access-log-checkpoints.jsonl beside the signing key. Must be outside data_dir."
+        ),
+    )
+    origin: str = Field(
+        "plateward/access-log",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\s+]+$",
+        description="The log's name in its checkpoints (and the key's name): one per agency log.",
+    )
+    checkpoint_interval_s: float = Field(
+        60.0,
+        ge=1,
+        le=60,
+        description=(
+            "Seconds between checks for new entries; a checkpoint is signed whenever the log"
+            " grew since the last one, and always when the server stops."
+        ),
+    )
+    witness_urls: tuple[str, ...] = Field(
+        (),
+        description=(
+            "URLs each new checkpoint is POSTed to as JSON, with a consistency proof from the"
+            " previous one: a second server or service, kept by someone else, that keeps them."
+        ),
+    )
+    witness_syslog: str | None = Field(
+        None,
+        description=(
+            "Syslog receiver each checkpoint is also sent to: HOST:PORT (UDP) or a local"
+            " socket path such as /dev/log."
+        ),
+    )
+    witness_timeout_s: float = Field(
+        10.0, gt=0, le=120, description="Seconds a witness may take to accept a checkpoint."
+    )
+
+    def checkpoint_path(self) -> Path | None:
+        if self.checkpoint_file is not None:
+            return self.checkpoint_file
+        if self.signing_key is None:
+            return None
+        return self.signing_key.with_name("access-log-checkpoints.jsonl")
+
+    def public_key_path(self) -> Path | None:
+        if self.public_key is not None:
+            return self.public_key
+        if self.signing_key is None:
+            return None
+        return self.signing_key.with_name(self.signing_key.name + ".pub")
 
 
 class WebSettings(Section):
@@ -518,6 +672,195 @@ class CameraHealthSettings(Section):
     )
 
 
+class RetentionSettings(Section):
+    """How long each class of data is kept, and the destruction job (``plateward/retention``).
+
+    A read, its images and its alerts are destroyed once past their class's period unless a
+    legal hold covers them. Periods are whole days, at least one.
+    """
+
+    reads_days: int = Field(
+        30, description="Days a read without a hot list hit is kept (Flock keeps 30)."
+    )
+    hit_reads_days: int = Field(
+        365,
+        description=(
+            "Days a read that raised a hot list alert is kept; at least reads_days (a hit is"
+            " the record of why a vehicle was stopped)."
+        ),
+    )
+    images_days: int = Field(
+        30,
+        description=(
+            "Days a read's plate and context images are kept; may be shorter than the read,"
+            " whose text then stays without its images. Never longer than the read itself."
+        ),
+    )
+    alerts_days: int = Field(
+        730,
+        description=(
+            "Days an alert (with its verification, disposition and deliveries) is kept;"
+            " at least hit_reads_days."
+        ),
+    )
+    access_log_days: int = Field(
+        1095,
+        description=(
+            "Days an access log entry is kept; entries an audit sampled stay as long as the"
+            " audit does (Civil Code 1798.90.52 asks for the log, not for a period)."
+        ),
+    )
+    audit_records_days: int = Field(
+        1825, description="Days a closed audit (its sample and verdicts) is kept after closing."
+    )
+    run_every_hours: float = Field(
+        24.0,
+        ge=0,
+        le=24 * 31,
+        description=(
+            "Hours between the server's own retention runs; 0: only runs started by hand"
+            " (plateward retention run, or the retention page)."
+        ),
+    )
+    batch_rows: int = Field(
+        5000,
+        ge=10,
+        le=20_000,
+        description=(
+            "Most rows one transaction of a run destroys, so a busy server keeps ingesting"
+            " between them."
+        ),
+    )
+    batch_pause_s: float = Field(
+        0.05, ge=0, le=60, description="Seconds a run rests between two transactions."
+    )
+
+    @field_validator(
+        "reads_days", "hit_reads_days", "images_days", "alerts_days", "access_log_days",
+        "audit_records_days",
+    )  # fmt: skip
+    @classmethod
+    def _positive_period(cls, days: int) -> int:
+        if days < 1:
+            raise ValueError(f"a retention period must be at least 1 day, not {days}")
+        if days > 36_500:
+            raise ValueError(f"a retention period of {days} days is over 100 years")
+        return days
+
+    @model_validator(mode="after")
+    def _ordered_periods(self) -> RetentionSettings:
+        if self.hit_reads_days < self.reads_days:
+            raise ValueError(
+                f"hit_reads_days ({self.hit_reads_days}) is shorter than reads_days"
+                f" ({self.reads_days}): a read with a hit would go before one without"
+            )
+        if self.alerts_days < self.hit_reads_days:
+            raise ValueError(
+                f"alerts_days ({self.alerts_days}) is shorter than hit_reads_days"
+                f" ({self.hit_reads_days}): the alert is what makes the read one with a hit"
+            )
+        return self
+
+
+class SharingSettings(Section):
+    """Which agencies may receive this server's reads (``plateward/sharing``; Civil Code
+    1798.90.55(b), the Attorney General's bulletin 2023-DLE-06, policy G.3 and G.4)."""
+
+    home_state: str = Field(
+        "CA",
+        pattern=r"^[A-Z]{2}$",
+        description="The state this deployment serves (two letters); its agencies are in-state.",
+    )
+    share_out_of_state: bool = Field(
+        False,
+        description=(
+            "Allow agreements with agencies of other states. California law (1798.90.55(b),"
+            " as bulletin 2023-DLE-06 reads it) forbids it; only for deployments elsewhere."
+        ),
+    )
+    share_with_federal: bool = Field(
+        False,
+        description=(
+            "Allow agreements with federal agencies; forbidden in California"
+            " (bulletin 2023-DLE-06)."
+        ),
+    )
+    share_with_private: bool = Field(
+        False,
+        description=(
+            "Allow agreements with private entities; 1798.90.55(b) allows public agencies only."
+        ),
+    )
+    max_agreement_days: int = Field(
+        365,
+        ge=1,
+        le=3650,
+        description="Longest an agreement may run before it must be requested again.",
+    )
+
+
+class UsagePolicySettings(Section):
+    """The published usage and privacy policy (``/transparency``; Civil Code 1798.90.51,
+    1798.90.53). Everything else on that page comes from the system itself."""
+
+    agency_name: str = Field(
+        "",
+        max_length=200,
+        description="The agency that publishes the policy; empty: the registered agencies' names.",
+    )
+    custodian: str = Field(
+        "The ALPR System Administrator",
+        max_length=200,
+        description="Who is the custodian of the ALPR system and its data (1798.90.51(b)(6)).",
+    )
+    custodian_contact: str = Field(
+        "", max_length=300, description="How the public reaches the custodian (address, e-mail)."
+    )
+    authorized_purposes: tuple[str, ...] = Field(
+        (
+            "Identifying stolen or wanted vehicles",
+            "Identifying wanted felons during patrol or investigations",
+            "Be-on-the-lookout notices (BOLF/BOLO)",
+            "AMBER, Blue, Silver, Yellow and Feather Alerts",
+            "Surveillance and investigation of crimes",
+            "Grid searches of the area around a crime scene",
+            "Checking partial plates reported in major crimes",
+        ),
+        min_length=1,
+        description="The authorized purposes of use (policy A.4, 1798.90.51(b)(1)).",
+    )
+    prohibited_uses: tuple[str, ...] = Field(
+        (
+            "Any personal use of ALPR equipment or data (policy A.1)",
+            "Federal immigration enforcement (policy G.3, Government Code 7284.6)",
+            "Enforcement action on an alert alone, before the plate and CLETS checks (A.7)",
+        ),
+        description="Uses that are forbidden, shown beside the authorized ones.",
+    )
+    job_titles: dict[str, tuple[str, ...]] = Field(
+        {
+            "user": ("Deputy sheriff", "Sheriff's technician"),
+            "investigator": ("Detective", "Crime analyst", "Crime technician"),
+            "administrator": ("ALPR System Administrator (Administrative Lieutenant)",),
+            "auditor": ("Audit staff",),
+            "internal_affairs": ("Internal Affairs investigator",),
+        },
+        description=(
+            "The job titles that hold each role (1798.90.51(b)(2)); roles are user,"
+            " investigator, administrator, auditor and internal_affairs."
+        ),
+    )
+
+    @field_validator("job_titles")
+    @classmethod
+    def _known_roles(cls, titles: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        known = {"user", "investigator", "administrator", "auditor", "internal_affairs"}
+        unknown = sorted(set(titles) - known)
+        if unknown:
+            raise ValueError(f"unknown role(s) {', '.join(unknown)}; roles are {sorted(known)}")
+        return titles
+
+
 class Settings(BaseSettings):
     """The root: one nested section per part of the system."""
 
@@ -548,6 +891,23 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=lambda: AlertSettings())
     records: RecordsSettings = Field(default_factory=lambda: RecordsSettings())
     camera_health: CameraHealthSettings = Field(default_factory=lambda: CameraHealthSettings())
+    audit: AuditSettings = Field(default_factory=lambda: AuditSettings())
+
+    @model_validator(mode="after")
+    def _keys_outside_data(self) -> Settings:
+        """The key and the checkpoints must survive whoever can change the data directory."""
+        data = self.data_dir.resolve()
+        for name, path in (
+            ("audit.signing_key", self.audit.signing_key),
+            ("audit.checkpoint_file", self.audit.checkpoint_path()),
+        ):
+            if path is not None and path.resolve().is_relative_to(data):
+                raise ValueError(f"{name} {path} is inside data_dir {self.data_dir}: keep it apart")
+        return self
+
+    retention: RetentionSettings = Field(default_factory=lambda: RetentionSettings())
+    sharing: SharingSettings = Field(default_factory=lambda: SharingSettings())
+    usage_policy: UsagePolicySettings = Field(default_factory=lambda: UsagePolicySettings())
 
     def database_url(self) -> str:
         from plateward.store.database import default_url

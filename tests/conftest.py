@@ -171,3 +171,43 @@ def crew(settings: Settings, server: str, train: Callable[..., None]) -> dict[st
             out[name] = issue_token(connection, person.id, "tests")
     engine.dispose()
     return out
+
+
+@pytest.fixture
+def make_token(train: Callable[..., None]) -> Callable[..., str]:
+    """``make_token(database_url, role, username=None)``: a trained account of that role in
+    agency CCSO and its API token, for console commands (``--token`` / ``PLATEWARD_TOKEN``)."""
+    from plateward.access.users import add_user, issue_token
+    from plateward.store.cameras import ensure_agency
+    from plateward.store.database import open_database
+    from plateward.store.migrate import upgrade
+
+    def make(database_url: str, role: str = "investigator", username: str | None = None) -> str:
+        engine = open_database(database_url)
+        upgrade(engine)
+        with engine.begin() as connection:
+            agency = ensure_agency(connection, "CCSO", "County Sheriff")
+            person = add_user(
+                connection, username=username or f"console_{role}", full_name=role, role=role,
+                agency_id=agency, password="cobalt ridge falcon 62",
+            )  # fmt: skip
+            train(connection, person.id)
+            token = issue_token(connection, person.id, "console")
+        engine.dispose()
+        return token
+
+    return make
+
+
+@pytest.fixture
+def console_as(
+    make_token: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., str]:
+    """``console_as(database_url, role)``: console commands from here on act as that account."""
+
+    def sign_in(database_url: str, role: str = "investigator", username: str | None = None) -> str:
+        token = make_token(database_url, role, username)
+        monkeypatch.setenv("PLATEWARD_TOKEN", token)
+        return token
+
+    return sign_in

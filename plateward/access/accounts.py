@@ -22,9 +22,9 @@ from plateward.access.schema import api_tokens, users
 from plateward.access.session_schema import totp_secrets
 from plateward.access.sessions import end_sessions_of
 from plateward.access.users import User, user_by_name
+from plateward.agency.registry import agency_by_code
 from plateward.audit.actor import Actor
 from plateward.errors import InvalidInput, NotFound
-from plateward.store.cameras import ensure_agency
 from plateward.store.schema import agencies
 
 
@@ -135,10 +135,8 @@ def change_role(connection: Connection, username: str, role: str, actor: Actor) 
 
 def change_agency(connection: Connection, username: str, agency: str, actor: Actor) -> User:
     user = user_by_name(connection, username)
-    code = agency.strip()
-    if not code or len(code) > 32:
-        raise InvalidInput(f"agency {agency!r}: 1-32 characters")
-    agency_id = ensure_agency(connection, code, code)
+    registered = agency_by_code(connection, agency)
+    code, agency_id = registered.code, registered.id
     connection.execute(update(users).where(users.c.id == user.id).values(agency_id=agency_id))
     log_account_change(
         connection, actor, "user.agency", {**_whose(user), "from": user.agency, "to": code}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plateward.errors import InvalidInput, NotFound
-from plateward.store.images import MEDIA_TYPES, write_once
+from plateward.store.images import DEFAULT_MAX_PIXELS, MEDIA_TYPES, check_decodes, write_once
 
 MAX_CERTIFICATE_BYTES = 20_000_000
 """A scanned multi-page certificate stays well under this; anything bigger is not one."""
@@ -39,6 +39,8 @@ class CertificateFiles:
     def put(self, data: bytes, what: str) -> StoredFile:
         """Store ``data`` once (the same file twice is one copy); ``what`` names it in errors."""
         media_type = certificate_type(data, what, self.max_bytes)
+        if media_type != "application/pdf":
+            check_decodes(data, what, self.max_bytes, DEFAULT_MAX_PIXELS)
         digest = hashlib.sha256(data).hexdigest()
         write_once(self.path(digest), data)
         return StoredFile(digest, media_type, len(data))

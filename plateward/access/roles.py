@@ -28,6 +28,8 @@ class Action(StrEnum):
     EXPORT = "export"
     MANAGE_USERS = "manage_users"
     MANAGE_CAMERAS = "manage_cameras"
+    IMPORT_READS = "import_reads"
+    """Bring reads from another system (OpenALPR, Plate Recognizer, a CSV) into a camera."""
     READ_ACCESS_LOG = "read_access_log"
     REVIEW_AUDIT = "review_audit"
     MANAGE_TRAINING = "manage_training"
@@ -59,6 +61,21 @@ class Action(StrEnum):
     """See the ALPR-equipped vehicles with the qualified operators (policy D.2)."""
     VIEW_CAMERA_HEALTH = "view_camera_health"
     """See each camera's health and the notices of silent or slow cameras (policy D.3)."""
+    IMPORT_ACCESS_HISTORY = "import_access_history"
+    """Bring a previous ALPR system's search-audit log in, as imported history (1798.90.52)."""
+    MANAGE_RETENTION = "manage_retention"
+    """Run the destruction of data past its retention period, or see what a run would remove."""
+    VIEW_RETENTION = "view_retention"
+    """See the retention periods, the legal holds and the destruction records."""
+    HOLD_DATA = "hold_data"
+    """Place reads on legal hold for a case, and release the hold (they outlive their period)."""
+    MANAGE_AGENCIES = "manage_agencies"
+    """Register agencies (kind, state, federal or not, ORI) and complete their registration."""
+    MANAGE_SHARING = "manage_sharing"
+    """Request another agency's reads, and approve, deny or revoke requests for one's own
+    (policy G.4)."""
+    VIEW_SHARING = "view_sharing"
+    """See the agency registry and every sharing agreement, with its decisions."""
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -68,6 +85,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.EXPORT: frozenset({Role.INVESTIGATOR, Role.ADMINISTRATOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMINISTRATOR}),
     Action.MANAGE_CAMERAS: frozenset({Role.ADMINISTRATOR}),
+    Action.IMPORT_READS: frozenset({Role.ADMINISTRATOR}),
     Action.READ_ACCESS_LOG: frozenset({Role.ADMINISTRATOR, Role.AUDITOR, Role.INTERNAL_AFFAIRS}),
     Action.REVIEW_AUDIT: frozenset({Role.AUDITOR, Role.INTERNAL_AFFAIRS}),
     Action.MANAGE_TRAINING: frozenset({Role.ADMINISTRATOR}),
@@ -84,6 +102,13 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_MAINTENANCE: frozenset({Role.ADMINISTRATOR}),
     Action.VIEW_EQUIPMENT: frozenset({Role.ADMINISTRATOR, Role.AUDITOR}),
     Action.VIEW_CAMERA_HEALTH: frozenset({Role.ADMINISTRATOR}),
+    Action.IMPORT_ACCESS_HISTORY: frozenset({Role.ADMINISTRATOR, Role.AUDITOR}),
+    Action.MANAGE_RETENTION: frozenset({Role.ADMINISTRATOR}),
+    Action.VIEW_RETENTION: frozenset({Role.ADMINISTRATOR, Role.AUDITOR, Role.INTERNAL_AFFAIRS}),
+    Action.HOLD_DATA: frozenset({Role.INVESTIGATOR, Role.ADMINISTRATOR}),
+    Action.MANAGE_AGENCIES: frozenset({Role.ADMINISTRATOR}),
+    Action.MANAGE_SHARING: frozenset({Role.ADMINISTRATOR}),
+    Action.VIEW_SHARING: frozenset({Role.ADMINISTRATOR, Role.AUDITOR, Role.INTERNAL_AFFAIRS}),
 }
 
 NEEDS_TRAINING: frozenset[Action] = frozenset(

@@ -17,11 +17,12 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from plateward.access.schema import users
 from plateward.access.session_schema import sessions
-from plateward.access.users import User, user_by_id
+from plateward.access.users import User, usable, user_by_id
 
 TOUCH_EVERY = dt.timedelta(seconds=60)
 """How stale ``last_seen_at`` may get before a request rewrites it: a write per minute, not per
-request, costs the idle clock at most this much precision."""
+request, costs the idle clock at most this much precision; with a short idle limit, a tenth of
+it (``touch_every``), so a session in use is never taken for an idle one."""
 
 
 @dataclass(frozen=True)
@@ -72,19 +73,20 @@ def start_session(
 def session_for_token(
     connection: Connection, token: str, lifetimes: Lifetimes, now: dt.datetime | None = None
 ) -> Session | None:
-    """The live session this cookie token names, or None if unknown, expired or disabled."""
+    """The live session this cookie token names; None if unknown or expired, or if its account
+    is disabled or locked (a lockout ends open sessions at once)."""
     now = now or dt.datetime.now(dt.UTC)
     row = connection.execute(
         select(sessions)
         .join(users, users.c.id == sessions.c.user_id)
-        .where(sessions.c.id == _digest(token), users.c.disabled_at.is_(None))
+        .where(sessions.c.id == _digest(token), usable(now))
     ).first()
     if row is None:
         return None
     if row.expires_at <= now or row.last_seen_at + lifetimes.idle <= now:
         end_session(connection, row.id)
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    if now - row.last_seen_at >= touch_every(lifetimes):
         connection.execute(update(sessions).where(sessions.c.id == row.id).values(last_seen_at=now))
     return Session(
         id=row.id,
@@ -93,6 +95,10 @@ def session_for_token(
         second_factor_passed=row.second_factor_passed,
         expires_at=row.expires_at,
     )
+
+
+def touch_every(lifetimes: Lifetimes) -> dt.timedelta:
+    return min(TOUCH_EVERY, lifetimes.idle / 10)
 
 
 def end_session(connection: Connection, session_id: str) -> None:

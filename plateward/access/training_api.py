@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -43,6 +43,7 @@ from plateward.access.users import User
 from plateward.audit.actor import Actor, actor_for
 from plateward.errors import InvalidInput
 from plateward.settings import Settings
+from plateward.store.schema import MAX_INTEGER
 from plateward.web.state import app_state
 
 router = APIRouter(prefix="/api/v1/training", tags=["training"])
@@ -157,7 +158,11 @@ def certificates_revoke(
 
 
 @router.get("/certificates/{certificate_id}/file", response_class=Response)
-def certificates_file(request: Request, user: Administrator, certificate_id: int) -> Response:
+def certificates_file(
+    request: Request,
+    user: Administrator,
+    certificate_id: Annotated[int, Path(ge=1, le=MAX_INTEGER)],
+) -> Response:
     """The certificate's file as it was handed in."""
     state = app_state(request)
     with state.db.connect() as connection:

@@ -24,6 +24,7 @@ from plateward.access.training_log import log_change
 from plateward.access.training_schema import course_roles, courses
 from plateward.audit.actor import Actor
 from plateward.errors import InvalidInput, NotFound
+from plateward.store.database import savepoint
 
 CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,31}")
 MAX_VALID_DAYS = 36_500
@@ -86,7 +87,7 @@ def add_course(
         "updated_at": now,
     }
     try:
-        with connection.begin_nested():  # a taken code leaves the caller's transaction usable
+        with savepoint(connection):  # a taken code leaves the caller's transaction usable
             course_id = connection.execute(
                 insert(courses).values(**values).returning(courses.c.id)
             ).scalar_one()

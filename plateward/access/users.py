@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from plateward.access.account_log import log_lockout
@@ -26,6 +26,7 @@ from plateward.access.passwords import (
 from plateward.access.roles import Role
 from plateward.access.schema import api_tokens, users
 from plateward.errors import InvalidInput, NotFound
+from plateward.store.database import savepoint
 from plateward.store.schema import agencies
 
 TOKEN_PREFIX = "pwu_"
@@ -65,7 +66,7 @@ def add_user(
     check_password_rules(password, username)
     try:
         # A savepoint, so a taken username leaves the caller's transaction usable.
-        with connection.begin_nested():
+        with savepoint(connection):
             user_id = connection.execute(
                 insert(users)
                 .values(
@@ -126,6 +127,7 @@ def sign_in(
         verify_password(_DUMMY_HASH, password)  # same time as a real check: names don't leak
         return None
     if row.locked_until is not None and row.locked_until > now:
+        verify_password(_DUMMY_HASH, password)  # the same time again: a lock must not show
         raise LockedOut(f"user {username}: locked after repeated failed sign-ins; try later")
     if not verify_password(row.password_hash, password):
         failures = row.failed_logins + 1
@@ -162,17 +164,29 @@ def issue_token(connection: Connection, user_id: int, name: str) -> str:
     return token
 
 
-def user_for_token(connection: Connection, token: str) -> User | None:
+def user_for_token(
+    connection: Connection, token: str, now: dt.datetime | None = None
+) -> User | None:
+    """The token's account; None if the token is unknown or revoked, or the account disabled
+    or locked: a lockout stops the account everywhere, not only at the sign-in form."""
     row = connection.execute(
         _user_query()
         .join(api_tokens, api_tokens.c.user_id == users.c.id)
         .where(
             api_tokens.c.token_hash == _digest(token),
             api_tokens.c.revoked_at.is_(None),
-            users.c.disabled_at.is_(None),
+            usable(now or dt.datetime.now(dt.UTC)),
         )
     ).first()
     return None if row is None else _user(row)
+
+
+def usable(now: dt.datetime) -> ColumnElement[bool]:
+    """The accounts that may act now: not disabled, not locked."""
+    return and_(
+        users.c.disabled_at.is_(None),
+        or_(users.c.locked_until.is_(None), users.c.locked_until <= now),
+    )
 
 
 def _digest(token: str) -> str:

@@ -128,7 +128,7 @@ def list_alerts(
         raise InvalidInput("since: give a time with its UTC offset")
     with state.db.begin() as connection:
         agency_id = user_agency_id(connection, user)
-        query = select_alerts().where(visible_to(agency_id))
+        query = select_alerts().where(visible_to(connection, agency_id))
         if status == "open":
             query = query.where(alerts.c.status != "closed")
         elif status:
@@ -240,7 +240,11 @@ def _missed(
     with state.db.connect() as connection:
         rows = connection.execute(
             select_alerts()
-            .where(visible_to(agency_id), alerts.c.id > after_id, alerts.c.raised_at >= since)
+            .where(
+                visible_to(connection, agency_id),
+                alerts.c.id > after_id,
+                alerts.c.raised_at >= since,
+            )
             .order_by(alerts.c.id)
             .limit(BACKLOG)
         ).all()

@@ -7,14 +7,14 @@ from typing import Annotated
 
 import typer
 
-from plateward.access.console import acting_user
+from plateward.access.console import TokenOption, console_user
 from plateward.access.roles import Action
 from plateward.alert.schema import alerts
 from plateward.alert.verification import misreads_by_camera
 from plateward.alert.views import alert_json, select_alerts, user_agency_id, visible_to
 from plateward.audit.log import Entry, append
 from plateward.errors import PlatewardError
-from plateward.hotlist.cli import JsonOption, TokenOption
+from plateward.hotlist.cli import JsonOption
 from plateward.store.cli import DbOption, with_db
 from plateward.store.database import open_database
 from plateward.store.migrate import upgrade
@@ -37,9 +37,9 @@ def list_command(
     engine = open_database(settings.database_url())
     try:
         upgrade(engine)
-        user = acting_user(engine, token, Action.RECEIVE_ALERTS)
+        user = console_user(engine, token, Action.RECEIVE_ALERTS)
         with engine.begin() as connection:
-            query = select_alerts().where(visible_to(user_agency_id(connection, user)))
+            query = select_alerts().where(visible_to(connection, user_agency_id(connection, user)))
             if open_only:
                 query = query.where(alerts.c.status != "closed")
             rows = connection.execute(query.order_by(alerts.c.id.desc()).limit(limit)).all()
@@ -71,7 +71,7 @@ def misreads_command(ctx: typer.Context, token: TokenOption = None, db: DbOption
     engine = open_database(settings.database_url())
     try:
         upgrade(engine)
-        acting_user(engine, token, Action.RECEIVE_ALERTS)
+        console_user(engine, token, Action.RECEIVE_ALERTS)
         with engine.connect() as connection:
             figures = misreads_by_camera(connection)
     except PlatewardError as exc:

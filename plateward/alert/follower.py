@@ -23,7 +23,13 @@ from sqlalchemy import Engine, func, select
 from plateward.alert.hub import AlertHub
 from plateward.alert.raising import NOTIFY_CHANNEL
 from plateward.alert.schema import alerts
-from plateward.alert.views import agencies_of, alert_json, alerts_by_id, select_alerts
+from plateward.alert.views import (
+    agencies_of,
+    alert_json,
+    alert_shares,
+    alerts_by_id,
+    select_alerts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +68,9 @@ class AlertFollower:
     def publish_ids(self, ids: Sequence[int]) -> None:
         with self.db.connect() as connection:
             rows = alerts_by_id(connection, ids)
+            shares = alert_shares(connection)
         for row in rows:
-            self.hub.publish(alert_json(row, self.base_url), agencies_of(row))
+            self.hub.publish(alert_json(row, self.base_url), agencies_of(row, shares))
 
     def _poll(self) -> None:
         while not self._stop.is_set():
@@ -76,8 +83,9 @@ class AlertFollower:
                             select_alerts().where(alerts.c.id > self._last_id).order_by(alerts.c.id)
                         )
                     )
+                    shares = alert_shares(connection)
                 for row in rows:
-                    self.hub.publish(alert_json(row, self.base_url), agencies_of(row))
+                    self.hub.publish(alert_json(row, self.base_url), agencies_of(row, shares))
                     self._last_id = max(self._last_id, int(row.id))
             except Exception:
                 log.exception("alert follower: reading new alerts failed; retrying")
@@ -114,5 +122,6 @@ class AlertFollower:
                     select_alerts().where(alerts.c.raised_at >= since).order_by(alerts.c.id)
                 )
             )
+            shares = alert_shares(connection)
         for row in rows:
-            self.hub.publish(alert_json(row, self.base_url), agencies_of(row))
+            self.hub.publish(alert_json(row, self.base_url), agencies_of(row, shares))

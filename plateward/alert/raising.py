@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from plateward.alert.filters import AlertFilter
 from plateward.alert.schema import alert_channels, alert_deliveries, alerts
-from plateward.alert.views import agencies_of, alert_json, alerts_by_id
+from plateward.alert.views import agencies_of, alert_json, alert_shares, alerts_by_id
 from plateward.hotlist.matcher import Match, Matcher, MatchKind, ReadToMatch
 from plateward.hotlist.schema import hotlist_entries, hotlists
 from plateward.store.reads import NewRead
@@ -153,10 +153,11 @@ def _queue_deliveries(connection: Connection, alert_ids: list[int], now: dt.date
     if not channels:
         return
     rows = []
+    shares = alert_shares(connection)
     for row in alerts_by_id(connection, alert_ids):
         public = alert_json(row)
         for channel in channels:
-            if channel.agency_id not in agencies_of(row):
+            if channel.agency_id not in agencies_of(row, shares):
                 continue
             if not AlertFilter.model_validate(channel.filters).accepts(public):
                 continue

@@ -72,6 +72,7 @@ alerts = Table(
     CheckConstraint(f"status IN ({STATUSES_SQL})", name="status"),
     Index("ix_alerts_raised_at", "raised_at"),
     Index("ix_alerts_camera_id_raised_at", "camera_id", "raised_at"),
+    Index("ix_alerts_captured_at", "captured_at"),  # retention (migration 0015)
 )
 
 alert_channels = Table(

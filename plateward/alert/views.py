@@ -1,7 +1,9 @@
 """Alerts as people and programs see them, and who may see which.
 
-An alert belongs to two agencies: the one whose camera read the plate and the one whose list
-holds the entry. Their people see it; nobody else does, whatever their role. The JSON shape
+An alert belongs to the agency whose camera read the plate; the agency whose list holds the
+entry sees it too where the camera's agency shares its reads with it for alerts under a current
+agreement (policy G.4), since the alert carries the read's plate, place and time. Nobody else
+sees it, whatever their role. The JSON shape
 here is the one the live stream, the API, webhooks and e-mail all carry.
 """
 
@@ -11,13 +13,15 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, or_, select
+from sqlalchemy import Connection, Select, and_, or_, select
 
 from plateward.access.users import User
 from plateward.alert.schema import alerts
 from plateward.errors import NotFound
 from plateward.hotlist.reasons import reason_label
 from plateward.hotlist.schema import hotlists
+from plateward.search.scope import Grant, Scope
+from plateward.sharing.grants import current_grants
 from plateward.store.schema import agencies, cameras
 
 _COLUMNS = (
@@ -37,8 +41,20 @@ def select_alerts() -> Select[Any]:
     )
 
 
-def visible_to(user_agency_id: int) -> Any:
-    return or_(cameras.c.agency_id == user_agency_id, hotlists.c.agency_id == user_agency_id)
+def visible_to(connection: Connection, user_agency_id: int) -> Any:
+    """Alerts on the agency's own cameras, and its lists' alerts on another agency's reads
+    where a current agreement shares them for alerts (``plateward/sharing``)."""
+    own = cameras.c.agency_id == user_agency_id
+    grants = alert_shares(connection).get(user_agency_id, [])
+    if not grants:
+        return own
+    shared = Scope(grants=tuple(grants)).condition(alerts.c.camera_id, alerts.c.captured_at)
+    return own if shared is None else or_(own, and_(hotlists.c.agency_id == user_agency_id, shared))
+
+
+def alert_shares(connection: Connection) -> dict[int, list[Grant]]:
+    """The agreements sharing reads for alerts today, by receiving agency id."""
+    return current_grants(connection, dt.datetime.now(dt.UTC).date(), kind="alerts")
 
 
 def user_agency_id(connection: Connection, user: User) -> int:
@@ -94,10 +110,16 @@ def alert_json(row: Any, base_url: str = "") -> dict[str, Any]:
     }
 
 
-def agencies_of(row: Any) -> frozenset[int]:
-    """The agencies whose people may see this alert."""
+def agencies_of(row: Any, shares: dict[int, list[Grant]]) -> frozenset[int]:
+    """The agencies whose people may see this alert: the camera's, and the list's where the
+    camera's agency shares that read with it for alerts (``shares``: ``alert_shares``)."""
     m = row._mapping
-    return frozenset({int(m["camera_agency_id"]), int(m["list_agency_id"])})
+    camera_agency, list_agency = int(m["camera_agency_id"]), int(m["list_agency_id"])
+    if list_agency == camera_agency or any(
+        grant.covers(int(m["camera_id"]), m["captured_at"]) for grant in shares.get(list_agency, ())
+    ):
+        return frozenset({camera_agency, list_agency})
+    return frozenset({camera_agency})
 
 
 def alerts_by_id(connection: Connection, ids: Sequence[int]) -> list[Any]:
@@ -111,7 +133,7 @@ def alerts_by_id(connection: Connection, ids: Sequence[int]) -> list[Any]:
 def alert_row(connection: Connection, alert_id: int, agency_id: int) -> Any:
     """The alert, if the person's agency may see it; otherwise as if it did not exist."""
     row = connection.execute(
-        select_alerts().where(alerts.c.id == alert_id, visible_to(agency_id))
+        select_alerts().where(alerts.c.id == alert_id, visible_to(connection, agency_id))
     ).first()
     if row is None:
         raise NotFound(f"alert {alert_id}: not found")

@@ -13,13 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from plateward.access.roles import Action, allowed
-from plateward.access.users import User, user_by_name
+from plateward.access.users import User
 from plateward.audit.log import append_change
-from plateward.errors import InvalidInput
-
-SYSTEM_AGENCY = "system"
-"""The agency logged for audit work run from the command line without ``--by``."""
 
 
 @dataclass(frozen=True)
@@ -35,15 +30,6 @@ def actor_for(user: User, client_address: str | None = None) -> Actor:
     return Actor(user.username, user.agency, client_address)
 
 
-def system_actor() -> Actor:
-    """A command run without ``--by`` (a scheduled sample): logged under the OS login."""
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = "unknown"
-    return Actor(f"system:{login}"[:64], SYSTEM_AGENCY)
-
-
 def console_actor() -> Actor:
     """Someone at the server's console, who has the database itself: the OS account, ``cli``."""
     try:
@@ -51,14 +37,6 @@ def console_actor() -> Actor:
     except (KeyError, OSError):
         login = "unknown"
     return Actor(f"os:{login}"[:64], "local", "cli")
-
-
-def named_actor(connection: Connection, username: str, action: Action) -> Actor:
-    """The account ``--by`` names, refused unless its role may do ``action``."""
-    user = user_by_name(connection, username)
-    if not allowed(user.role, action):
-        raise InvalidInput(f"user {username}: role {user.role.value} may not {action.value}")
-    return actor_for(user)
 
 
 def record(

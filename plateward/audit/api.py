@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
@@ -21,7 +21,7 @@ from plateward.access.roles import Action
 from plateward.access.users import User
 from plateward.audit.actor import Actor, actor_for, record
 from plateward.audit.due import audit_status
-from plateward.audit.entries import MAX_ENTRIES, find_entries
+from plateward.audit.entries import MAX_ENTRIES, MAX_ENTRY_ID, find_entries
 from plateward.audit.periods import parse_period
 from plateward.audit.report import render_csv, render_html
 from plateward.audit.reviews import (
@@ -34,11 +34,14 @@ from plateward.audit.reviews import (
     review_item,
 )
 from plateward.audit.sampling import MAX_SAMPLE_SIZE, MAX_SEED, sample_audit
+from plateward.store.schema import MAX_INTEGER
 from plateward.web.state import app_state
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
 Auditor = Annotated[User, Depends(require(Action.REVIEW_AUDIT))]
+AuditId = Annotated[int, Path(ge=1, le=MAX_INTEGER, description="The audit's number.")]
+EntryId = Annotated[int, Path(ge=1, le=MAX_INTEGER, description="The access log entry's id.")]
 LogReader = Annotated[User, Depends(require(Action.READ_ACCESS_LOG))]
 
 
@@ -88,14 +91,14 @@ def audits_status(request: Request, user: LogReader) -> dict[str, Any]:
 
 
 @router.get("/audits/{audit_id}")
-def audits_show(request: Request, user: Auditor, audit_id: int) -> dict[str, Any]:
+def audits_show(request: Request, user: Auditor, audit_id: AuditId) -> dict[str, Any]:
     """One audit with its sampled entries and their verdicts."""
     return _detail(_logged_detail(request, user, audit_id, "audit.view"))
 
 
 @router.post("/audits/{audit_id}/items/{entry_id}")
 def audits_review(
-    request: Request, user: Auditor, audit_id: int, entry_id: int, body: ReviewIn
+    request: Request, user: Auditor, audit_id: AuditId, entry_id: EntryId, body: ReviewIn
 ) -> dict[str, Any]:
     """Record a verdict on one sampled entry (notes required unless compliant)."""
     with app_state(request).db.begin() as connection:
@@ -107,7 +110,7 @@ def audits_review(
 
 
 @router.post("/audits/{audit_id}/close")
-def audits_close(request: Request, user: Auditor, audit_id: int) -> dict[str, Any]:
+def audits_close(request: Request, user: Auditor, audit_id: AuditId) -> dict[str, Any]:
     """Close an audit once every entry has a verdict; it cannot change afterwards."""
     with app_state(request).db.begin() as connection:
         summary = close_audit(connection, audit_id=audit_id, actor=_actor(request, user))
@@ -115,13 +118,13 @@ def audits_close(request: Request, user: Auditor, audit_id: int) -> dict[str, An
 
 
 @router.get("/audits/{audit_id}/report.html", response_class=HTMLResponse)
-def audits_report_html(request: Request, user: Auditor, audit_id: int) -> HTMLResponse:
+def audits_report_html(request: Request, user: Auditor, audit_id: AuditId) -> HTMLResponse:
     """The audit's report: findings per user, then every sampled inquiry."""
     return HTMLResponse(render_html(_logged_detail(request, user, audit_id, "audit.report")))
 
 
 @router.get("/audits/{audit_id}/report.csv", response_class=Response)
-def audits_report_csv(request: Request, user: Auditor, audit_id: int) -> Response:
+def audits_report_csv(request: Request, user: Auditor, audit_id: AuditId) -> Response:
     """The audit's sampled inquiries with their verdicts, one row each."""
     detail = _logged_detail(request, user, audit_id, "audit.report")
     name = f"audit-{detail.audit.id}-{detail.audit.period}.csv"
@@ -139,7 +142,7 @@ def access_log_entries(
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     username: str | None = None,
-    after_id: int = 0,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ENTRY_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_ENTRIES)] = 1000,
 ) -> dict[str, Any]:
     """Access log entries in log order; page on with ``after_id`` set to the last id seen."""

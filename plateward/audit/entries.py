@@ -9,8 +9,11 @@ from sqlalchemy import Connection, select
 
 from plateward.audit.schema import access_log
 from plateward.errors import InvalidInput
+from plateward.moments import utc_moment
+from plateward.store.schema import MAX_INTEGER
 
 MAX_ENTRIES = 10_000
+MAX_ENTRY_ID = MAX_INTEGER
 
 
 def find_entries(
@@ -23,11 +26,12 @@ def find_entries(
     limit: int = 1000,
 ) -> list[dict[str, Any]]:
     """Entries with ``start <= at < end``; page on with ``after_id`` = the last id returned."""
-    for name, moment in (("start", start), ("end", end)):
-        if moment is not None and moment.utcoffset() is None:
-            raise InvalidInput(f"{name} {moment.isoformat()}: give a UTC offset")
+    start = None if start is None else utc_moment("start", start)
+    end = None if end is None else utc_moment("end", end)
     if start is not None and end is not None and end <= start:
         raise InvalidInput(f"end {end.isoformat()}: must be after start {start.isoformat()}")
+    if not 0 <= after_id <= MAX_ENTRY_ID:
+        raise InvalidInput(f"after_id {after_id}: must be 0 to {MAX_ENTRY_ID}")
     if not 1 <= limit <= MAX_ENTRIES:
         raise InvalidInput(f"limit {limit}: must be 1 to {MAX_ENTRIES}")
     query = select(access_log).where(access_log.c.id > after_id)

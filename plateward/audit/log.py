@@ -1,27 +1,31 @@
-"""Writing the access log: one entry per access, chained by hashes, in the access's transaction.
+"""Writing the access log: one entry per access, a leaf of the log's Merkle tree, in the
+access's transaction.
 
-Each entry's hash covers its own fields and the previous entry's hash, and entries are numbered
-without gaps, so changing, deleting or reordering any entry breaks every hash after it
-(``verify.py`` finds the first). The entry is written in the same transaction as the access it
-records: if it cannot be written, the transaction fails and the data is not returned.
+Each entry becomes the next leaf of an RFC 9162 Merkle tree (``merkle.py``, ``tree.py``), whose
+signed heads leave the database (``checkpoints.py``): changing, removing, inserting or
+reordering any entry covered by a signed head changes the root it was signed with, and
+``verify.py`` names the head that disagrees. The entry is written in the same transaction as
+the access it records: if it cannot be written, the transaction fails and the data is not
+returned.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, insert, text
 
 from plateward.audit.schema import access_log
+from plateward.audit.tree import add_leaf, entry_leaf, next_leaf_index
 
 if TYPE_CHECKING:  # actor.py reaches the accounts, which log through this module
     from plateward.audit.actor import Actor
 
-GENESIS_HASH = "0" * 64
+LOG_LOCK = 5420001
+"""PostgreSQL advisory lock taken by every append, so entries join the tree one at a time and
+ids are drawn in the order the tree gets its leaves."""
 
 
 @dataclass(frozen=True)
@@ -40,22 +44,11 @@ class Entry:
 
 
 def append(connection: Connection, entry: Entry, at: dt.datetime | None = None) -> int:
-    """Add ``entry`` after the last one; returns its number."""
+    """Add ``entry`` as the tree's next leaf; returns its id."""
     if connection.dialect.name == "postgresql":
-        # One writer at a time extends the chain; the lock ends with the transaction.
-        connection.execute(text("SELECT pg_advisory_xact_lock(5420001)"))
-    else:
-        # SQLite's driver opens the transaction at the first write, so two requests could both
-        # read the same last entry and then collide on its successor's number. A write that
-        # changes nothing takes the database's write lock first (waiting its busy timeout).
-        connection.execute(text("UPDATE access_log SET id = id WHERE 0"))
-    last = connection.execute(
-        select(access_log.c.id, access_log.c.entry_hash).order_by(access_log.c.id.desc()).limit(1)
-    ).first()
-    number = 1 if last is None else last.id + 1
-    previous = GENESIS_HASH if last is None else last.entry_hash
-    fields = {
-        "id": number,
+        # The lock ends with the transaction, after the leaf and its subtrees are in.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": LOG_LOCK})
+    fields: dict[str, Any] = {
         "at": (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC),
         "username": entry.username,
         "agency": entry.agency,
@@ -67,12 +60,15 @@ def append(connection: Connection, entry: Entry, at: dt.datetime | None = None) 
         "client_address": entry.client_address,
         "outcome": entry.outcome,
     }
-    connection.execute(
-        insert(access_log).values(
-            **fields, previous_hash=previous, entry_hash=entry_hash(fields, previous)
-        )
-    )
-    return number
+    # The leaf number is read inside the INSERT, which on SQLite holds the write lock: two
+    # writers cannot both take the same one.
+    row = connection.execute(
+        insert(access_log)
+        .values(**fields, leaf_index=next_leaf_index())
+        .returning(access_log.c.id, access_log.c.leaf_index)
+    ).one()
+    add_leaf(connection, row.leaf_index, entry_leaf({**fields, "id": row.id}))
+    return int(row.id)
 
 
 def append_change(
@@ -100,13 +96,3 @@ def append_change(
             client_address=actor.client_address,
         ),
     )
-
-
-def entry_hash(fields: dict[str, Any], previous_hash: str) -> str:
-    """SHA-256 over the previous hash and the entry's fields in a canonical JSON form."""
-    canonical = dict(fields)
-    at = canonical["at"]
-    if isinstance(at, dt.datetime):
-        canonical["at"] = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    body = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256((previous_hash + body).encode()).hexdigest()

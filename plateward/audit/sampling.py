@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Connection, func, insert, or_, select
 
 from plateward.audit.actor import Actor, record
-from plateward.audit.log import GENESIS_HASH
 from plateward.audit.periods import Period
 from plateward.audit.review_schema import audit_items, audits
-from plateward.audit.schema import access_log
+from plateward.audit.schema import access_log, access_log_nodes
 from plateward.errors import InvalidInput
 
 INQUIRY_PREFIXES = ("search.", "export.")
@@ -37,6 +36,8 @@ INQUIRY_ACTIONS = frozenset({"read.view", "image.view"})
 """Single actions that are inquiries too: looking at one read or one image."""
 MAX_SAMPLE_SIZE = 10_000
 MAX_SEED = 2**63 - 1
+NO_INQUIRY_HASH = "0" * 64
+"""What the default seed is derived from when the period has no inquiry at all."""
 
 
 def is_inquiry(action: str) -> bool:
@@ -106,10 +107,12 @@ def sample_audit(
     population = population_ids(connection, period, through)
     seed_was_default = seed is None
     if seed is None:
-        last_hash = GENESIS_HASH
+        last_hash = NO_INQUIRY_HASH
         if population:
             last_hash = connection.execute(
-                select(access_log.c.entry_hash).where(access_log.c.id == population[-1])
+                select(access_log_nodes.c.hash)
+                .join(access_log, access_log.c.leaf_index == access_log_nodes.c.position)
+                .where(access_log_nodes.c.level == 0, access_log.c.id == population[-1])
             ).scalar_one()
         seed = default_seed(period, last_hash)
     chosen = draw(population, seed, size)

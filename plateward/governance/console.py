@@ -2,7 +2,7 @@
 
 Records requests, breach incidents and maintenance tickets say who did what, so a command
 must name its person: the account's API token from ``--token`` or ``PLATEWARD_TOKEN``
-(``plateward token add USERNAME`` issues one), checked by ``access.console.acting_user`` as
+(``plateward token add USERNAME`` issues one), checked by ``access.console.console_user`` as
 the API checks it, and logged under that username with the address ``cli``. Each command runs
 its work and the access log entry in one transaction; a Plateward error prints
 ``error: ...`` and exits 1 with nothing written.
@@ -14,12 +14,12 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import NoReturn, TypeVar
 
 import typer
 from sqlalchemy import Connection
 
-from plateward.access.console import acting_user
+from plateward.access.console import CONSOLE_ADDRESS, TokenOption, console_user
 from plateward.access.roles import Action
 from plateward.access.users import User
 from plateward.audit.actor import Actor, actor_for
@@ -30,18 +30,7 @@ from plateward.store.database import open_database
 from plateward.store.migrate import upgrade
 
 T = TypeVar("T")
-CONSOLE_ADDRESS = "cli"
-
-TokenOption = Annotated[
-    str | None,
-    typer.Option(
-        "--token",
-        envvar="PLATEWARD_TOKEN",
-        show_envvar=True,
-        help="Your API token (plateward token add USERNAME); the environment keeps it out of"
-        " the process list.",
-    ),
-]
+__all__ = ["CONSOLE_ADDRESS", "TokenOption", "fail", "run_as", "settings_of"]
 
 
 def run_as(
@@ -56,7 +45,7 @@ def run_as(
         engine = open_database(settings_of(ctx, db).database_url())
         try:
             upgrade(engine)
-            user = acting_user(engine, token, action)
+            user = console_user(engine, token, action)
             with engine.begin() as connection:
                 return work(connection, user, actor_for(user, CONSOLE_ADDRESS))
         finally:

@@ -1,8 +1,8 @@
 """``plateward hotlist``: lists, entries, imports and refreshes from the console.
 
-Every command acts as a named account, as the API does: the account's API token comes from
-``--token`` or ``PLATEWARD_TOKEN``, and the account's role and training are checked the same
-way (policy A.8, F). What it changes or reads is in the access log under that account.
+Every command acts as a named account, as the API does (``access/console.py``): the account's
+API token from ``--token`` or ``PLATEWARD_TOKEN``, or its password and code at a terminal, and
+the account's role and training are checked the same way (policy A.8, F). What it changes or reads is in the access log under that account.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from sqlalchemy import Connection, Engine, select
 
-from plateward.access.console import acting_user
+from plateward.access.console import CONSOLE_ADDRESS, TokenOption, console_user
 from plateward.access.roles import Action
 from plateward.access.users import User
 from plateward.audit.actor import Actor, actor_for
@@ -47,10 +47,6 @@ hotlist_app = typer.Typer(
     help="Hot lists: import extracts, add and expire entries (policy A.4).", no_args_is_help=True
 )
 
-TokenOption = Annotated[
-    str | None,
-    typer.Option("--token", envvar="PLATEWARD_TOKEN", help="Your API token (plateward token add)."),
-]
 ListOption = Annotated[str, typer.Option("--list", help="The hot list's name.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -63,8 +59,8 @@ def _run(
     engine = open_database(settings.database_url())
     try:
         upgrade(engine)
-        user = acting_user(engine, token, action)
-        return work(engine, settings, user, actor_for(user, "cli"))
+        user = console_user(engine, token, action)
+        return work(engine, settings, user, actor_for(user, CONSOLE_ADDRESS))
     except PlatewardError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None

@@ -1,1 +1,2 @@
-"""How reads arrive: the cameras' HTTP API, the edge agent beside each camera, and imports."""
+"""How reads arrive: the cameras' HTTP API, the edge agent beside each camera, the vendor
+endpoints, and imports of other systems' files."""

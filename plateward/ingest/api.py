@@ -72,7 +72,7 @@ async def post_reads(
 ) -> BatchStored:
     """Store a batch of reads from one camera; a read already stored is skipped."""
     state = app_state(request)
-    body = await _read_body(request, state.settings.server.max_request_bytes)
+    body = await read_body(request, state.settings.server.max_request_bytes)
     parts: dict[str, bytes] = {}
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         batch_json, parts = await _multipart(request, body)
@@ -83,7 +83,7 @@ async def post_reads(
     return BatchStored(stored=stored.stored, duplicates=stored.duplicates, alerts=len(raised))
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise HTTPException(413, f"request body of {declared} bytes is over the {limit} limit")
@@ -194,7 +194,10 @@ def _new_read(
         where = f"reads.{index}.{name}"
         data = None if value is None else _image_bytes(value, parts, where)
         try:
-            images[name] = None if data is None else state.images.put(connection, data, where)
+            images[name] = (
+                None if data is None
+                else state.images.put(connection, data, where, captured_at=read.captured_at)
+            )  # fmt: skip
         except InvalidInput as exc:
             status = 413 if "limit" in exc.message else 422
             raise HTTPException(status, exc.message) from None

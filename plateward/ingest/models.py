@@ -7,15 +7,42 @@ the retry's answer depend on what happened the first time.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from plateward.alert.raising import EdgeAlert
+from plateward.errors import InvalidInput
+from plateward.moments import utc_moment
 from plateward.store.reads import NewRead
+from plateward.vehicle import (
+    DIRECTIONS,
+    normalise_body_type,
+    normalise_color,
+    normalise_direction,
+    normalise_make,
+    normalise_model,
+)
 
 PLATE_PATTERN = r"^[A-Z0-9]{1,10}$"
+
+
+def _direction(value: str | None) -> str | None:
+    direction = normalise_direction(value)
+    if value is not None and value.strip() and direction is None:
+        raise ValueError(f"not a direction: one of {', '.join(DIRECTIONS)}")
+    return direction
+
+
+# The normalisers apply to strings only, so a read without the attribute (most reads) costs
+# no Python call.
+Make = Annotated[str, Field(max_length=64), AfterValidator(normalise_make)] | None
+Model = Annotated[str, Field(max_length=64), AfterValidator(normalise_model)] | None
+Color = Annotated[str, Field(max_length=32), AfterValidator(normalise_color)] | None
+BodyType = Annotated[str, Field(max_length=32), AfterValidator(normalise_body_type)] | None
+Direction = Annotated[str, Field(max_length=32), AfterValidator(_direction)] | None
 
 
 class AlternativeIn(BaseModel):
@@ -62,10 +89,32 @@ class ReadIn(BaseModel):
         max_length=20,
         description="Hot list alerts the edge agent raised for this read (it matches locally).",
     )
+    vehicle_make: Make = None
+    vehicle_model: Model = None
+    vehicle_color: Color = None
+    vehicle_body_type: BodyType = None
+    vehicle_direction: Direction = Field(
+        None, description="approaching, receding (relative to the camera), or n, ne, ... nw."
+    )
+
+    @field_validator("captured_at")
+    @classmethod
+    def _in_range(cls, moment: dt.datetime) -> dt.datetime:
+        try:
+            return utc_moment("capture time", moment)
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
+
+    @field_validator("raw_text", "region")
+    @classmethod
+    def _printable(cls, text: str | None) -> str | None:
+        if text is not None and any(ord(c) < 32 or ord(c) == 127 for c in text):
+            raise ValueError("control characters (such as NUL) are not allowed")
+        return text
 
     def to_new_read(self, plate_image: str | None, context_image: str | None) -> NewRead:
         """The read as the store takes it, with its images already stored (SHA-256 names)."""
-        return NewRead(
+        read = NewRead(
             id=self.id,
             captured_at=self.captured_at,
             plate=self.plate,
@@ -83,6 +132,19 @@ class ReadIn(BaseModel):
             plate_image=plate_image,
             context_image=context_image,
         )
+        # Set only when present: most reads (a camera's own) have none, and five more keyword
+        # arguments on every read cost the API 0.3 ms a 500-read batch.
+        if self.vehicle_make is not None:
+            read.vehicle_make = self.vehicle_make
+        if self.vehicle_model is not None:
+            read.vehicle_model = self.vehicle_model
+        if self.vehicle_color is not None:
+            read.vehicle_color = self.vehicle_color
+        if self.vehicle_body_type is not None:
+            read.vehicle_body_type = self.vehicle_body_type
+        if self.vehicle_direction is not None:
+            read.vehicle_direction = self.vehicle_direction
+        return read
 
 
 class ReadBatch(BaseModel):

@@ -33,6 +33,7 @@ from typing import IO
 
 from plateward.errors import ConfigurationError
 from plateward.ingest.client import BatchRefused, BatchResult, SendLater
+from plateward.store.private_files import touch_private_file
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class Outbox:
     """
 
     def __init__(self, path: Path, camera: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        touch_private_file(path)  # reads waiting to go: owner-only, like the server's database
         self.path = path
         self._lock_file = _lock_exclusively(path.with_name(path.name + ".lock"))
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)

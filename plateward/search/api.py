@@ -23,6 +23,7 @@ from plateward.access.users import User
 from plateward.errors import InvalidInput
 from plateward.search.cloned import search_cloned
 from plateward.search.filters import Filters
+from plateward.search.geo import MAX_POLYGON_VERTICES
 from plateward.search.grid import search_polygon, search_radius
 from plateward.search.inquiry import jsonable, run_inquiry
 from plateward.search.inquiry_http import Why, inquiry_from
@@ -47,6 +48,13 @@ class Narrowing(BaseModel):
     region: str | None = None
     min_confidence: float | None = None
     limit: int = 1000
+    make: str | None = Field(None, description="Vehicle make, e.g. toyota.")
+    model: str | None = Field(None, description="Vehicle model, e.g. camry.")
+    color: str | None = Field(None, description="Vehicle colour, e.g. silver.")
+    body_type: str | None = Field(None, description="sedan, suv, pickup, van, truck, ...")
+    direction: str | None = Field(
+        None, description="approaching, receding, or a compass point n, ne, ... nw."
+    )
 
 
 class AreaIn(BaseModel):
@@ -65,7 +73,9 @@ class StakeoutIn(Why):
 
 
 class PolygonIn(Why):
-    vertices: list[tuple[float, float]] = Field(description="(latitude, longitude) pairs.")
+    vertices: list[tuple[float, float]] = Field(
+        max_length=MAX_POLYGON_VERTICES + 1, description="(latitude, longitude) pairs."
+    )
     start: dt.datetime
     end: dt.datetime
     limit: int = 1000
@@ -168,7 +178,8 @@ async def _run(
     inquiry = inquiry_from(request, user, action, query, why)
 
     def in_transaction() -> list[dict[str, Any]]:
-        found = run_inquiry(state.db, inquiry, search, len)
+        found = run_inquiry(state.db, inquiry, search, len,
+                            time_limit_s=state.settings.server.search_time_limit_s)  # fmt: skip
         return [jsonable(dataclasses.asdict(hit)) for hit in found]  # type: ignore[call-overload]
 
     try:
@@ -187,6 +198,11 @@ def _f(narrowing: Narrowing) -> Filters:
             region=narrowing.region,
             min_confidence=narrowing.min_confidence,
             limit=narrowing.limit,
+            make=narrowing.make,
+            model=narrowing.model,
+            color=narrowing.color,
+            body_type=narrowing.body_type,
+            direction=narrowing.direction,
         )
     except InvalidInput as exc:
         raise HTTPException(422, exc.message) from None

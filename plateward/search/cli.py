@@ -1,22 +1,23 @@
 """``plateward search``: the investigative searches from the command line.
 
-Every command needs ``--case`` or ``--reason`` (or both) and is refused with exit status 2
-before the database is opened when neither is a real one; so are malformed times and shapes.
+Every command acts as a named account (``--token`` or ``PLATEWARD_TOKEN``, ``access/console.py``),
+checked for role and training as the API checks it, and needs ``--case`` or ``--reason`` (or
+both): it is refused with exit status 2 before the database is opened when neither is a real
+one; so are malformed times and shapes.
 Errors from the search itself exit with status 1, the way every Plateward command does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from collections.abc import Callable
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from sqlalchemy import Connection
 
-from plateward.access.roles import Role
-from plateward.access.users import User
+from plateward.access.console import CONSOLE_ADDRESS, TokenOption, console_user
+from plateward.access.roles import Action
 from plateward.errors import InvalidInput, PlatewardError
 from plateward.search.cloned import DEFAULT_MAX_SPEED_KMH, DEFAULT_MIN_DISTANCE_M, search_cloned
 from plateward.search.filters import DEFAULT_LIMIT, Filters
@@ -34,6 +35,7 @@ from plateward.search.output import (
     print_pairs,
 )
 from plateward.search.plates import plate_timeline, search_partial, search_plate
+from plateward.search.purpose import check_case_format
 from plateward.search.results import Area, ReadHit
 from plateward.search.stakeout import search_stakeout
 from plateward.search.tolerant import search_tolerant
@@ -72,6 +74,14 @@ MinConfidenceOption = Annotated[
     typer.Option("--min-confidence", min=0.0, max=1.0, help="Only reads at least this sure."),
 ]
 LimitOption = Annotated[int, typer.Option("--limit", min=1, help="At most this many results.")]
+VehicleOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--vehicle",
+        help="Only vehicles with this attribute, KEY=VALUE (repeatable): make, model, color,"
+        " body_type, direction (approaching, receding, n ... nw).",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 PlateArgument = Annotated[str, typer.Argument(help="The plate, e.g. 7ABC123.")]
 
@@ -87,14 +97,22 @@ def plate_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Reads of exactly this plate, newest first."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
-    hits = _search(ctx, db, lambda c: search_plate(c, plate, justification=why, filters=filters))
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
+    hits = _search(
+        ctx,
+        db,
+        token,
+        Action.SEARCH,
+        lambda c: search_plate(c, plate, justification=why, filters=filters),
+    )
     _print_hits(hits, f"plate {plate}", json_output)
 
 
@@ -109,15 +127,21 @@ def partial_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Reads whose plate matches a partial pattern, newest first."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     hits = _search(
-        ctx, db, lambda c: search_partial(c, pattern, justification=why, filters=filters)
+        ctx,
+        db,
+        token,
+        Action.SEARCH,
+        lambda c: search_partial(c, pattern, justification=why, filters=filters),
     )
     _print_hits(hits, f"pattern {pattern}", json_output)
 
@@ -136,16 +160,20 @@ def tolerant_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Reads of plates like this one (look-alike characters, small edits), most alike first."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     hits = _search(
         ctx,
         db,
+        token,
+        Action.SEARCH,
         lambda c: search_tolerant(
             c, plate, justification=why, filters=filters, max_edits=max_edits
         ),
@@ -172,20 +200,26 @@ def grid_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Reads near a point or inside a polygon, within --start/--end, oldest first."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     circle = (lat, lon, radius_m)
     if polygon is not None and any(v is not None for v in circle):
         _refuse("grid: give either --lat/--lon/--radius-m or --polygon, not both")
     if polygon is not None:
         vertices = _polygon(polygon)
         hits = _search(
-            ctx, db, lambda c: search_polygon(c, vertices, justification=why, filters=filters)
+            ctx,
+            db,
+            token,
+            Action.ANALYSE,
+            lambda c: search_polygon(c, vertices, justification=why, filters=filters),
         )
         _print_hits(hits, "inside polygon", json_output)
         return
@@ -193,7 +227,11 @@ def grid_command(
         _refuse("grid: give --lat, --lon and --radius-m, or --polygon")
     la, lo, r = lat, lon, radius_m
     hits = _search(
-        ctx, db, lambda c: search_radius(c, la, lo, r, justification=why, filters=filters)
+        ctx,
+        db,
+        token,
+        Action.ANALYSE,
+        lambda c: search_radius(c, la, lo, r, justification=why, filters=filters),
     )
     _print_hits(hits, f"within {r:g} m of {la}, {lo}", json_output)
 
@@ -215,17 +253,21 @@ def stakeout_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Plates seen in several areas, each area in its own time window."""
     why = _justify(case, reason)
-    filters = _filters(None, None, camera, region, min_confidence, limit)
+    filters = _filters(None, None, camera, region, min_confidence, limit, vehicle)
     areas = [_area(text, i) for i, text in enumerate(area, 1)]
     found = _search(
         ctx,
         db,
+        token,
+        Action.ANALYSE,
         lambda c: search_stakeout(
             c, areas, justification=why, filters=filters, min_areas=min_areas
         ),
@@ -247,14 +289,22 @@ def timeline_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Every read of a plate in the order it was seen."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
-    hits = _search(ctx, db, lambda c: plate_timeline(c, plate, justification=why, filters=filters))
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
+    hits = _search(
+        ctx,
+        db,
+        token,
+        Action.SEARCH,
+        lambda c: plate_timeline(c, plate, justification=why, filters=filters),
+    )
     _print_hits(hits, f"timeline of {plate}", json_output)
 
 
@@ -277,16 +327,20 @@ def cloned_command(
     camera: CameraOption = None,
     region: RegionOption = None,
     min_confidence: MinConfidenceOption = None,
+    vehicle: VehicleOption = None,
     limit: LimitOption = DEFAULT_LIMIT,
     json_output: JsonOption = False,
     db: DbOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Consecutive reads of a plate too far apart, too quickly, for one vehicle."""
     why = _justify(case, reason)
-    filters = _filters(start, end, camera, region, min_confidence, limit)
+    filters = _filters(start, end, camera, region, min_confidence, limit, vehicle)
     pairs = _search(
         ctx,
         db,
+        token,
+        Action.ANALYSE,
         lambda c: search_cloned(
             c,
             plate,
@@ -316,6 +370,7 @@ def _filters(
     region: str | None,
     min_confidence: float | None,
     limit: int,
+    vehicle: list[str] | None = None,
 ) -> Filters:
     try:
         return Filters(
@@ -325,9 +380,26 @@ def _filters(
             region=region,
             min_confidence=min_confidence,
             limit=limit,
+            **_vehicle(vehicle or []),
         )
     except InvalidInput as exc:
         _refuse(exc.message)
+
+
+VEHICLE_KEYS = ("make", "model", "color", "body_type", "direction")
+
+
+def _vehicle(pairs: list[str]) -> dict[str, str]:
+    wanted: dict[str, str] = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        key = key.strip().lower().replace("-", "_").replace("colour", "color")
+        if key not in VEHICLE_KEYS or not value.strip():
+            _refuse(
+                f"--vehicle {pair!r}: expected KEY=VALUE with KEY one of {', '.join(VEHICLE_KEYS)}"
+            )
+        wanted[key] = value.strip()
+    return wanted
 
 
 def _moment(option: str, text: str | None) -> dt.datetime | None:
@@ -369,31 +441,37 @@ def _area(text: str, number: int) -> Area:
     return Area(lat, lon, radius, start, end, label=str(number))
 
 
-def _search(ctx: typer.Context, db: str | None, run: Callable[[Connection], T]) -> T:
-    """Run a search and log it, as the person at this console, in one transaction.
+def _search(
+    ctx: typer.Context, db: str | None, token: str | None, action: Action,
+    run: Callable[[Connection], T],
+) -> T:  # fmt: skip
+    """Run a search as the named account at this console, logged in the same transaction.
 
-    The console has the database itself, so the entry names the operating-system account that
-    ran the command, with the command's options as the query and "cli" as the address.
+    The account is checked as the API checks it (role, training); the entry names it, with
+    the command's options as the query and "cli" as the address.
     """
     settings = ctx.obj
     assert isinstance(settings, Settings)
     url = with_db(settings, db).database_url()
     params = ctx.params
-    inquiry = Inquiry(
-        user=User(0, f"os:{getpass.getuser()}", "", Role.ADMINISTRATOR, "local"),
-        action=f"search.{ctx.info_name}",
-        query={
-            k: v
-            for k, v in params.items()
-            if k not in ("db", "json_output", "case", "reason") and v not in (None, [], ())
-        },
-        justification=_justify(params.get("case"), params.get("reason")),
-        client_address="cli",
-    )
     try:
         engine = open_database(url)
         try:
             upgrade(engine)
+            user = console_user(engine, token, action)
+            check_case_format(params.get("case"), settings.access.case_pattern_for(user.agency))
+            inquiry = Inquiry(
+                user=user,
+                action=f"search.{ctx.info_name}",
+                query={
+                    k: v
+                    for k, v in params.items()
+                    if k not in ("db", "json_output", "case", "reason", "token")
+                    and v not in (None, [], ())
+                },
+                justification=_justify(params.get("case"), params.get("reason")),
+                client_address=CONSOLE_ADDRESS,
+            )
             return run_inquiry(engine, inquiry, lambda c, _why: run(c), _count)
         finally:
             engine.dispose()

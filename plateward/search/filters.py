@@ -1,4 +1,4 @@
-"""The narrowing every search accepts: time range, cameras, region, confidence and a row limit.
+"""The narrowing every search accepts: time, cameras, region, confidence, vehicle and a limit.
 
 Times are checked to carry a UTC offset and converted to UTC here, once: SQLite stores capture
 times as naive UTC text, so a local time compared as-is would silently shift the window by the
@@ -12,6 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from plateward.errors import InvalidInput
+from plateward.moments import utc_moment
+from plateward.vehicle import (
+    DIRECTIONS,
+    normalise_body_type,
+    normalise_color,
+    normalise_direction,
+    normalise_make,
+    normalise_model,
+)
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 100_000
@@ -27,6 +36,12 @@ class Filters:
     region: str | None = None
     min_confidence: float | None = None
     limit: int = DEFAULT_LIMIT
+    make: str | None = None
+    model: str | None = None
+    color: str | None = None
+    body_type: str | None = None
+    direction: str | None = None
+    """Vehicle attributes, compared in the vocabulary ingest stores them in (vehicle.py)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", _utc("start", self.start))
@@ -43,6 +58,25 @@ class Filters:
             raise InvalidInput(f"minimum confidence {self.min_confidence}: must be between 0 and 1")
         if not 1 <= self.limit <= MAX_LIMIT:
             raise InvalidInput(f"limit {self.limit}: must be between 1 and {MAX_LIMIT}")
+        object.__setattr__(self, "make", normalise_make(self.make))
+        object.__setattr__(self, "model", normalise_model(self.model))
+        object.__setattr__(self, "color", normalise_color(self.color))
+        object.__setattr__(self, "body_type", normalise_body_type(self.body_type))
+        direction = normalise_direction(self.direction)
+        if self.direction is not None and self.direction.strip() and direction is None:
+            raise InvalidInput(f"direction {self.direction!r}: one of {', '.join(DIRECTIONS)}")
+        object.__setattr__(self, "direction", direction)
+
+    def vehicle(self) -> dict[str, str]:
+        """The vehicle attributes asked for, by column name."""
+        wanted = {
+            "vehicle_make": self.make,
+            "vehicle_model": self.model,
+            "vehicle_color": self.color,
+            "vehicle_body_type": self.body_type,
+            "vehicle_direction": self.direction,
+        }
+        return {column: value for column, value in wanted.items() if value is not None}
 
     def require_window(self, search: str) -> tuple[dt.datetime, dt.datetime]:
         """The time window, for searches that must not run over all time."""
@@ -52,13 +86,7 @@ class Filters:
 
 
 def _utc(name: str, moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidInput(
-            f"{name} {moment.isoformat()}: give a UTC offset, e.g. 2026-05-01T08:00:00-07:00"
-        )
-    return moment.astimezone(dt.UTC)
+    return None if moment is None else utc_moment(name, moment)
 
 
 def _codes(cameras: Iterable[str]) -> tuple[str, ...]:

@@ -72,8 +72,17 @@ def bounding_box(latitude: float, longitude: float, radius_m: float) -> Box:
     return Box(south, north, west, east)
 
 
+MAX_POLYGON_VERTICES = 1000
+"""A street grid or a district outline needs tens of vertices; 100,000 took 22 s per search."""
+
+
 def check_polygon(vertices: Sequence[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
     """The polygon as (lat, lon) vertices without a repeated closing vertex, checked."""
+    if len(vertices) > MAX_POLYGON_VERTICES + 1:
+        raise InvalidInput(
+            f"polygon: {len(vertices)} vertices, over the {MAX_POLYGON_VERTICES} allowed;"
+            " simplify the outline"
+        )
     points = tuple((float(lat), float(lon)) for lat, lon in vertices)
     if len(points) > 1 and points[0] == points[-1]:
         points = points[:-1]

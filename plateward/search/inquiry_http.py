@@ -24,9 +24,10 @@ def inquiry_from(
     request: Request, user: User, action: str, query: dict[str, Any], why: Why
 ) -> Inquiry:
     """The inquiry, or 400 saying what is missing before any data is touched (policy A.9)."""
-    offense_types = app_state(request).settings.access.offense_types
+    access = app_state(request).settings.access
     try:
-        justification = justify(why.case_number, why.reason, why.offense, offense_types)
+        justification = justify(why.case_number, why.reason, why.offense, access.offense_types,
+                                access.case_pattern_for(user.agency))  # fmt: skip
     except InvalidInput as exc:
         raise HTTPException(400, exc.message) from None
     return Inquiry(

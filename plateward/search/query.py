@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Select, func, literal_
 
 from plateward.search.filters import Filters
 from plateward.search.results import ReadHit
+from plateward.search.scope import visible
 from plateward.store.schema import cameras, reads
 
 Bind = Connection | Engine
@@ -67,8 +68,10 @@ def select_plates(filters: Filters) -> Select[Any]:
 def narrow(query: Select[Any], filters: Filters) -> Select[Any]:
     """Add the filters' conditions to a select from reads.
 
-    Cameras are named by code but matched by id, so no search needs to join cameras.
+    Cameras are named by code but matched by id, so no search needs to join cameras. The
+    running inquiry's scope comes first: whose reads it may see (``scope.py``).
     """
+    query = query.where(*visible())
     if filters.start is not None:
         query = query.where(reads.c.captured_at >= filters.start)
     if filters.end is not None:
@@ -80,6 +83,8 @@ def narrow(query: Select[Any], filters: Filters) -> Select[Any]:
         query = query.where(func.lower(reads.c.region) == filters.region)
     if filters.min_confidence is not None:
         query = query.where(reads.c.confidence >= filters.min_confidence)
+    for column, value in filters.vehicle().items():
+        query = query.where(reads.c[column] == value)
     return query
 
 

@@ -16,8 +16,9 @@ from plateward.errors import NotFound
 from plateward.search.inquiry import jsonable, run_inquiry
 from plateward.search.inquiry_http import Why, inquiry_from
 from plateward.search.justification import Justification
+from plateward.search.scope import image_visible, visible
 from plateward.store.images import media_type_of
-from plateward.store.schema import cameras, images, reads
+from plateward.store.schema import cameras, reads
 from plateward.web.state import app_state
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
@@ -38,7 +39,7 @@ async def view_read(
         row = connection.execute(
             select(reads, cameras.c.code.label("camera"))
             .join(cameras, cameras.c.id == reads.c.camera_id)
-            .where(reads.c.id == read_id)
+            .where(reads.c.id == read_id, *visible())
         ).first()
         return None if row is None else dict(row._mapping)
 
@@ -64,8 +65,7 @@ async def view_image(
     inquiry = inquiry_from(request, user, "image.view", {"image": sha256}, why)
 
     def fetch(connection: Connection, _why: Justification) -> bytes | None:
-        known = connection.execute(select(images.c.sha256).where(images.c.sha256 == sha256))
-        if known.first() is None:
+        if not image_visible(connection, sha256):
             return None
         try:
             return state.images.get(sha256)

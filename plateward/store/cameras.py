@@ -32,6 +32,8 @@ class Camera:
     latitude: float | None
     longitude: float | None
     revoked: bool
+    timezone: str | None = None
+    """The zone of its offset-less times (vendor endpoints), an IANA name."""
 
 
 def hash_key(key: str) -> str:
@@ -39,14 +41,21 @@ def hash_key(key: str) -> str:
 
 
 def ensure_agency(connection: Connection, code: str, name: str) -> int:
+    """The agency's id, registering it first if new as a confirmed law enforcement agency of
+    California: a shortcut for tests, benchmarks and the demo. People register agencies with
+    their real details through ``plateward.agency.registry``."""
     found = connection.execute(select(agencies.c.id).where(agencies.c.code == code)).first()
     if found is not None:
         return int(found.id)
+    now = dt.datetime.now(dt.UTC)
     created = connection.execute(
         insert(agencies)
-        .values(code=code, name=name, created_at=dt.datetime.now(dt.UTC))
+        .values(
+            code=code, name=name, created_at=now, kind="law_enforcement", state="CA",
+            federal=False, confirmed_at=now, confirmed_by="setup",
+        )
         .returning(agencies.c.id)
-    )
+    )  # fmt: skip
     return int(created.scalar_one())
 
 
@@ -100,14 +109,14 @@ def add_camera(
 def camera_for_key(connection: Connection, key: str) -> Camera | None:
     """The camera this key belongs to, or None for an unknown key; revoked cameras included."""
     row = connection.execute(select(cameras).where(cameras.c.key_hash == hash_key(key))).first()
-    return None if row is None else _camera(row)
+    return None if row is None else camera_row(row)
 
 
 def camera_by_code(connection: Connection, code: str) -> Camera:
     row = connection.execute(select(cameras).where(cameras.c.code == code)).first()
     if row is None:
         raise NotFound(f"camera {code}: no such camera")
-    return _camera(row)
+    return camera_row(row)
 
 
 def revoke_camera(connection: Connection, code: str) -> None:
@@ -133,7 +142,8 @@ def rotate_camera_key(connection: Connection, code: str) -> str:
     return key
 
 
-def _camera(row: object) -> Camera:
+def camera_row(row: object) -> Camera:
+    """The ``Camera`` of a row of ``select(cameras)``."""
     r = row._mapping  # type: ignore[attr-defined]
     return Camera(
         id=r["id"],
@@ -145,4 +155,5 @@ def _camera(row: object) -> Camera:
         latitude=r["latitude"],
         longitude=r["longitude"],
         revoked=r["key_revoked_at"] is not None,
+        timezone=r["timezone"],
     )

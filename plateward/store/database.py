@@ -7,14 +7,17 @@ ask ``is_postgres`` and fall back to portable SQL otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from plateward.errors import ConfigurationError
+from plateward.store.private_files import touch_private_file
 
 SQLITE_FILE = "plateward.db"
 
@@ -33,7 +36,8 @@ def open_database(url: str) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # Owner-only before SQLite opens it: its -wal and -shm files take the same mode.
+            touch_private_file(Path(parsed.database))
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", sqlite_pragmas)
         return engine
@@ -46,6 +50,23 @@ def open_database(url: str) -> Engine:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def savepoint(connection: Connection) -> Iterator[None]:
+    """``connection.begin_nested()``, safe on SQLite too.
+
+    Python's sqlite3 opens its transaction only at the first INSERT, UPDATE or DELETE, so a
+    SAVEPOINT taken before any write would itself be the outermost transaction, and releasing
+    it would commit everything so far: a later failure could no longer roll back the step.
+    The transaction is begun first if it is not yet.
+    """
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.driver_connection
+        if raw is not None and not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN")
+    with connection.begin_nested():
+        yield
 
 
 SQLITE_MMAP_BYTES = 1 << 40

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, Select, select
 
 from plateward.errors import InvalidInput
+from plateward.search.scope import visible
 from plateward.store.cameras import camera_by_code
 from plateward.store.schema import cameras, reads
 
@@ -39,6 +40,11 @@ COLUMNS = (
     "heading",
     "plate_image",
     "context_image",
+    "vehicle_make",
+    "vehicle_model",
+    "vehicle_color",
+    "vehicle_body_type",
+    "vehicle_direction",
 )
 """The CSV header, in order; ``received_at`` is informative and an import sets its own."""
 
@@ -121,6 +127,11 @@ def _statement(connection: Connection, selection: ExportFilter) -> Select[Any]:
             reads.c.heading,
             reads.c.plate_image,
             reads.c.context_image,
+            reads.c.vehicle_make,
+            reads.c.vehicle_model,
+            reads.c.vehicle_color,
+            reads.c.vehicle_body_type,
+            reads.c.vehicle_direction,
         )
         .join(cameras, reads.c.camera_id == cameras.c.id)
         .order_by(reads.c.captured_at, reads.c.id)
@@ -134,7 +145,9 @@ def _statement(connection: Connection, selection: ExportFilter) -> Select[Any]:
         statement = statement.where(reads.c.camera_id.in_(ids))
     if selection.read_ids:
         statement = statement.where(reads.c.id.in_(selection.read_ids))
-    return statement
+    # Whose reads the running export may see (search/scope.py): only its own agency's and
+    # those shared with it.
+    return statement.where(*visible())
 
 
 def _plain(row: Any) -> dict[str, Any]:

@@ -43,6 +43,11 @@ class NewRead:
     heading: float | None = None
     plate_image: str | None = None
     context_image: str | None = None
+    vehicle_make: str | None = None
+    vehicle_model: str | None = None
+    vehicle_color: str | None = None
+    vehicle_body_type: str | None = None
+    vehicle_direction: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def store_reads(
     if connection.dialect.name == "postgresql":
         ensure_partitions(connection, [r.captured_at for r in batch])
         parameters = {
-            "rows": _PG_BATCH.dump_json(list(batch)).decode(),
+            "rows": _PG_BATCH.dump_json(list(batch), exclude_none=True).decode(),
             "camera_id": camera_id,
             "received_at": received,
         }
@@ -91,6 +96,11 @@ _READ_COLUMNS = {
     "heading": "float8",
     "plate_image": "text",
     "context_image": "text",
+    "vehicle_make": "text",
+    "vehicle_model": "text",
+    "vehicle_color": "text",
+    "vehicle_body_type": "text",
+    "vehicle_direction": "text",
 }
 _COLUMNS = ["id", "captured_at", "received_at", "camera_id", *list(_READ_COLUMNS)[2:]]
 _PG_VALUES = {
@@ -127,7 +137,9 @@ _PG_STORE = text(
 # psycopg's Python array quoting. One JSON text, written by pydantic's serializer (in Rust)
 # and parsed in C by the server, took a 500-read batch's store step from about 180 ms to
 # 30 ms, and writing it with pydantic rather than json.dumps saved another fifth of the
-# server's time per batch (bench/ingest.py). One statement does what took four round trips:
+# server's time per batch (bench/ingest.py); leaving out absent values (json_to_recordset
+# gives NULL for a missing key) keeps the vehicle columns, rarely filled, from adding to
+# every batch. One statement does what took four round trips:
 # find the reads already stored, insert the rest, index their plates, count them.
 _PG_BATCH = TypeAdapter(list[NewRead])
 
@@ -139,6 +151,7 @@ class _SqliteRows:
     ids: Sequence[str]
     plates: Sequence[str]
     rows: Sequence[tuple[Any, ...]]
+    """Without the vehicle columns, or with them (longer) for the reads that have any."""
 
 
 def _store_sqlite(connection: Connection, prepared: _SqliteRows) -> int:
@@ -156,12 +169,30 @@ def _store_sqlite(connection: Connection, prepared: _SqliteRows) -> int:
         return 0
     index_plates(connection, {prepared.plates[k] for k in fresh})
     rows = [prepared.rows[k] for k in fresh]
+    narrow = [row for row in rows if len(row) == len(_SQLITE_COLUMNS)]
+    wide = (
+        [row for row in rows if len(row) != len(_SQLITE_COLUMNS)] if len(narrow) < len(rows) else []
+    )
     # sqlite3 sums the rows each insert changed into rowcount, so duplicates are not counted.
-    return connection.exec_driver_sql(_SQLITE_INSERT, rows).rowcount
+    inserted = 0
+    for statement, chosen in ((_SQLITE_INSERT, narrow), (_SQLITE_INSERT_VEHICLE, wide)):
+        if chosen:
+            inserted += connection.exec_driver_sql(statement, chosen).rowcount
+    return inserted
 
 
+_VEHICLE_COLUMNS = (
+    "vehicle_make", "vehicle_model", "vehicle_color", "vehicle_body_type", "vehicle_direction",
+)  # fmt: skip
+_SQLITE_COLUMNS = [c for c in _COLUMNS if c not in _VEHICLE_COLUMNS]
+# A read without vehicle attributes (a camera's own) is inserted without their columns:
+# binding five more NULLs a row made a 500-read SQLite batch about a tenth slower.
 _SQLITE_INSERT = (
-    f"INSERT INTO reads ({', '.join(_COLUMNS)})"
+    f"INSERT INTO reads ({', '.join(_SQLITE_COLUMNS)})"
+    f" VALUES ({', '.join('?' for _ in _SQLITE_COLUMNS)}) ON CONFLICT DO NOTHING"
+)
+_SQLITE_INSERT_VEHICLE = (
+    f"INSERT INTO reads ({', '.join(_SQLITE_COLUMNS + list(_VEHICLE_COLUMNS))})"
     f" VALUES ({', '.join('?' for _ in _COLUMNS)}) ON CONFLICT DO NOTHING"
 )
 
@@ -179,15 +210,29 @@ def _sqlite_rows(
     """
     processors = [
         (name, reads.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-        for name in _COLUMNS
+        for name in _SQLITE_COLUMNS
     ]
     fresh: dict[uuid.UUID, NewRead] = {}
     for r in batch:
         fresh.setdefault(r.id, r)
-    rows = [
-        tuple(row[name] if convert is None else convert(row[name]) for name, convert in processors)
-        for row in (_row(r, camera_id, received) for r in fresh.values())
-    ]
+    rows = []
+    for r in fresh.values():
+        row = _row(r, camera_id, received)
+        values = tuple(
+            row[name] if convert is None else convert(row[name]) for name, convert in processors
+        )
+        if (
+            r.vehicle_make is not None
+            or r.vehicle_model is not None
+            or r.vehicle_color is not None
+            or r.vehicle_body_type is not None
+            or r.vehicle_direction is not None
+        ):
+            values += (
+                r.vehicle_make, r.vehicle_model, r.vehicle_color, r.vehicle_body_type,
+                r.vehicle_direction,
+            )  # fmt: skip
+        rows.append(values)
     plates = [r.plate for r in fresh.values()]
     return _SqliteRows(ids=[row[0] for row in rows], plates=plates, rows=rows)
 

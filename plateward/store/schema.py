@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.engine import Dialect
@@ -101,6 +102,12 @@ def plate_type(length: int = PLATE_MAX_CHARS) -> String:
 
 SHA256_HEX_CHARS = 64
 
+MAX_INTEGER = 2**31 - 1
+"""The largest value of an INTEGER column on PostgreSQL: ids and counts a caller names are
+checked against it, so a bigger one is refused rather than failing in the database."""
+
+AGENCY_KINDS = ("law_enforcement", "other_public", "private")
+
 agencies = Table(
     "agencies",
     metadata,
@@ -108,6 +115,21 @@ agencies = Table(
     Column("code", String(32), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    # The registry (plateward/agency, migration 0015): what sharing rules need to know. An
+    # agency that existed before the registry has these empty and no ``confirmed_at`` until an
+    # administrator completes it; nothing is shared with it until then.
+    Column("kind", String(16)),
+    Column("state", String(2)),
+    Column("federal", Boolean, nullable=False, server_default="false"),
+    Column("ori", String(9), unique=True),
+    Column("confirmed_at", UtcDateTime()),
+    Column("confirmed_by", String(64)),
+    CheckConstraint(
+        "kind IS NULL OR kind IN ('law_enforcement', 'other_public', 'private')", name="kind"
+    ),
+    CheckConstraint(
+        "confirmed_at IS NULL OR (kind IS NOT NULL AND state IS NOT NULL)", name="confirmed"
+    ),
 )
 
 cameras = Table(
@@ -124,6 +146,8 @@ cameras = Table(
     Column("heading", Float),
     Column("public_areas_only", Boolean, nullable=False),
     Column("court_order", Text),
+    # The IANA zone of a camera whose software writes times without a UTC offset.
+    Column("timezone", String(64)),
     Column("key_hash", String(SHA256_HEX_CHARS), nullable=False, unique=True),
     Column("key_revoked_at", UtcDateTime()),
     Column("created_at", UtcDateTime(), nullable=False),
@@ -140,6 +164,13 @@ images = Table(
     Column("media_type", String(32), nullable=False),
     Column("size_bytes", Integer, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    # Which reads may name this image, so retention can tell when none is left without an
+    # index on the reads' image columns (migration 0015): an image first stored is named by
+    # one read; storing it again for another marks it ``shared``, and every read naming it
+    # was captured within [first_captured_at, last_captured_at] (retention/images.py).
+    Column("shared", Boolean, nullable=False, server_default="false"),
+    Column("first_captured_at", UtcDateTime()),
+    Column("last_captured_at", UtcDateTime()),
 )
 
 reads = Table(
@@ -160,8 +191,18 @@ reads = Table(
     Column("latitude", Float, nullable=False),
     Column("longitude", Float, nullable=False),
     Column("heading", Float),
-    Column("plate_image", String(SHA256_HEX_CHARS), ForeignKey("images.sha256")),
-    Column("context_image", String(SHA256_HEX_CHARS), ForeignKey("images.sha256")),
+    # Images by SHA-256 (``images``). No foreign key on PostgreSQL since migration 0015: each
+    # image row retention deleted made it scan every read; retention/images.py checks that no
+    # read names an image before its row goes. SQLite keeps the constraint of 0001.
+    Column("plate_image", String(SHA256_HEX_CHARS)),
+    Column("context_image", String(SHA256_HEX_CHARS)),
+    # What the vendor's recognizer said of the vehicle (plateward/vehicle.py normalises it);
+    # migration 0014. Unindexed: searches narrow by them beside an indexed condition.
+    Column("vehicle_make", String(32)),
+    Column("vehicle_model", String(48)),
+    Column("vehicle_color", String(16)),
+    Column("vehicle_body_type", String(16)),
+    Column("vehicle_direction", String(16)),
     CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude"),
     CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude"),
     CheckConstraint("confidence BETWEEN 0 AND 1", name="confidence"),
@@ -183,4 +224,33 @@ plates = Table(
     metadata,
     Column("plate", plate_type(), primary_key=True),
     sqlite_with_rowid=False,
+)
+
+# Which Plateward camera a vendor's camera or agent identifier is (migration 0014). A Rekor
+# agent or a Verkada organisation posts for many cameras with one credential: ``via_camera_id``
+# is the camera whose key delivers the source, ``camera_id`` the camera it becomes.
+camera_sources = Table(
+    "camera_sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("via_camera_id", Integer, ForeignKey("cameras.id"), nullable=False),
+    Column("system", String(32), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("camera_id", Integer, ForeignKey("cameras.id"), nullable=False),
+    Column("label", String(200)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("via_camera_id", "system", "source"),
+)
+
+# The last heartbeat a vendor's agent sent for each camera it runs (camera health).
+camera_heartbeats = Table(
+    "camera_heartbeats",
+    metadata,
+    Column("camera_id", Integer, ForeignKey("cameras.id"), primary_key=True),
+    Column("system", String(32), primary_key=True),
+    Column("source", String(200), primary_key=True),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("reported_at", UtcDateTime()),
+    Column("streaming", Boolean),
+    Column("detail", JSON, nullable=False),
 )

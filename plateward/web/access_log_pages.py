@@ -15,8 +15,9 @@ from plateward.access.roles import Action
 from plateward.access.sessions import Session
 from plateward.audit.actor import actor_for, record
 from plateward.audit.browse import LogFilter, browse_entries
-from plateward.audit.verify import verify_chain
-from plateward.errors import InvalidInput
+from plateward.audit.expected import server_heads
+from plateward.audit.verify import verify_log
+from plateward.errors import InvalidInput, PlatewardError
 from plateward.web.clock import parse_local
 from plateward.web.guards import check_csrf, submitted_csrf
 from plateward.web.inquiry_pages import client_of
@@ -43,21 +44,27 @@ def access_log_page(
 @router.post("/access-log/verify")
 async def verify(request: Request, session: Reader) -> Response:
     check_csrf(session.csrf_token, await submitted_csrf(request))
-    with app_state(request).db.begin() as connection:
-        verdict = verify_chain(connection)
+    state = app_state(request)
+    try:
+        heads, source = server_heads(state.settings)
+    except PlatewardError as exc:
+        return _page(request, session, {}, None, verdict=None, error=exc.message)
+    with state.db.begin() as connection:
+        report = verify_log(connection, heads)
         record(connection, actor_for(session.user, client_of(request)), "audit.verify",
-               {"intact": verdict.intact, "first_bad": verdict.first_bad}, verdict.entries)  # fmt: skip
+               {"intact": report.intact, "checkpoints": report.heads_checked,
+                "problems": report.problems[:10]}, report.entries)  # fmt: skip
+    verdict = {"report": report, "source": str(source) if source else None}
     return _page(request, session, {}, None, verdict=verdict)
 
 
 def _page(
     request: Request, session: Session, form: dict[str, str], before: int | None,
-    verdict: Any,
+    verdict: Any, error: str | None = None,
 ) -> Response:  # fmt: skip
     state = app_state(request)
     zone = state.settings.web.time_zone
     entries: list[dict[str, Any]] = []
-    error = None
     try:
         where = LogFilter(
             username=form.get("user", "").strip() or None,

@@ -4,10 +4,15 @@ A new camera's key, and a replacement key, are shown once in the answer to the P
 them; only their SHA-256 is stored (``store/cameras.py``). Revoking a key makes the camera's
 batches refused from then on. Each change is logged in the access log with its reason
 (policy E, the equipment registry), in the change's transaction.
+
+It also shows which vendor cameras post with each key (``plateward camera source``) and the
+last heartbeat each vendor agent sent, so an administrator sees a stopped stream or a silent
+agent without a console.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -16,10 +21,12 @@ from sqlalchemy import select
 
 from plateward.access.roles import Action
 from plateward.access.sessions import Session
+from plateward.agency.registry import agency_id_of
 from plateward.audit.actor import actor_for
 from plateward.audit.log import append_change
 from plateward.errors import InvalidInput, PlatewardError
-from plateward.store.cameras import add_camera, ensure_agency, revoke_camera, rotate_camera_key
+from plateward.store.camera_sources import camera_health, list_sources
+from plateward.store.cameras import add_camera, revoke_camera, rotate_camera_key
 from plateward.store.schema import agencies, cameras
 from plateward.web.guards import Refused, check_csrf, submitted_csrf
 from plateward.web.inquiry_pages import client_of
@@ -31,6 +38,8 @@ router = APIRouter(include_in_schema=False)
 
 Administrator = Annotated[Session, Depends(page_for(Action.MANAGE_CAMERAS))]
 REASON = "equipment registry (policy E)"
+SILENT_AFTER = dt.timedelta(minutes=5)
+"""OpenALPR agents post a heartbeat every minute: five missed ones mark the agent silent."""
 
 
 @router.get("/admin/cameras")
@@ -50,7 +59,7 @@ async def cameras_add(request: Request, session: Administrator) -> Response:
         with app_state(request).db.begin() as connection:
             agency = form.get("agency", "").strip() or session.user.agency
             key = add_camera(
-                connection, agency_id=ensure_agency(connection, agency, agency), code=code,
+                connection, agency_id=agency_id_of(connection, agency), code=code,
                 name=form.get("name", "").strip() or code, kind=kind,
                 vehicle_id=form.get("vehicle_id", "").strip() or None, latitude=latitude,
                 longitude=longitude, public_areas_only=not form.get("non_public"),
@@ -98,9 +107,12 @@ def _page(
             .join(agencies, agencies.c.id == cameras.c.agency_id)
             .order_by(cameras.c.code)
         ).all()
+        sources = list_sources(connection)
+        health = camera_health(connection)
     return render(
         request, "admin_cameras.html", status_code=status, signed_in=session, cameras=rows,
-        form=form, error=error, notice=notice, secret=secret,
+        form=form, error=error, notice=notice, secret=secret, sources=sources,
+        health=health, silent_before=dt.datetime.now(dt.UTC) - SILENT_AFTER,
     )  # fmt: skip
 
 

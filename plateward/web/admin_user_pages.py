@@ -30,9 +30,9 @@ from plateward.access.roles import Action, Role
 from plateward.access.sessions import Session
 from plateward.access.totp import disable_totp, enable_totp, provisioning_uri
 from plateward.access.users import add_user, issue_token, user_by_name
+from plateward.agency.registry import agency_id_of
 from plateward.audit.actor import Actor, actor_for
 from plateward.errors import PlatewardError
-from plateward.store.cameras import ensure_agency
 from plateward.web.guards import Refused, check_csrf, submitted_csrf
 from plateward.web.inquiry_pages import client_of
 from plateward.web.page_access import page_for
@@ -54,8 +54,7 @@ async def users_add(request: Request, session: Administrator) -> Response:
     form = await _form(request, session)
     try:
         with app_state(request).db.begin() as connection:
-            agency_id = ensure_agency(connection, form.get("agency", "").strip(),
-                                      form.get("agency", "").strip())  # fmt: skip
+            agency_id = agency_id_of(connection, form.get("agency", "").strip())
             user = add_user(
                 connection, username=form.get("username", ""),
                 full_name=form.get("full_name", "").strip(), role=form.get("role", ""),

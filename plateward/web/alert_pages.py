@@ -64,7 +64,7 @@ def console(request: Request, session: Receiver) -> Response:
         agency_id = user_agency_id(connection, session.user)
         rows = connection.execute(
             select_alerts()
-            .where(visible_to(agency_id))
+            .where(visible_to(connection, agency_id))
             .order_by(alerts.c.id.desc())
             .limit(CONSOLE_ROWS)
         ).all()

@@ -19,6 +19,7 @@ from plateward.access.roles import Action
 from plateward.access.sessions import Session
 from plateward.access.training import today_utc
 from plateward.audit.actor import Actor, actor_for
+from plateward.audit.expected import server_heads
 from plateward.errors import InvalidInput, NotFound, PlatewardError
 from plateward.governance.breaches.accesses import accesses_to
 from plateward.governance.breaches.incidents import (
@@ -252,10 +253,13 @@ def _incident_page(
     status: int = 200,
 ) -> Response:
     actor = _actor(request, session)
+    state = app_state(request)
     try:
-        with app_state(request).db.begin() as connection:
+        heads, _ = server_heads(state.settings)
+        with state.db.begin() as connection:
             detail = incident_detail(connection, incident_id, actor=actor)
-            report = accesses_to(connection, detail.incident, limit=ACCESSES_SHOWN, actor=actor)
+            report = accesses_to(connection, detail.incident, limit=ACCESSES_SHOWN, actor=actor,
+                                 heads=heads)  # fmt: skip
     except NotFound as exc:
         raise Refused(404, exc.message) from None
     return render(

@@ -10,7 +10,11 @@ from fastapi import FastAPI
 
 from plateward.settings import Settings
 from plateward.store.cli import DbOption, with_db
+from plateward.web.plain_logs import uvicorn_log_config
 
+GRACEFUL_SHUTDOWN_S = 5
+"""How long a stopping server lets requests finish before it ends them: a live alert stream
+never finishes by itself, and without a limit uvicorn would wait for it for ever."""
 SETTINGS_ENV = "PLATEWARD_SERVE_SETTINGS"
 """How ``serve`` hands its exact settings to worker processes (they start from scratch)."""
 
@@ -34,7 +38,15 @@ def serve(
 
     settings = with_db(ctx.obj, db)
     server = settings.server
-    address = {"host": host or server.host, "port": port or server.port, "log_level": "info"}
+    address = {
+        "host": host or server.host,
+        "port": port or server.port,
+        "log_level": "info",
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+        "log_config": uvicorn_log_config(),
+        # Forwarded headers are read by the application, from server.trusted_proxies only.
+        "proxy_headers": False,
+    }
     if workers == 1:
         app = create_app(settings)
         settle_collector()

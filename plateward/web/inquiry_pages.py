@@ -33,10 +33,12 @@ class Purpose:
     offense: str = ""
     reason: str = ""
 
-    def justification(self, request: Request) -> Justification:
-        """The justification, or ``InvalidInput`` saying what is missing."""
-        offense_types = app_state(request).settings.access.offense_types
-        return justify(self.case_number, self.reason, self.offense, offense_types)
+    def justification(self, request: Request, session: Session) -> Justification:
+        """The justification, or ``InvalidInput`` saying what is missing; case numbers in the
+        format of the agency of the person signed in."""
+        access = app_state(request).settings.access
+        return justify(self.case_number, self.reason, self.offense, access.offense_types,
+                       access.case_pattern_for(session.user.agency))  # fmt: skip
 
 
 def client_of(request: Request) -> str | None:
@@ -63,5 +65,9 @@ def keep_inquiry(
         )  # fmt: skip
         return found, result_id
 
-    _, result_id = run_inquiry(app_state(request).db, inquiry, work, lambda done: count(done[0]))
+    state = app_state(request)
+    _, result_id = run_inquiry(
+        state.db, inquiry, work, lambda done: count(done[0]),
+        time_limit_s=state.settings.server.search_time_limit_s,
+    )  # fmt: skip
     return result_id

@@ -46,8 +46,12 @@ from plateward.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 MAX_USERNAME_CHARS = 64
-WRONG = "Wrong username or password."
-LOCKED = "This account is locked after repeated failed sign-ins. Try again in 15 minutes."
+WRONG = (
+    "Wrong username or password. After five wrong tries in a row an account is locked for"
+    " 15 minutes."
+)
+"""The one answer to every failed password step, locked or not, known name or not: a
+different one would tell an attacker which usernames exist."""
 WRONG_CODE = "That code is not right. Use the current code from your authenticator app."
 
 
@@ -79,7 +83,7 @@ def login(
         try:
             user = sign_in(connection, name, password, client_address=_client(request))
         except LockedOut:
-            user, error, status = None, LOCKED, 429
+            user, error, status = None, WRONG, 401
             _log_failure(connection, request, name, "password", "locked")
         if user is None and error is None:
             error, status = WRONG, 401
@@ -148,7 +152,7 @@ def code(
     if locked:
         form_token = secrets.token_urlsafe(32)
         again = render(
-            request, "login.html", status_code=429, error=LOCKED, username=user.username,
+            request, "login.html", status_code=401, error=WRONG, username=user.username,
             form_token=form_token,
         )  # fmt: skip
         clear_session_cookie(again, request, state.settings)

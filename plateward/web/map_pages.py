@@ -53,7 +53,7 @@ async def grid(request: Request, session: Analyst) -> Response:
     zone = app_state(request).settings.web.time_zone
 
     def run() -> str:
-        why = _purpose(form).justification(request)
+        why = _purpose(form).justification(request, session)
         filters = Filters(start=parse_local(form.get("start", ""), zone, "from"),
                           end=parse_local(form.get("end", ""), zone, "until"), limit=LIMIT)  # fmt: skip
         if form.get("shape") == "polygon":
@@ -91,7 +91,7 @@ async def stakeout(request: Request, session: Analyst) -> Response:
     zone = app_state(request).settings.web.time_zone
 
     def run() -> str:
-        why = _purpose(form).justification(request)
+        why = _purpose(form).justification(request, session)
         areas = []
         for i in range(1, STAKEOUT_AREAS + 1):
             if not any(form.get(f"{k}{i}", "").strip() for k in ("latitude", "longitude")):
@@ -147,7 +147,7 @@ async def timeline(request: Request, session: Searcher) -> Response:
     zone = app_state(request).settings.web.time_zone
 
     def run() -> str:
-        why = _purpose(form).justification(request)
+        why = _purpose(form).justification(request, session)
         plate = form.get("plate", "").strip()
         wanted = plate_text(plate)
         filters = Filters(start=parse_local(form.get("start", ""), zone, "from"),
@@ -173,7 +173,7 @@ async def cloned(request: Request, session: Analyst) -> Response:
     zone = app_state(request).settings.web.time_zone
 
     def run() -> str:
-        why = _purpose(form).justification(request)
+        why = _purpose(form).justification(request, session)
         plate = form.get("plate", "").strip() or None
         speed = _number(form, "max_speed_kmh")
         filters = Filters(start=parse_local(form.get("start", ""), zone, "from"),

@@ -33,6 +33,8 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("/map/grid", "Grid", Action.ANALYSE, "Analysis"),
     NavLink("/map/stakeout", "Stakeout", Action.ANALYSE, "Analysis"),
     NavLink("/cloned", "Cloned plates", Action.ANALYSE, "Analysis"),
+    NavLink("/evidence", "Evidence", Action.EXPORT, "Cases"),
+    NavLink("/holds", "Legal holds", Action.HOLD_DATA, "Cases"),
     NavLink("/alerts", "Alerts", Action.RECEIVE_ALERTS, "Hot lists and alerts"),
     NavLink("/hotlists", "Hot lists", Action.VIEW_HOTLISTS, "Hot lists and alerts"),
     NavLink("/admin/users", "Users", Action.MANAGE_USERS, "Administration"),
@@ -51,6 +53,11 @@ NAV_LINKS: tuple[NavLink, ...] = (
         Action.SUBMIT_RECORDS_REQUEST,
         "Equipment and records",
     ),
+    NavLink("/agencies", "Agencies", Action.VIEW_SHARING, "Sharing"),
+    NavLink("/sharing", "Sharing", Action.VIEW_SHARING, "Sharing"),
+    NavLink("/audits", "Audits", Action.REVIEW_AUDIT, "Oversight"),
+    NavLink("/access-log", "Access log", Action.READ_ACCESS_LOG, "Oversight"),
+    NavLink("/retention", "Retention", Action.VIEW_RETENTION, "Oversight"),
 )
 
 

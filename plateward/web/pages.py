@@ -28,16 +28,21 @@ from plateward.web import (
     alert_pages,
     audit_pages,
     breach_pages,
+    evidence_pages,
     health_pages,
     home_page,
     hotlist_pages,
+    imported_history_pages,
     login_pages,
     maintenance_pages,
     map_pages,
     records_pages,
     results_pages,
+    retention_pages,
     search_page,
+    sharing_pages,
     training_pages,
+    transparency_page,
 )
 from plateward.web.guards import Refused, SignInNeeded, current_session
 from plateward.web.templating import STATIC, render
@@ -61,6 +66,11 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     breach_pages,
     maintenance_pages,
     health_pages,
+    evidence_pages,
+    retention_pages,
+    sharing_pages,
+    transparency_page,
+    imported_history_pages,
 )
 
 

@@ -22,7 +22,9 @@ from plateward.access.sessions import Session
 from plateward.errors import NotFound
 from plateward.search.justification import Justification
 from plateward.search.results import ReadHit
+from plateward.search.scope import visible
 from plateward.store.schema import cameras, reads
+from plateward.vehicle import describe_vehicle
 from plateward.web.result_schema import result_sets
 
 
@@ -139,6 +141,8 @@ class ReadRow:
     context_image: str | None
     score: float | None
     distance_m: float | None
+    vehicle: str | None = None
+    """What the camera's recognizer said of the vehicle (make, colour, ...), when it did."""
 
 
 def read_rows(connection: Connection, entries: Sequence[Entry]) -> list[ReadRow]:
@@ -166,12 +170,18 @@ def read_rows(connection: Connection, entries: Sequence[Entry]) -> list[ReadRow]
             reads.c.region,
             reads.c.plate_image,
             reads.c.context_image,
+            reads.c.vehicle_make,
+            reads.c.vehicle_model,
+            reads.c.vehicle_color,
+            reads.c.vehicle_body_type,
+            reads.c.vehicle_direction,
         )
         .join(cameras, cameras.c.id == reads.c.camera_id)
         .where(
             reads.c.id.in_(ids),
             reads.c.captured_at >= min(times),
             reads.c.captured_at <= max(times),
+            *visible(),
         )
     ).all()
     found = {row.id: row for row in rows}
@@ -190,6 +200,8 @@ def read_rows(connection: Connection, entries: Sequence[Entry]) -> list[ReadRow]
                 alternatives=list(row.alternatives or []), region=row.region,
                 plate_image=row.plate_image, context_image=row.context_image,
                 score=entry.score, distance_m=entry.distance_m,
+                vehicle=describe_vehicle(row.vehicle_make, row.vehicle_model, row.vehicle_color,
+                                         row.vehicle_body_type, row.vehicle_direction),
             )
         )  # fmt: skip
     return out

@@ -27,6 +27,8 @@ from plateward.errors import NotFound
 from plateward.search.inquiry import Inquiry, run_inquiry
 from plateward.search.justification import Justification
 from plateward.search.plates import plate_text
+from plateward.search.scope import scoped
+from plateward.sharing.visibility import scope_for
 from plateward.store.export import ExportFilter, write_csv, write_geojson
 from plateward.store.images import media_type_of
 from plateward.store.schema import cameras
@@ -77,7 +79,9 @@ def results(request: Request, session: Searcher, result_id: str, page: int = 1) 
     pages = max(1, math.ceil(len(result.entries) / per_page))
     page = min(max(page, 1), pages)
     shown = result.entries[(page - 1) * per_page : page * per_page]
-    with state.db.connect() as connection:
+    with state.db.connect() as connection, scoped(scope_for(connection, session.user, result.kind)):
+        # Paging shows the reads the logged search found, while they are still this person's
+        # to see (an agreement may have ended since): the search's own scope, applied again.
         rows = read_rows(connection, shown)
         points: list[ReadRow] = []
         sites: list[dict[str, Any]] = []
@@ -101,7 +105,7 @@ def results(request: Request, session: Searcher, result_id: str, page: int = 1) 
 def crop(request: Request, session: Viewer, result_id: str, read_id: uuid.UUID) -> Response:
     """A result's plate crop, shown as a thumbnail (covered by the search's log entry)."""
     result = result_for(request, session, result_id)
-    row = _read_in(request, result, read_id)
+    row = _read_in(request, session, result, read_id)
     if row.plate_image is None:
         raise Refused(404, f"read {read_id}: no plate image")
     return _image(request, row.plate_image)
@@ -142,7 +146,7 @@ def full_image(
     if which not in ("plate", "context"):
         raise Refused(404, f"{which}: the images are 'plate' and 'context'")
     result = result_for(request, session, result_id)
-    row = _read_in(request, result, read_id)
+    row = _read_in(request, session, result, read_id)
     sha = row.plate_image if which == "plate" else row.context_image
     if sha is None:
         raise Refused(404, f"read {read_id}: no {which} image")
@@ -254,11 +258,14 @@ def _inquiry(
     )  # fmt: skip
 
 
-def _read_in(request: Request, result: ResultSet, read_id: uuid.UUID) -> ReadRow:
+def _read_in(request: Request, session: Session, result: ResultSet, read_id: uuid.UUID) -> ReadRow:
     position = result.position(read_id)
     if position is None:
         raise Refused(404, f"read {read_id}: not among these results")
-    with app_state(request).db.connect() as connection:
+    with (
+        app_state(request).db.connect() as connection,
+        scoped(scope_for(connection, session.user, "read.view")),
+    ):
         found = read_rows(connection, [result.entries[position]])
     if not found:
         raise Refused(404, f"read {read_id}: no longer stored (retention)")

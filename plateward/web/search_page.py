@@ -24,6 +24,7 @@ from plateward.search.patterns import ANY, ONE
 from plateward.search.plates import search_partial, search_plate
 from plateward.search.results import ReadHit
 from plateward.search.tolerant import search_tolerant
+from plateward.vehicle import BODY_TYPES, COLORS, DIRECTIONS
 from plateward.web.clock import parse_local
 from plateward.web.guards import check_csrf, submitted_csrf
 from plateward.web.inquiry_pages import Purpose, keep_inquiry
@@ -55,22 +56,31 @@ def search(
     start: Annotated[str, Form(max_length=40)] = "",
     end: Annotated[str, Form(max_length=40)] = "",
     camera: Annotated[str, Form(max_length=200)] = "",
+    make: Annotated[str, Form(max_length=64)] = "",
+    model: Annotated[str, Form(max_length=64)] = "",
+    color: Annotated[str, Form(max_length=32)] = "",
+    body_type: Annotated[str, Form(max_length=32)] = "",
+    direction: Annotated[str, Form(max_length=32)] = "",
     case_number: Annotated[str, Form(max_length=200)] = "",
     offense: Annotated[str, Form(max_length=200)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     check_csrf(session.csrf_token, submitted)
     form = {"plate": plate, "tolerant": tolerant, "start": start, "end": end, "camera": camera,
-            "case_number": case_number, "offense": offense, "reason": reason}  # fmt: skip
+            "make": make, "model": model, "color": color, "body_type": body_type,
+            "direction": direction, "case_number": case_number, "offense": offense,
+            "reason": reason}  # fmt: skip
     zone = app_state(request).settings.web.time_zone
     try:
-        justification = Purpose(case_number, offense, reason).justification(request)
+        justification = Purpose(case_number, offense, reason).justification(request, session)
         text = plate.strip()
         if not text:
             raise InvalidInput("Give a plate or a pattern.")
         filters = Filters(
             start=parse_local(start, zone, "from"), end=parse_local(end, zone, "until"),
             cameras=tuple(c for c in camera.replace(",", " ").split()), limit=LIMIT,
+            make=make or None, model=model or None, color=color or None,
+            body_type=body_type or None, direction=direction or None,
         )  # fmt: skip
     except InvalidInput as exc:
         return _page(request, session, form=form, error=exc.message, status=400)
@@ -113,6 +123,9 @@ def narrowing(filters: Filters) -> dict[str, Any]:
         out["end"] = filters.end.isoformat()
     if filters.cameras:
         out["camera"] = list(filters.cameras)
+    for name in ("make", "model", "color", "body_type", "direction"):
+        if getattr(filters, name) is not None:
+            out[name] = getattr(filters, name)
     out["limit"] = filters.limit
     return out
 
@@ -124,4 +137,6 @@ def _page(
     return render(
         request, "search.html", status_code=status, signed_in=session, form=form, error=error,
         offense_types=app_state(request).settings.access.offense_types, limit=LIMIT,
+        colors=sorted(set(COLORS.values())), body_types=sorted(set(BODY_TYPES.values())),
+        directions=DIRECTIONS,
     )  # fmt: skip

@@ -25,6 +25,7 @@ from plateward.access.totp import check_code, enable_totp
 from plateward.access.users import LOCKOUT, MAX_FAILED_LOGINS, LockedOut, sign_in
 from plateward.audit.schema import access_log
 from plateward.cli import app as cli_app
+from plateward.store.cameras import ensure_agency
 from plateward.store.database import open_database
 from plateward.store.migrate import upgrade
 
@@ -36,6 +37,8 @@ NOW = dt.datetime(2026, 11, 29, 9, 0, tzinfo=dt.UTC)
 def engine(database_url: str) -> Iterator[Engine]:
     engine = open_database(database_url)
     upgrade(engine)
+    with engine.begin() as connection:
+        ensure_agency(connection, "CCSO", "County Sheriff")  # registered, unlogged
     yield engine
     engine.dispose()
 
@@ -64,7 +67,7 @@ def console_entry(action: str, query: dict[str, Any], changed: int = 1) -> dict[
 
 
 def fields(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in entry.items() if k not in ("id", "at", "previous_hash", "entry_hash")}
+    return {k: v for k, v in entry.items() if k not in ("id", "at", "leaf_index")}
 
 
 def assert_intact(database_url: str, entries: int) -> None:
@@ -203,3 +206,27 @@ def test_a_second_factor_lockout_is_logged(database_url: str, engine: Engine) ->
         assert connection.execute(select(totp_secrets.c.failed_codes)).scalar_one() == 0
     assert secret not in json.dumps(log(engine), default=str)
     assert_intact(database_url, 2)
+
+
+def test_once_an_administrator_holds_a_token_account_commands_need_one(
+    database_url: str, engine: Engine
+) -> None:
+    """The console makes the first administrator and their token; after that, accounts are an
+    administrator's business, as the named account that did it."""
+    plateward(database_url, "user", "add", "chief", "--role", "administrator", "--agency", "CCSO",
+              stdin=PASSWORD + "\n")  # fmt: skip
+    chief = plateward(database_url, "token", "add", "chief").strip()
+    refused = CliRunner().invoke(
+        cli_app, ["user", "add", "jdoe", "--role", "user", "--agency", "CCSO", "--db",
+                  database_url], input=PASSWORD + "\n", env={"PLATEWARD_TOKEN": ""},
+    )  # fmt: skip
+    assert refused.exit_code == 1 and "give --token or set PLATEWARD_TOKEN" in refused.output
+    plateward(database_url, "user", "add", "jdoe", "--role", "user", "--agency", "CCSO",
+              "--token", chief, stdin=PASSWORD + "\n")  # fmt: skip
+    deputy = plateward(database_url, "token", "add", "jdoe", "--token", chief).strip()
+    refused = CliRunner().invoke(cli_app, ["token", "add", "chief", "--db", database_url,
+                                           "--token", deputy])  # fmt: skip
+    assert refused.exit_code == 1 and "role user may not manage_users" in refused.output
+    *_, added, issued = log(engine)
+    assert (added["username"], added["action"]) == ("chief", "user.add")
+    assert (issued["username"], issued["action"]) == ("chief", "user.token.add")

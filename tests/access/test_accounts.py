@@ -34,8 +34,11 @@ GOOD = "mossy granite lantern 42"
     ("password", "says"),
     [
         ("short1!", "at least 12"),
-        ("password1234", "too common"),
-        ("Sheriff12345!!", "too common"),
+        ("password1234", "breached-password lists"),
+        ("Password123!", "breached-password lists"),
+        ("Deputy123456", "too easy to guess"),
+        ("Plateward2026", "too easy to guess"),
+        ("qwertyuiop123", "too easy to guess"),
         ("jdoe-jdoe-jdoe-2026", "username"),
         ("aaaaaaaaaaaaab", "too few different"),
     ],
@@ -77,6 +80,12 @@ def test_sign_in_lockout_and_tokens(database_url: str) -> None:
 
 def test_user_add_reads_the_password_from_stdin(tmp_path: object) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
+    registered = subprocess.run(
+        [sys.executable, "-m", "plateward", "agency", "add", "CCSO", "--name", "County Sheriff",
+         "--kind", "law_enforcement", "--state", "CA", "--db", url],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert registered.returncode == 0, registered.stderr
     command = [sys.executable, "-m", "plateward", "user", "add", "asmith", "--role",
                "auditor", "--agency", "CCSO", "--db", url]  # fmt: skip
     done = subprocess.run(command, input=GOOD + "\n", capture_output=True, text=True,

@@ -99,3 +99,38 @@ def test_totp_codes_work_once_and_wrong_ones_lock_the_account(engine: Engine, us
         check_code(connection, user.id, totp.at(right), right)
     with engine.begin() as connection, pytest.raises(LockedOut):
         sign_in(connection, "jdoe", PASSWORD, right + dt.timedelta(minutes=1))
+
+
+def test_a_lockout_stops_tokens_and_open_sessions_at_once(engine: Engine, user: User) -> None:
+    from plateward.access.users import issue_token, user_for_token
+
+    with engine.begin() as connection:
+        token = issue_token(connection, user.id, "laptop")
+        cookie, _ = start_session(connection, user.id, second_factor_passed=True,
+                                  lifetimes=LIFETIMES, now=T0)  # fmt: skip
+        assert user_for_token(connection, token, now=T0) == user
+    with engine.begin() as connection:
+        for _ in range(MAX_FAILED_LOGINS):
+            assert sign_in(connection, "jdoe", "not the password", now=T0) is None
+    later = T0 + dt.timedelta(minutes=1)
+    with engine.begin() as connection:
+        assert user_for_token(connection, token, now=later) is None
+        assert session_for_token(connection, cookie, LIFETIMES, now=later) is None
+    after_lock = T0 + dt.timedelta(minutes=16)
+    with engine.begin() as connection:
+        assert user_for_token(connection, token, now=after_lock) == user
+
+
+def test_a_short_idle_limit_is_refreshed_well_within_it(engine: Engine, user: User) -> None:
+    """web.session_idle_minutes = 1: a request every 50 s keeps the session alive."""
+    one_minute = Lifetimes(idle=dt.timedelta(minutes=1), absolute=dt.timedelta(hours=12))
+    with engine.begin() as connection:
+        cookie, _ = start_session(connection, user.id, second_factor_passed=True,
+                                  lifetimes=one_minute, now=T0)  # fmt: skip
+    for step in range(1, 6):
+        with engine.begin() as connection:
+            now = T0 + dt.timedelta(seconds=50 * step)
+            assert session_for_token(connection, cookie, one_minute, now=now) is not None
+    with engine.begin() as connection:
+        idle = T0 + dt.timedelta(seconds=250 + 61)
+        assert session_for_token(connection, cookie, one_minute, now=idle) is None

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Connection, Engine, select
 from typer.testing import CliRunner
 
-from plateward.access.users import add_user
+from plateward.access.users import add_user, issue_token
 from plateward.audit.actor import Actor
 from plateward.audit.due import State, audit_status
 from plateward.audit.log import Entry, append
@@ -30,7 +30,7 @@ from plateward.audit.reviews import (
 )
 from plateward.audit.sampling import draw, is_inquiry, population_ids, sample_audit
 from plateward.audit.schema import access_log
-from plateward.audit.verify import verify_chain
+from plateward.audit.verify import verify_log
 from plateward.cli import app
 from plateward.errors import InvalidInput, NotFound
 from plateward.store.cameras import ensure_agency
@@ -54,8 +54,9 @@ def engine(database_url: str) -> Iterator[Engine]:
             ("ia1", "internal_affairs"),
             ("deputy1", "user"),
         ):
-            add_user(connection, username=name, full_name=name, role=role, agency_id=agency,
-                     password=PASSWORD)  # fmt: skip
+            person = add_user(connection, username=name, full_name=name, role=role,
+                              agency_id=agency, password=PASSWORD)  # fmt: skip
+            TOKENS[name] = issue_token(connection, person.id, "console")
     yield engine
     engine.dispose()
 
@@ -87,8 +88,17 @@ def sample(
     return drawn.entry_ids
 
 
+TOKENS: dict[str, str] = {}
+"""Each account's API token, made by the engine fixture: ``--by NAME`` below stands for it."""
+
+
 def cli(*args: str) -> tuple[int, str]:
-    done = CliRunner().invoke(app, list(args))
+    """The command, acting as the account ``--by`` names (console commands take its token)."""
+    words = list(args)
+    if "--by" in words:
+        at = words.index("--by")
+        words[at : at + 2] = ["--token", TOKENS[words[at + 1]]]
+    done = CliRunner().invoke(app, words)
     if done.exception and not isinstance(done.exception, SystemExit):
         raise done.exception
     return done.exit_code, done.output
@@ -194,7 +204,7 @@ def test_fewer_inquiries_than_asked_takes_all_and_says_so(
     assert "derived from the period" in out
     assert out.count("\tsearch.plate\t") == 3
     code, out = cli("audit", "sample", "--period", "2026H1", "--size", "2", "--seed", "11",
-                    "--db", database_url)  # fmt: skip
+                    "--by", "ia1", "--db", database_url)  # fmt: skip
     assert code == 0, out
     assert "seed 11 (given)" in out and "sampled 2 of 3 inquiries" in out
     code, out = cli("audit", "sample", "--period", "2026H1", "--size", "2", "--by", "deputy1",
@@ -323,7 +333,7 @@ def test_csv_report_columns_and_formula_cells(engine: Engine, database_url: str)
     assert by_entry[ids["d0b"]]["verdict"] == ""
     assert by_entry[ids["d1"]]["case_number"] == "26-000123"
     assert [r["username"] for r in rows] == ["deputy0", "deputy0", "deputy2", "deputy1"]
-    code, out = cli("audit", "report", "1", "--format", "csv", "--db", database_url)
+    code, out = cli("audit", "report", "1", "--format", "csv", "--by", "ia1", "--db", database_url)
     assert code == 0, out
     assert out.replace("\r\n", "\n") == text.replace("\r\n", "\n")
 
@@ -403,7 +413,7 @@ def test_audit_actions_are_logged_and_the_chain_still_verifies(
             .where(access_log.c.id > entry)
             .order_by(access_log.c.id)
         ).all()
-        assert verify_chain(connection).intact
+        assert verify_log(connection).intact
     assert [(r.username, r.action) for r in rows] == [
         ("auditor1", "audit.sample"),
         ("auditor1", "audit.review"),

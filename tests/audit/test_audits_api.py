@@ -14,7 +14,7 @@ from sqlalchemy import select
 from plateward.access.users import add_user, issue_token
 from plateward.audit.log import Entry, append
 from plateward.audit.schema import access_log
-from plateward.audit.verify import verify_chain
+from plateward.audit.verify import verify_log
 from plateward.settings import Settings
 from plateward.store.cameras import ensure_agency
 from plateward.store.database import open_database
@@ -133,7 +133,7 @@ def test_an_audit_from_sample_to_report(
                 select(access_log.c.username, access_log.c.action).where(access_log.c.id > 6)
             )
         ]
-        assert verify_chain(connection).intact
+        assert verify_log(connection).intact
     engine.dispose()
     assert actions == [
         ("auditor1", "audit.sample"),

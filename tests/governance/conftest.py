@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 
 from plateward.access.users import add_user, issue_token
 from plateward.audit.schema import access_log
-from plateward.audit.verify import verify_chain
+from plateward.audit.verify import verify_log
 from plateward.cli import app
 from plateward.settings import Settings, load_settings
 from plateward.store.cameras import add_camera, ensure_agency
@@ -119,7 +119,7 @@ def log_actions(engine: Engine) -> Callable[[], list[tuple[str, str]]]:
 
     def actions() -> list[tuple[str, str]]:
         with engine.connect() as connection:
-            assert verify_chain(connection).intact
+            assert verify_log(connection).intact
             rows = connection.execute(
                 select(access_log.c.username, access_log.c.action).order_by(access_log.c.id)
             )

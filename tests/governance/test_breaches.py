@@ -204,8 +204,8 @@ def test_the_incident_lists_every_access_to_its_data_with_the_logs_verification(
     ]
     assert report["accesses"][0]["case_number"] == "26-000123"
 
-    # An entry slipped into the log without its hash: the chain breaks there, and the
-    # accesses from that entry on are shown as not vouched for.
+    # An entry slipped into the log without its leaf in the tree: the verification names it,
+    # and the accesses from that entry on are shown as not vouched for.
     with engine.begin() as connection:
         last = connection.execute(select(access_log).order_by(access_log.c.id.desc())).first()
         assert last is not None
@@ -218,8 +218,7 @@ def test_the_incident_lists_every_access_to_its_data_with_the_logs_verification(
                 action="search.plate",
                 query={"plate": "7ABC123"},
                 outcome="ok",
-                previous_hash=last.entry_hash,
-                entry_hash="f" * 64,
+                leaf_index=last.leaf_index + 1,
             )
         )
     again = api("GET", f"/breaches/{incident['id']}/accesses", tokens["administrator"]).json()
@@ -229,7 +228,7 @@ def test_the_incident_lists_every_access_to_its_data_with_the_logs_verification(
 
     listed = cli(tokens["internal_affairs"], "breach", "accesses", str(incident["id"]))
     assert listed.exit_code == 0, listed.output
-    assert "access log: BROKEN at entry" in listed.output
+    assert "access log: NOT INTACT: entry" in listed.output
     assert "NOT VOUCHED FOR" in listed.output and "26-000123 stolen vehicle" in listed.output
 
 

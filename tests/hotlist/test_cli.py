@@ -112,7 +112,7 @@ def test_a_refused_replacement_exits_1_and_keeps_the_list(
 
 
 def test_reads_imported_from_the_console_raise_alerts(
-    settings: Settings, tokens: dict[str, str], tmp_path: Path
+    settings: Settings, tokens: dict[str, str], tmp_path: Path, make_token: Callable[..., str]
 ) -> None:
     run(settings, "hotlist", "create", "BOLO", token=tokens["inv"])
     run(settings, "hotlist", "add", "7ABC123", "--list", "BOLO", "--reason", "bolo",
@@ -124,8 +124,9 @@ def test_reads_imported_from_the_console_raise_alerts(
         f"{uuid.uuid4()},{now.isoformat()},7ABC123,0.9,38.58,-121.49\n"
         f"{uuid.uuid4()},{now.isoformat()},5XYZ789,0.9,38.58,-121.49\n"
     )
+    admin = make_token(settings.database_url(), "administrator")  # imports need import_reads
     result = runner.invoke(app, ["import", "csv", str(reads), "--camera", "POLE-1", "--db",
-                                 settings.database_url()])  # fmt: skip
+                                 settings.database_url()], env={"PLATEWARD_TOKEN": admin})  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert "1 hot list alert(s) raised" in result.stdout
     code, out, _ = run(settings, "alert", "list", token=tokens["dep"])

@@ -7,6 +7,8 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -84,9 +86,9 @@ def test_a_batch_is_stored_once_however_often_it_is_sent(
     batch = {"reads": [a_read(), a_read(plate="5XYZ999", captured_at="2026-10-31T23:59:00Z")]}
     first = post(server, camera_key, batch)
     assert first.status_code == 200, first.text
-    assert first.json() == {"stored": 2, "duplicates": 0}
+    assert first.json() == {"stored": 2, "duplicates": 0, "alerts": 0}
     again = post(server, camera_key, batch)
-    assert again.json() == {"stored": 0, "duplicates": 2}
+    assert again.json() == {"stored": 0, "duplicates": 2, "alerts": 0}
     assert stored_count(settings) == 2
 
 
@@ -217,7 +219,56 @@ def test_bad_images_are_refused_and_nothing_is_stored(
     assert stored_count(settings) == 0
 
 
-def test_openapi_describes_the_ingest_route(server: str) -> None:
-    spec = httpx.get(f"{server}/openapi.json").json()
+def test_openapi_describes_the_ingest_route(
+    server: str, settings: Settings, make_token: Callable[..., str]
+) -> None:
+    assert httpx.get(f"{server}/openapi.json").status_code == 401  # not for anyone passing by
+    token = make_token(settings.database_url(), "user")
+    spec = httpx.get(f"{server}/openapi.json", headers={"Authorization": f"Bearer {token}"}).json()
     assert "/api/v1/reads" in spec["paths"]
     assert "ReadBatch" in spec["components"]["schemas"]
+
+
+def test_images_are_decoded_before_they_are_stored(
+    settings: Settings, server: str, camera_key: str
+) -> None:
+    """A JPEG header followed by noise, a cut-off JPEG and a 30000x30000 PNG are refused."""
+    import base64
+    import struct
+    import zlib
+
+    def png_claiming(width: int, height: int) -> bytes:
+        header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+        chunk = b"IHDR" + header
+        return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(header)) + chunk
+                + struct.pack(">I", zlib.crc32(chunk)))  # fmt: skip
+
+    noise = b"\xff\xd8\xff\xe0" + np.random.default_rng(1).bytes(5000)
+    for data, status, says in (
+        (noise, 422, "plate_image"),
+        (jpeg(3)[:-200], 422, "truncated"),
+        (png_claiming(30000, 30000), 413, "over the 40 MP limit"),
+    ):
+        read = a_read(plate_image=base64.b64encode(data).decode())
+        response = post(server, camera_key, {"reads": [read]})
+        assert response.status_code == status, response.text
+        assert says in response.text
+    assert stored_count(settings) == 0
+    assert not (settings.data_dir / "images").exists() or not any(
+        p.is_file() for p in (settings.data_dir / "images").rglob("*")
+    )
+
+
+def test_the_database_and_images_are_owner_only(
+    settings: Settings, server: str, camera_key: str
+) -> None:
+    import base64
+
+    response = post(server, camera_key, {"reads": [a_read(plate_image=base64.b64encode(
+        jpeg(4)).decode())]})  # fmt: skip
+    assert response.status_code == 200, response.text
+    stored = [p for p in (settings.data_dir / "images").rglob("*")]
+    assert stored and all(p.stat().st_mode & 0o077 == 0 for p in stored)
+    if settings.database_url().startswith("sqlite"):
+        database = Path(settings.database_url().removeprefix("sqlite:///"))
+        assert database.stat().st_mode & 0o777 == 0o600

@@ -6,7 +6,7 @@ import copy
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +14,13 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
+from plateward.audit.schema import access_log
 from plateward.cli import app
 from plateward.errors import InvalidInput, NotFound
 from plateward.ingest.formats import json_records as json_records_module
 from plateward.ingest.formats.json_records import json_records
 from plateward.ingest.formats.records import BadRecord, normalise_plate
-from plateward.ingest.imports import FORMATS, import_reads
+from plateward.ingest.imports import FORMATS, ImportOptions, import_reads
 from plateward.settings import Settings
 from plateward.store.cameras import add_camera, ensure_agency
 from plateward.store.database import open_database
@@ -224,10 +225,17 @@ def test_openalpr_group_becomes_a_read(engine: Engine, tmp_path: Path) -> None:
     assert read["region_confidence"] == pytest.approx(0.87)
     assert [a["plate"] for a in read["alternatives"]] == ["7A8C123", "7ABC12"]
     assert read["alternatives"][0]["confidence"] == pytest.approx(0.8013)
+    # The best frame's uuid and the plate's index in it: two cars in one frame are two reads.
     assert read["id"] == uuid.uuid5(
         uuid.UUID("5d0e7c1a-3b4f-5e2a-9c8d-6f1b2a3c4d5e"),
-        "openalpr\x1fXm2nQ8fLk4pR7sT1vW3y-1414799424-1763662501290",
+        "openalpr\x1fXm2nQ8fLk4pR7sT1vW3y-1414799424-1763662501290\x1f#0",
     )
+    assert (read["vehicle_make"], read["vehicle_color"], read["vehicle_body_type"]) == (
+        "toyota",
+        "silver",
+        "sedan",
+    )
+    assert read["vehicle_direction"] == "approaching"  # travel_direction 182.4: down the picture
 
 
 def test_openalpr_without_gps_fix_takes_the_camera_site(engine: Engine, tmp_path: Path) -> None:
@@ -286,7 +294,11 @@ def test_arrays_stream_across_chunk_edges(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_platerecognizer_webhook_and_snapshot(engine: Engine, tmp_path: Path) -> None:
     path = json_lines(tmp_path / "pr.jsonl", [STREAM_WEBHOOK, SNAPSHOT])
-    report = import_reads(engine, FORMATS["platerecognizer"], path, "POLE-1")
+    # Two of Plate Recognizer's cameras: both to POLE-1 here, as a map says.
+    camera_map = tmp_path / "cameras.csv"
+    camera_map.write_text("source,camera\ncamera-1,POLE-1\ngate-2,POLE-1\n", encoding="utf-8")
+    options = ImportOptions(camera_map=camera_map)
+    report = import_reads(engine, FORMATS["platerecognizer"], path, options=options)
     assert report.stored == 3
     by_plate = {r["plate"]: r for r in stored(engine)}
     assert set(by_plate) == {"8XYZ987", "5TRU123", "NHK552"}
@@ -300,13 +312,13 @@ def test_platerecognizer_webhook_and_snapshot(engine: Engine, tmp_path: Path) ->
     assert _utc(stream["captured_at"]) == dt.datetime(2025, 11, 20, 18, 15, 0, 606935, dt.UTC)
     assert (stream["latitude"], stream["longitude"]) == (38.5, -121.5)
     assert by_plate["5TRU123"]["alternatives"] == [{"plate": "5TRU12", "confidence": 0.1}]
-    again = import_reads(engine, FORMATS["platerecognizer"], path, "POLE-1")
+    again = import_reads(engine, FORMATS["platerecognizer"], path, options=options)
     assert (again.stored, again.duplicates) == (0, 3)
 
 
 def test_a_bad_record_refuses_the_whole_file(engine: Engine, tmp_path: Path) -> None:
     good = [group(best_uuid=f"u{i}", epoch_start=1763662500000 + i) for i in range(5)]
-    bad = group(best_uuid="bad")
+    bad = group(best_uuid="bad", best_plate={"confidence": 90})
     del bad["best_plate_number"]
     path = json_lines(tmp_path / "mixed.jsonl", [*good, bad])
     # Batches of two: the first reads are inserted before the bad one is met, then rolled back.
@@ -386,13 +398,23 @@ def test_csv_without_required_columns_is_refused(engine: Engine, tmp_path: Path)
         import_reads(engine, FORMATS["csv"], path, "POLE-1")
 
 
-def test_cli_imports_and_refuses(settings: Settings, engine: Engine, tmp_path: Path) -> None:
+def test_cli_imports_and_refuses(
+    settings: Settings, engine: Engine, tmp_path: Path, make_token: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
     runner = CliRunner()
+    investigator = make_token(settings.database_url(), "investigator")
+    refused = runner.invoke(app, ["import", "openalpr", str(tmp_path), "--camera", "POLE-1",
+                                  "--db", settings.database_url(), "--token", investigator])  # fmt: skip
+    assert refused.exit_code != 0
+    monkeypatch.setenv("PLATEWARD_TOKEN", make_token(settings.database_url(), "administrator"))
     good = json_lines(tmp_path / "good.jsonl", [HEARTBEAT, ALPR_GROUP])
     db = settings.database_url()
     result = runner.invoke(app, ["import", "openalpr", str(good), "--camera", "POLE-1", "--db", db])
     assert result.exit_code == 0, result.output
-    assert "1 read(s) stored, 0 already stored, 1 record(s) without reads ignored" in result.output
+    assert "-> camera(s) POLE-1 (1): 1 read(s) stored, 0 already stored, 1 record(s) without" in (
+        result.output
+    )
 
     bad = json_lines(tmp_path / "bad.jsonl", [group(best_uuid="x"), {"data_type": "alpr_group"}])
     args = ["import", "openalpr", str(bad), "--camera", "POLE-1", "--db", db]
@@ -406,6 +428,11 @@ def test_cli_imports_and_refuses(settings: Settings, engine: Engine, tmp_path: P
     assert result.exit_code == 0, result.output
     assert f"skipped: {bad} line 2" in result.output
     assert count(engine) == 2
+    with engine.connect() as connection:
+        logged = connection.execute(
+            select(access_log.c.username, access_log.c.action, access_log.c.result_count)
+        ).all()
+    assert logged == [("console_administrator", "import.openalpr", 1)] * 2
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

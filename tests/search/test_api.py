@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from plateward.access.users import add_user, issue_token
 from plateward.audit.schema import access_log
-from plateward.audit.verify import verify_chain
+from plateward.audit.verify import verify_log
 from plateward.settings import Settings
 from plateward.store.cameras import add_camera, ensure_agency
 from plateward.store.database import open_database
@@ -59,7 +59,7 @@ def log_rows(settings: Settings) -> list[dict[str, object]]:
     engine = open_database(settings.database_url())
     with engine.connect() as connection:
         rows = [dict(r._mapping) for r in connection.execute(select(access_log))]
-        assert verify_chain(connection).intact
+        assert verify_log(connection).intact
     engine.dispose()
     return rows
 

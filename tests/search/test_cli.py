@@ -45,6 +45,7 @@ def test_every_command_refuses_without_a_justification(command: list[str]) -> No
 
 
 def test_searches_print_json_lines_and_tables(
+    console_as: Callable[..., str],
     database_url: str,
     engine: Engine,
     add_read: AddRead,
@@ -52,6 +53,7 @@ def test_searches_print_json_lines_and_tables(
     base: Point,
     t0: dt.datetime,
 ) -> None:
+    console_as(database_url, "investigator")
     first = add_read("7ABC123", at=t0)
     add_read("7ABC123", at=t0 + dt.timedelta(minutes=5), where=moved(60_000), camera="POLE-2")
     add_read("7A8C123", at=t0, where=moved(2000))
@@ -115,7 +117,10 @@ def test_searches_print_json_lines_and_tables(
     assert code == 0 and "720" in out
 
 
-def test_bad_options_are_refused_before_searching(database_url: str, engine: Engine) -> None:
+def test_bad_options_are_refused_before_searching(
+    console_as: Callable[..., str], database_url: str, engine: Engine
+) -> None:
+    console_as(database_url, "investigator")
     db = ["--db", database_url]
     code, _, err = run("plate", "7ABC123", *WHY, *db, "--start", "yesterday")
     assert code == 2 and "not an ISO 8601 time" in err
@@ -132,22 +137,59 @@ def test_bad_options_are_refused_before_searching(database_url: str, engine: Eng
 
 
 def test_console_searches_are_logged_with_their_options(
-    database_url: str, engine: Engine, add_read: AddRead, t0: dt.datetime
-) -> None:
+    console_as: Callable[..., str], database_url: str, engine: Engine, add_read: AddRead,
+    t0: dt.datetime,
+) -> None:  # fmt: skip
     from sqlalchemy import select
 
     from plateward.audit.schema import access_log
-    from plateward.audit.verify import verify_chain
+    from plateward.audit.verify import verify_log
 
     add_read("7ABC123", at=t0)
+    console_as(database_url, "user", "deputy7")
     code, _, _ = run("partial", "7AB*", "--reason", "hit and run on Main St", "--db", database_url)
     assert code == 0
     with engine.connect() as connection:
         (entry,) = connection.execute(select(access_log)).all()
-        assert verify_chain(connection).intact
+        assert verify_log(connection).intact
     assert entry.action == "search.partial"
-    assert entry.username.startswith("os:")
+    assert (entry.username, entry.agency) == ("deputy7", "CCSO")
     assert entry.client_address == "cli"
     assert entry.query["pattern"] == "7AB*"
     assert entry.reason == "hit and run on Main St"
     assert entry.result_count == 1
+
+
+def test_console_searches_act_as_a_named_account_with_the_apis_checks(
+    database_url: str, engine: Engine, make_token: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Policy A.2, A.8, F: no token, a wrong one, a role without the action, no training."""
+    from plateward.access.users import add_user, issue_token, user_by_name
+
+    db = ["--db", database_url]
+    monkeypatch.delenv("PLATEWARD_TOKEN", raising=False)
+    code, _, err = run("plate", "7ABC123", *WHY, *db)
+    assert code == 1 and "give --token or set PLATEWARD_TOKEN" in err
+    code, _, err = run("plate", "7ABC123", *WHY, *db, "--token", "pwu_not-a-token")
+    assert code == 1 and "token not recognised" in err
+    deputy = make_token(database_url, "user")
+    code, _, err = run("grid", "--lat", "38.5", "--lon", "-121.5", "--radius-m", "10", *WHY, *db,
+                       "--token", deputy)  # fmt: skip
+    assert code == 1 and "role user may not analyse" in err
+    auditor = make_token(database_url, "auditor")
+    code, _, err = run("plate", "7ABC123", *WHY, *db, "--token", auditor)
+    assert code == 1 and "role auditor may not search" in err
+    monkeypatch.setenv("PLATEWARD_TOKEN", deputy)
+    code, _, err = run("plate", "7ABC123", *WHY, *db)
+    assert code == 0, err
+    with engine.begin() as connection:
+        agency = user_by_name(connection, "console_user").agency
+        from plateward.store.cameras import ensure_agency
+
+        untrained = add_user(connection, username="rookie", full_name="Rookie", role="user",
+                             agency_id=ensure_agency(connection, agency, agency),
+                             password="cobalt ridge falcon 62")  # fmt: skip
+        rookie = issue_token(connection, untrained.id, "console")
+    code, _, err = run("plate", "7ABC123", *WHY, *db, "--token", rookie)
+    assert code == 1 and "training required: " in err and "(no certificate)" in err

@@ -71,3 +71,59 @@ def test_the_search_checks_again_whatever_it_is_given() -> None:
 def test_punctuation_alone_is_never_a_reason(reason: str) -> None:
     with pytest.raises(InvalidInput):
         Justification(None, reason)
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "t\u0435st",  # Cyrillic e
+        "\uff54\uff45\uff53\uff54",  # full-width
+        "asdfasdf",
+        "test123",
+        "1234",
+        "lorem ipsum",
+        "routine check",
+        "investigation",
+        "because",
+        "qwerty uiop",
+    ],
+)
+def test_look_alikes_and_empty_phrases_from_the_probe_are_refused(reason: str) -> None:
+    with pytest.raises(InvalidInput, match="justification") as raised:
+        Justification(None, reason)
+    assert repr(reason) in raised.value.message  # the person sees what was refused
+
+
+def test_an_offense_needs_something_specific_beside_it() -> None:
+    from plateward.search.purpose import justify
+
+    offenses = ["Robbery", "Vehicle theft"]
+    for reason in ("test", "t\u0435st", ""):
+        with pytest.raises(InvalidInput, match="justification"):
+            justify(None, reason, "Robbery", offenses)
+    assert justify(None, "blue Honda seen fleeing", "Robbery", offenses).reason == (
+        "Robbery: blue Honda seen fleeing"
+    )
+    assert justify("26-004211", None, "Robbery", offenses).reason == "Robbery"
+
+
+@pytest.mark.parametrize("case", ["12", "ab", "1-2"])
+def test_case_numbers_need_a_real_format(case: str) -> None:
+    from plateward.search.purpose import justify
+    from plateward.settings import load_settings
+
+    access = load_settings().access
+    with pytest.raises(InvalidInput, match="not in your agency's format|placeholder"):
+        justify(case, None, None, access.offense_types, access.case_pattern_for("CCSO"))
+
+
+def test_each_agency_may_set_its_own_case_number_format() -> None:
+    from plateward.search.purpose import justify
+    from plateward.settings import load_settings
+
+    access = load_settings(access={"case_number_patterns": {"CCSO": r"^\d{2}-\d{6}$"}}).access
+    ccso = access.case_pattern_for("CCSO")
+    assert justify("26-004211", None, None, (), ccso).case_number == "26-004211"
+    with pytest.raises(InvalidInput, match=r"\^\\d\{2\}-\\d\{6\}\$"):
+        justify("2026-4211", None, None, (), ccso)
+    assert justify("2026-4211", None, None, (), access.case_pattern_for("SPD")).case_number

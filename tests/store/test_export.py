@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -175,8 +175,9 @@ def test_import_drops_links_to_images_not_held(engine: Engine, tmp_path: Path) -
 
 
 def test_cli_export_needs_a_justification(
-    settings: Settings, engine: Engine, tmp_path: Path
+    settings: Settings, engine: Engine, tmp_path: Path, console_as: Callable[..., str]
 ) -> None:
+    console_as(settings.database_url(), "investigator")
     runner = CliRunner()
     db = ["--db", settings.database_url()]
     out = tmp_path / "reads.geojson"
@@ -202,11 +203,13 @@ def test_cli_export_needs_a_justification(
         1,
     )
     assert entry.query["cameras"] == ["POLE-2"]
+    assert entry.username == "console_investigator"
 
 
 def test_cli_export_then_import_round_trip(
-    settings: Settings, engine: Engine, tmp_path: Path
+    settings: Settings, engine: Engine, tmp_path: Path, console_as: Callable[..., str]
 ) -> None:
+    console_as(settings.database_url(), "administrator")
     runner = CliRunner()
     db = ["--db", settings.database_url()]
     out = tmp_path / "pole2.csv"

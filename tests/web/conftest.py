@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from plateward.access.users import add_user
 from plateward.audit.schema import access_log
-from plateward.audit.verify import verify_chain
+from plateward.audit.verify import verify_log
 from plateward.settings import Settings
 from plateward.store.cameras import add_camera, ensure_agency
 from plateward.store.database import open_database
@@ -78,7 +78,7 @@ def log_rows(settings: Settings) -> Callable[[], list[dict[str, Any]]]:
         engine = open_database(settings.database_url())
         with engine.connect() as connection:
             found = [dict(r._mapping) for r in connection.execute(select(access_log))]
-            assert verify_chain(connection).intact
+            assert verify_log(connection).intact
         engine.dispose()
         return found
 
@@ -196,15 +196,16 @@ def agency(settings: Settings, server: str, train: Callable[..., None]) -> dict[
             train(connection, person.id)
         add_user(connection, username="deputy2", full_name="Untrained Deputy", role="user",
                  agency_id=agency_id, password=AGENCY_PASSWORD)  # fmt: skip
-        images: dict[str, tuple[str, str]] = {}
+        images: dict[str, tuple[bytes, bytes]] = {}
         for plate in ("7ABC123", "7A8C123", "6DEF456", "8CLN001", "5XYZ789"):
-            crop = store.put(connection, _jpeg(plate, (200, 60)), f"{plate} crop")
-            context = store.put(connection, _jpeg(f"car {plate}", (640, 360)), f"{plate} context")
-            images[plate] = (crop, context)
+            images[plate] = (_jpeg(plate, (200, 60)), _jpeg(f"car {plate}", (640, 360)))
 
         def read(plate: str, when: dt.datetime, dlat: float = 0, dlon: float = 0,
                  confidence: float = 0.93) -> NewRead:  # fmt: skip
-            crop, context = images[plate]
+            # Stored for each read, as ingest does: one file, marked shared by the second.
+            crop = store.put(connection, images[plate][0], f"{plate} crop", captured_at=when)
+            context = store.put(connection, images[plate][1], f"{plate} context",
+                                captured_at=when)  # fmt: skip
             return NewRead(
                 uuid.uuid4(), when, plate, confidence, lat + dlat, lon + dlon, raw_text=plate,
                 alternatives=[{"plate": plate[:-1] + "8", "confidence": 0.41}], region="us-ca",

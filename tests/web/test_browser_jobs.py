@@ -149,7 +149,9 @@ def test_keyboard_alone_and_a_phone(
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
     page.goto(f"{server}/search")
-    page.keyboard.type("7ABC123")  # the plate field has the focus
+    # The plate field takes the focus by itself; typing before it has would lose keys.
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'plate'")
+    page.keyboard.type("7ABC123")
     page.focus("input[name=case_number]")
     page.keyboard.type(WHY)
     page.keyboard.press("Enter")
@@ -310,7 +312,7 @@ def test_access_log_filters_and_the_chain(
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("#log tbody tr")
     assert rows.count() == 1 and "search.plate" in rows.inner_text()
-    page.get_by_role("button", name="Verify the chain now").click()
+    page.get_by_role("button", name="Verify the log now").click()
     assert "intact" in page.inner_text("#verdict")
     check_page(page, "access-log")
 

@@ -28,8 +28,14 @@ from plateward.store.database import open_database
 from plateward.web.app import create_app
 
 PASSWORD = "basalt orchard heron 31"
-OPEN_PAGES = {"/", "/login", "/login/code", "/logout"}
-"""Pages with no ``page_for``: they show who is signed in, and sign people in and out."""
+OPEN_PAGES = {
+    "/", "/login", "/login/code", "/logout",
+    "/transparency", "/transparency/print", "/transparency/checkpoint", "/transparency/consistency",
+    "/docs", "/openapi.json",
+}  # fmt: skip
+"""Pages with no ``page_for``: they show who is signed in, sign people in and out, are public
+(the published usage and privacy policy, with the access log's checkpoint), or show the API's description, which
+``server.api_docs`` opens to signed-in people only (``test_api_docs.py``)."""
 INQUIRY = {
     "plate": "7ABC123", "case_number": "26-004211", "latitude": "38.58", "longitude": "-121.49",
     "radius_m": "200", "start": "2026-11-01T00:00", "end": "2026-11-03T00:00",

@@ -4,8 +4,10 @@ step leaves in the access log, on both back-ends (real HTTP, httpx)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +16,7 @@ import httpx
 from plateward.access.users import issue_token, user_by_name
 from plateward.settings import Settings
 from plateward.store.database import open_database
+from plateward.store.reads import NewRead, store_reads
 
 SignIn = Callable[[str, str], tuple[httpx.Client, httpx.Response]]
 WHY = {"case_number": "26-004211", "reason": "robbery suspect vehicle"}
@@ -135,6 +138,35 @@ def test_a_grid_search_from_the_page_logs_the_apis_query(
     assert entry["result_count"] > 0
     missing = client.post("/map/grid", data={**form, "start": ""})
     assert missing.status_code == 400 and "time window" in missing.text
+
+
+def test_the_search_page_narrows_by_vehicle_and_the_read_shows_it(
+    server: str, settings: Settings, agency: dict[str, str], http_sign_in: SignIn,
+    token_in: Callable[[str], str],
+) -> None:  # fmt: skip
+    """A vendor camera's description of the vehicle narrows the search and is on the read."""
+    engine = open_database(settings.database_url())
+    with engine.begin() as connection:
+        seen = NewRead(uuid.uuid4(), dt.datetime(2026, 11, 2, 20, tzinfo=dt.UTC), "7ABC123", 0.9,
+                       38.58, -121.49, vehicle_make="toyota", vehicle_model="camry",
+                       vehicle_color="silver", vehicle_body_type="sedan",
+                       vehicle_direction="approaching")  # fmt: skip
+        store_reads(connection, 2, [seen])
+    engine.dispose()
+    client, _ = http_sign_in(agency["user"], agency["password"])
+    csrf = token_in(client.get("/search").text)
+    asked = {"plate": "7ABC123", "color": "Silver", "body_type": "sedan", "csrf_token": csrf}
+    done = client.post("/search", data={**asked, **WHY})
+    assert done.status_code == 303, done.text
+    page = client.get(done.headers["location"]).text
+    assert "1 read" in page and "3 reads" not in page
+    opened = client.get(f"{done.headers['location']}/reads/{seen.id}")
+    assert "silver toyota camry, sedan, approaching" in opened.text
+    (entry,) = [e for e in log(settings) if e["action"] == "search.plate"]
+    assert entry["query"] == {"plate": "7ABC123", "color": "silver", "body_type": "sedan",
+                              "limit": entry["query"]["limit"]}  # fmt: skip
+    wrong = client.post("/search", data={**asked, **WHY, "direction": "sideways"})
+    assert wrong.status_code == 400 and "direction" in wrong.text
 
 
 def test_images_opened_at_once_are_each_logged_in_one_chain(

@@ -11,6 +11,7 @@ from there on.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from plateward.audit.actor import Actor
 from plateward.audit.entries import MAX_ENTRIES, find_entries
 from plateward.audit.log import append_change
 from plateward.audit.sampling import is_inquiry
-from plateward.audit.verify import verify_chain
+from plateward.audit.verify import ExpectedHead, verify_log
 from plateward.governance.breaches.incidents import REASON, Incident
 from plateward.governance.breaches.rules import touch
 
@@ -44,14 +45,19 @@ class DataAccess:
     touch: str
     """Why it is listed: its time window overlaps the data, or it had none."""
     vouched: bool
-    """False when the entry lies at or after a break in the log's hash chain."""
+    """False when the entry lies at or after the first entry the log's verification found
+    changed, inserted or reordered."""
 
 
 @dataclass(frozen=True)
 class ChainCheck:
+    """The access log's verification against its tree and the server's signed checkpoints."""
+
     intact: bool
     entries: int
     first_bad: int | None
+    """The first entry found changed, inserted or reordered (None: none, though a cut-off
+    tail or a rollback can still make the log not intact)."""
     problem: str | None
 
 
@@ -75,15 +81,17 @@ def accesses_to(
     *,
     limit: int = DEFAULT_LIMIT,
     actor: Actor | None = None,
+    heads: Sequence[ExpectedHead] = (),
 ) -> AccessReport:
-    """The inquiries that could have touched ``incident``'s data, oldest first."""
+    """The inquiries that could have touched ``incident``'s data, oldest first; the log is
+    verified against ``heads`` (the server's signed checkpoints) first."""
     limit = max(1, min(limit, MAX_LIMIT))
     f = incident.fields
-    # On a connection of its own: verify_chain sets yield_per on the connection it is given,
-    # which on PostgreSQL would turn this transaction's later statements into cursors.
-    with connection.engine.connect() as own:
-        verdict = verify_chain(own)
-    chain = ChainCheck(verdict.intact, verdict.entries, verdict.first_bad, verdict.problem)
+    verdict = verify_log(connection, heads)
+    chain = ChainCheck(
+        verdict.intact, verdict.entries, min(verdict.bad_entries, default=None),
+        "; ".join(verdict.problems) or None,
+    )  # fmt: skip
     found: list[DataAccess] = []
     total = scanned = 0
     after = 0

@@ -19,6 +19,7 @@ from plateward.access.api import require
 from plateward.access.roles import Action
 from plateward.access.training import today_utc
 from plateward.access.users import User
+from plateward.audit.expected import server_heads
 from plateward.errors import InvalidInput
 from plateward.governance.breaches.accesses import DEFAULT_LIMIT, MAX_LIMIT, accesses_to
 from plateward.governance.breaches.incidents import (
@@ -187,12 +188,15 @@ def breaches_accesses(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Every inquiry that could have touched the data involved, with the log's verification."""
-    with app_state(request).db.begin() as connection:
+    state = app_state(request)
+    heads, _ = server_heads(state.settings)
+    with state.db.begin() as connection:
         report = accesses_to(
             connection,
             incident_by_id(connection, incident_id),
             limit=limit,
             actor=actor_of(request, user),
+            heads=heads,
         )
     return dataclasses.asdict(report)
 

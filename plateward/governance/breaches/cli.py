@@ -16,6 +16,7 @@ import typer
 
 from plateward.access.roles import Action
 from plateward.access.training import today_utc
+from plateward.audit.expected import server_heads
 from plateward.governance.breaches.accesses import DEFAULT_LIMIT, MAX_LIMIT, accesses_to
 from plateward.governance.breaches.incidents import (
     EDITABLE,
@@ -297,15 +298,12 @@ def breach_accesses(
         token,
         Action.MANAGE_BREACHES,
         lambda c, _user, actor: accesses_to(
-            c, incident_by_id(c, incident_id), limit=limit, actor=actor
+            c, incident_by_id(c, incident_id), limit=limit, actor=actor,
+            heads=server_heads(settings_of(ctx, db))[0],
         ),
-    )
+    )  # fmt: skip
     chain = report.chain
-    state = (
-        f"intact ({chain.entries} entries)"
-        if chain.intact
-        else f"BROKEN at entry {chain.first_bad}: {chain.problem}"
-    )
+    state = f"intact ({chain.entries} entries)" if chain.intact else f"NOT INTACT: {chain.problem}"
     typer.echo(f"access log: {state}", err=True)
     typer.echo(f"{report.total} inquiries could have touched the data", err=True)
     for access in report.accesses:

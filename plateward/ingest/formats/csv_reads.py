@@ -1,79 +1,63 @@
 """CSV in the columns of ``plateward export csv``: moving reads between Plateward databases.
 
 Only ``captured_at``, ``plate`` and ``confidence`` are required, so a hand-made file works too;
-a row without an ``id`` gets one derived from the camera, time and plate. A row whose
-``camera`` column names another camera is refused: importing a many-camera export into one
-camera would move reads to a place they were not taken, so such a file is split first.
+a row without an ``id`` gets one derived from the camera, time and plate. The ``camera``
+column names a Plateward camera: without ``--camera`` each row goes to the camera it names;
+with ``--camera``, a row naming another camera is refused, since importing a many-camera export
+into one camera would move reads to a place they were not taken.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from plateward.errors import InvalidInput
+from plateward.ingest.formats.csv_files import csv_records
+from plateward.ingest.formats.encoding import Encoding
 from plateward.ingest.formats.records import (
     BadRecord,
+    Context,
+    Found,
     Record,
-    Target,
-    build_read,
+    Sighting,
+    Source,
     fraction,
-    normalise_plate,
+    image_digest,
     optional_number,
+    plate_text,
     source_id,
-    stable_id,
-    timestamp,
+    when,
 )
 from plateward.store.export import COLUMNS
-from plateward.store.reads import NewRead
 
 SYSTEM = "csv"
 REQUIRED = ("captured_at", "plate", "confidence")
+VEHICLE = ("vehicle_make", "vehicle_model", "vehicle_color", "vehicle_body_type",
+           "vehicle_direction")  # fmt: skip
 
 
-def csv_records(path: Path) -> Iterator[Record]:
-    with path.open(newline="", encoding="utf-8-sig") as stream:
-        reader = csv.DictReader(stream)
-        header = reader.fieldnames or []
+def plateward_csv_records(path: Path, encoding: Encoding | None = None) -> Iterator[Record]:
+    def check(header: list[str]) -> None:
         missing = [name for name in REQUIRED if name not in header]
         if missing:
             raise InvalidInput(
                 f"{path}: no {', '.join(missing)} column; expected the header of"
                 f" `plateward export csv`: {','.join(COLUMNS)}"
             )
-        try:
-            for row in reader:
-                yield Record(f"{path} line {reader.line_num}", row)
-        except csv.Error as exc:
-            raise InvalidInput(f"{path} line {reader.line_num}: not valid CSV ({exc})") from None
+
+    return csv_records(path, encoding, check)
 
 
-def csv_reads(record: Record, target: Target) -> list[NewRead]:
+def csv_reads(record: Record, context: Context) -> list[Found]:
     where = record.where
-    row: dict[str | None, Any] = record.value
-    if None in row or any(value is None for value in row.values()):
-        raise BadRecord(where, "the row does not have as many fields as the header")
+    row: dict[str, Any] = record.value
+    plate, raw = plate_text(row.get("plate"), where, "plate")
+    captured_at = when(row.get("captured_at"), where, "captured_at", context)
     camera = (row.get("camera") or "").strip()
-    if camera and camera != target.camera_code:
-        raise BadRecord(
-            where,
-            f"the read is from camera {camera}, not {target.camera_code};"
-            " import each camera's rows into that camera",
-        )
-    raw = (row.get("plate") or "").strip()
-    plate = normalise_plate(raw)
-    if not plate:
-        raise BadRecord(where, f"plate: {raw!r} has no letters or digits")
-    captured_at = timestamp(row.get("captured_at"), where, "captured_at")
-    read_id = source_id(SYSTEM, row.get("id")) or stable_id(
-        SYSTEM, target.camera_code, captured_at.astimezone(dt.UTC).isoformat(), plate
-    )
     fields: dict[str, Any] = {
-        "id": read_id,
         "captured_at": captured_at,
         "plate": plate,
         "raw_text": (row.get("raw_text") or "").strip() or raw,
@@ -86,10 +70,26 @@ def csv_reads(record: Record, target: Target) -> list[NewRead]:
         "latitude": optional_number(row.get("latitude"), where, "latitude"),
         "longitude": optional_number(row.get("longitude"), where, "longitude"),
         "heading": optional_number(row.get("heading"), where, "heading"),
-        "plate_image": (row.get("plate_image") or "").strip() or None,
-        "context_image": (row.get("context_image") or "").strip() or None,
+        **{name: (row.get(name) or "").strip() or None for name in VEHICLE},
     }
-    return [build_read(fields, target, where)]
+    read_id = source_id(SYSTEM, row.get("id"))
+    if read_id is not None:
+        fields["id"] = read_id
+    digests = {
+        name: digest
+        for name in ("plate_image", "context_image")
+        if (digest := image_digest((row.get(name) or "").strip(), where, name)) is not None
+    }
+    return [
+        Sighting(
+            where=where,
+            system=SYSTEM,
+            source=Source(camera) if camera else None,
+            fields=fields,
+            id_parts=(None, captured_at.isoformat(), plate),
+            image_digests=digests,
+        )
+    ]
 
 
 def _alternatives(text: str | None, where: str) -> Any:

@@ -5,9 +5,10 @@ webhook loggers append to), a single JSON array, or one object (perhaps pretty-p
 export can hold millions of reads, so none of them is ever read whole: JSON lines go line by
 line, and an array or a run of objects is decoded value by value from a sliding buffer.
 
-Only JSON lines can step over a line that is not JSON at all and carry on at the next one; in
-an array or a pretty-printed file a syntax error leaves no safe place to resume, so it ends the
-import even with ``--skip-bad``.
+Only JSON lines can step over a line that is not JSON at all (or not decodable text) and carry
+on at the next one; in an array or a pretty-printed file a syntax error, or a byte the file's
+encoding cannot decode, leaves no safe place to resume, so it ends the import even with
+``--skip-bad``. The encoding is chosen by ``encoding.py``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import IO, Any, AnyStr, NoReturn, TextIO
+
+import orjson
 
 from plateward.errors import InvalidInput
+from plateward.ingest.formats.encoding import MARK, Encoding, choose_encoding, open_text, problem
 from plateward.ingest.formats.records import Record
 
 CHUNK_CHARS = 1 << 20
@@ -26,22 +30,25 @@ MAX_RECORD_CHARS = 64 << 20
 _WHITESPACE = " \t\r\n"
 
 
-def json_records(path: Path) -> Iterator[Record]:
+def json_records(path: Path, encoding: Encoding | None = None) -> Iterator[Record]:
     """Every top-level record in ``path``: array items, JSON lines, or concatenated objects."""
-    with path.open(encoding="utf-8-sig") as stream:
+    chosen = encoding or choose_encoding(path)
+    with open_text(path, chosen) as stream:
         first = _first_char(stream)
         stream.seek(0)
         if first is None:
             return
-        if first == "[":
-            yield from _Values(stream, path).array()
-            return
-        lines = _parses_alone(stream.readline())
+        lines = _json_lines(stream)
         stream.seek(0)
-        if lines:
-            yield from _lines(stream, path)
+        if first == "[" and not lines:
+            yield from _Values(stream, path, chosen).array()
+            return
+        if lines and chosen.name == "utf-8-sig":
+            yield from _utf8_lines(path, chosen)
+        elif lines:
+            yield from _lines(stream, path, chosen)
         else:
-            yield from _Values(stream, path).sequence()
+            yield from _Values(stream, path, chosen).sequence()
 
 
 def _first_char(stream: TextIO) -> str | None:
@@ -54,31 +61,138 @@ def _first_char(stream: TextIO) -> str | None:
             return stripped[0]
 
 
-def _parses_alone(line: str) -> bool:
-    try:
-        json.loads(line)
-    except json.JSONDecodeError:
+SAMPLE_LINES = 50
+
+
+def _json_lines(stream: TextIO) -> bool:
+    """Is this one record a line? Yes when the first line is a whole value on its own, or, when
+    it is not (a bad first line), when the lines are unindented and some of them are whole
+    non-empty objects: pretty-printed JSON is indented and no line of it is such an object. A
+    first line longer than a record may be (a huge one-line array) is never JSON lines."""
+    sample: list[str] = []
+    for _number, line in _numbered(stream, "\n"):
+        if line is None and not sample:
+            return False
+        if line is not None and line.strip():
+            sample.append(line)
+        if len(sample) >= SAMPLE_LINES:
+            break
+    if not sample:
         return False
-    return True
+    first = _value_alone(sample[0])
+    if first is not _NOTHING and not (first in ([], {}) and sample[1:2] and sample[1][:1] in " \t"):
+        return True
+    indented = sum(1 for line in sample if line[:1] in " \t")
+    objects = sum(1 for line in sample if isinstance(v := _value_alone(line), dict) and v)
+    return objects > 0 and indented < len(sample) / 2
 
 
-def _lines(stream: TextIO, path: Path) -> Iterator[Record]:
-    for number, line in enumerate(stream, start=1):
+_NOTHING = object()
+
+
+def _value_alone(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except (json.JSONDecodeError, RecursionError):
+        return _NOTHING
+
+
+OVERLONG = f"a record over {MAX_RECORD_CHARS} characters"
+
+
+def _numbered(stream: IO[AnyStr], newline: AnyStr) -> Iterator[tuple[int, AnyStr | None]]:
+    """Each line and its number; None for a line over ``MAX_RECORD_CHARS``, skipped to its end
+    (reading it whole would hold it all in memory)."""
+    number = 0
+    while line := stream.readline(MAX_RECORD_CHARS):
+        number += 1
+        if len(line) >= MAX_RECORD_CHARS and not line.endswith(newline):
+            while (rest := stream.readline(CHUNK_CHARS)) and not rest.endswith(newline):
+                pass
+            yield number, None
+        else:
+            yield number, line
+
+
+def _lines(stream: TextIO, path: Path, encoding: Encoding) -> Iterator[Record]:
+    """A record a line; a line holding an array gives one record per item (batched posts)."""
+    for number, line in _numbered(stream, "\n"):
+        where = f"{path} line {number}"
+        if line is None:
+            yield Record(where, None, problem=OVERLONG)
+            continue
         if not line.strip():
             continue
-        where = f"{path} line {number}"
+        if not line.isascii() and MARK in line:
+            yield Record(where, None, problem=problem(encoding))
+            continue
         try:
-            yield Record(where, json.loads(line))
-        except json.JSONDecodeError as exc:
-            yield Record(where, None, problem=f"not valid JSON: {exc.msg} at column {exc.colno}")
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            # orjson is three times faster (a 1.4 KB agent record: 33 against 99 us) but
+            # refuses NaN and lone surrogates, which json takes; json also says where it failed.
+            found = _slow_value(line, where)
+            if isinstance(found, Record):
+                yield found
+                continue
+            value = found
+        yield from _records(value, where)
+
+
+def _utf8_lines(path: Path, encoding: Encoding) -> Iterator[Record]:
+    """JSON lines in UTF-8, parsed from the bytes: orjson checks the UTF-8 itself, which saves
+    decoding each line to text first (a third of reading a 1.4 KB agent record)."""
+    with path.open("rb") as stream:
+        if stream.read(3) != b"\xef\xbb\xbf":
+            stream.seek(0)
+        for number, line in _numbered(stream, b"\n"):
+            where = f"{path} line {number}"
+            if line is None:
+                yield Record(where, None, problem=OVERLONG)
+                continue
+            try:
+                value = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                if not line.strip():
+                    continue
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield Record(where, None, problem=problem(encoding))
+                    continue
+                found = _slow_value(text, where)
+                if isinstance(found, Record):
+                    yield found
+                    continue
+                value = found
+            yield from _records(value, where)
+
+
+def _slow_value(line: str, where: str) -> Any:
+    """json's reading of a line orjson refused: it takes NaN and says where a line is wrong."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Record(where, None, problem=f"not valid JSON: {exc.msg} at column {exc.colno}")
+    except RecursionError:
+        return Record(where, None, problem="not valid JSON: nested too deeply")
+
+
+def _records(value: Any, where: str) -> Iterator[Record]:
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield Record(f"{where} index {index}", item)
+    else:
+        yield Record(where, value)
 
 
 class _Values:
     """Decodes JSON values one after another from a buffer that holds only the current one."""
 
-    def __init__(self, stream: TextIO, path: Path) -> None:
+    def __init__(self, stream: TextIO, path: Path, encoding: Encoding) -> None:
         self.stream = stream
         self.path = path
+        self.encoding = encoding
         self.buffer = ""
         self.pos = 0
         self.line = 1
@@ -157,6 +271,10 @@ class _Values:
         if not chunk:
             self.eof = True
             return False
+        if not chunk.isascii() and MARK in chunk:
+            before = self.buffer[self.pos :] + chunk[: chunk.index(MARK)]
+            self.line += before.count("\n")
+            self._fail(problem(self.encoding) + "; the file cannot be read past this point")
         self.buffer = self.buffer[self.pos :] + chunk
         self.pos = 0
         return True

@@ -1,24 +1,28 @@
-"""What every import format shares: plate clean-up, stable ids and one validation of a read.
+"""What every vendor format shares: records, sightings, plate clean-up, ids and field readers.
 
-A read that crosses into Plateward from another system is checked by the same ``ReadIn`` model
-the cameras' API uses, so an imported read can never hold what a camera could not send.
+A format turns a file (or a request body) into ``Record``s, and a record into ``Sighting``s:
+plate reads as the vendor reported them, with the vendor's own name for the camera that made
+them (``Source``) but not yet a Plateward camera. ``ingest/destinations.py`` decides which
+camera a sighting becomes a read of, and ``ingest/sightings.py`` checks it with the same
+``ReadIn`` model the cameras' API uses, so an imported read can never hold what a camera could
+not send.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import hashlib
 import math
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
 from plateward.errors import InvalidInput
-from plateward.ingest.models import ReadIn
-from plateward.store.reads import NewRead
+from plateward.ingest.formats.times import Clock, TimeProblem, capture_time
 
 IMPORT_NAMESPACE = uuid.UUID("5d0e7c1a-3b4f-5e2a-9c8d-6f1b2a3c4d5e")
 """Namespace of the UUIDv5 ids given to reads that arrive without a UUID; never change it, or
@@ -42,8 +46,8 @@ class BadRecord(InvalidInput):
 class Record:
     """One value read from a file: ``where`` names the file and line or index for messages.
 
-    A line that is not even valid JSON still becomes a record, with ``problem`` set, so that
-    ``--skip-bad`` can step over it and carry on with the next line.
+    A line that is not even valid JSON (or not decodable text) still becomes a record, with
+    ``problem`` set, so that ``--skip-bad`` can step over it and carry on with the next line.
     """
 
     where: str
@@ -52,14 +56,75 @@ class Record:
 
 
 @dataclass(frozen=True)
-class Target:
-    """The camera the reads go into: its fixed site stands in for a read without a position."""
+class Source:
+    """The vendor's own name for the camera (or agent and camera) that made a read.
 
-    camera_code: str
-    latitude: float | None
-    longitude: float | None
-    latest: dt.datetime
-    """Capture times after this are refused: a read cannot come from the future."""
+    ``key`` is the most specific identifier and the one a camera map is best written with;
+    ``aliases`` are other names the same camera goes by in the vendor's world (its numeric id
+    without the agent, its label), which a map may use instead.
+    """
+
+    key: str
+    aliases: tuple[str, ...] = ()
+    label: str | None = None
+
+    def names(self) -> tuple[str, ...]:
+        return (self.key, *self.aliases)
+
+    def describe(self) -> str:
+        return self.key if not self.label else f"{self.key} ({self.label})"
+
+
+@dataclass
+class Sighting:
+    """One plate read as another system reported it, before it is a read of a Plateward camera.
+
+    ``fields`` are ``ReadIn`` fields (without ``id`` when the vendor gave none, and without a
+    position when the record has none). Without an id, one is derived from ``id_parts``;
+    a part that is None stands for the code of the camera the read goes to, for sources that
+    name no camera of their own.
+    """
+
+    where: str
+    system: str
+    source: Source | None
+    fields: dict[str, Any]
+    id_parts: tuple[str | None, ...] = ()
+    images: dict[str, bytes] = field(default_factory=dict)
+    """``plate_image`` and ``context_image`` bytes that came in the record itself."""
+    image_digests: dict[str, str] = field(default_factory=dict)
+    """Images named by SHA-256 (Plateward's own CSV): kept only if this database holds them."""
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """An agent saying it is alive, and how each of its cameras is streaming."""
+
+    where: str
+    system: str
+    source: Source
+    reported_at: dt.datetime | None
+    streams: tuple[StreamStatus, ...]
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StreamStatus:
+    source: Source
+    streaming: bool | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every record of one file or request is read with."""
+
+    clock: Clock
+    video_start: dt.datetime | None = None
+    """When the video began, for formats that time reads within a video (forensic CSV)."""
+
+
+Found = Sighting | Heartbeat
 
 
 def normalise_plate(text: str) -> str:
@@ -69,7 +134,24 @@ def normalise_plate(text: str) -> str:
 
 def stable_id(system: str, *parts: str) -> uuid.UUID:
     """The same id every time the same source read is imported, so it is stored once."""
-    return uuid.uuid5(IMPORT_NAMESPACE, "\x1f".join((system, *parts)))
+    return uuid.UUID(stable_id_text(system, *parts))
+
+
+_NAMESPACE_BYTES = IMPORT_NAMESPACE.bytes
+
+
+def stable_id_text(system: str, *parts: str) -> str:
+    """``stable_id`` as text (RFC 4122 version 5, as ``uuid.uuid5`` makes it).
+
+    Built by hand because ``uuid.UUID``'s constructor was a fifth of validating an imported
+    read; pydantic turns the text into a UUID in a fraction of that.
+    """
+    name = "\x1f".join((system, *parts)).encode()
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def source_id(system: str, value: object) -> uuid.UUID | None:
@@ -94,106 +176,123 @@ def alternatives(candidates: Iterable[tuple[object, object]], chosen: str) -> li
         plate = normalise_plate(str(text or ""))
         if not plate or len(plate) > 10 or plate == chosen or plate in out:
             continue
-        value = _number(confidence)
+        value = number(confidence)
         out[plate] = min(max(value if value is not None else 0.0, 0.0), 1.0)
     ranked = sorted(out.items(), key=lambda item: -item[1])[:MAX_ALTERNATIVES]
     return [{"plate": plate, "confidence": confidence} for plate, confidence in ranked]
 
 
-def build_read(fields: Mapping[str, Any], target: Target, where: str) -> NewRead:
-    """Validate one read exactly as the API would, filling the camera's site if needed."""
-    data = {k: v for k, v in fields.items() if k not in ("plate_image", "context_image")}
-    if data.get("latitude") is None or data.get("longitude") is None:
-        if target.latitude is None or target.longitude is None:
-            raise BadRecord(
-                where,
-                f"no position: the record has none and camera {target.camera_code}"
-                " has no fixed site (set its latitude and longitude)",
-            )
-        data["latitude"], data["longitude"] = target.latitude, target.longitude
-    try:
-        read = ReadIn.model_validate(data)
-    except ValidationError as exc:
-        raise BadRecord(where, _describe(exc)) from None
-    if read.captured_at > target.latest:
-        raise BadRecord(where, f"capture time {read.captured_at.isoformat()} is in the future")
-    return read.to_new_read(
-        _image(fields.get("plate_image"), where, "plate_image"),
-        _image(fields.get("context_image"), where, "context_image"),
-    )
-
-
-def epoch_ms(value: object, where: str, name: str) -> dt.datetime:
-    number = _number(value)
-    if number is None:
-        raise BadRecord(where, f"{name}: expected milliseconds since 1970, got {value!r}")
-    try:
-        return dt.datetime.fromtimestamp(number / 1000, dt.UTC)
-    except (OverflowError, OSError, ValueError):
-        raise BadRecord(where, f"{name}: {value!r} is not a plausible time") from None
-
-
-def timestamp(value: object, where: str, name: str) -> dt.datetime:
-    """An ISO 8601 time that carries its offset: a time without one could be any zone."""
-    if not isinstance(value, str) or not value.strip():
+def plate_text(value: object, where: str, name: str) -> tuple[str, str]:
+    """The normalised plate and the text as the vendor wrote it."""
+    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
         raise BadRecord(where, f"{name}: missing")
+    raw = str(value).strip()
+    plate = normalise_plate(raw)
+    if not plate:
+        raise BadRecord(where, f"{name}: {raw!r} has no letters or digits")
+    return plate, raw[:64]
+
+
+def when(value: object, where: str, name: str, context: Context) -> dt.datetime:
     try:
-        moment = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise BadRecord(where, f"{name}: {value!r} is not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        raise BadRecord(where, f"{name}: {value!r} has no UTC offset (add Z or +00:00)")
-    return moment
+        return capture_time(value, context.clock)
+    except TimeProblem as exc:
+        raise BadRecord(where, f"{name}: {exc}") from None
 
 
 def fraction(value: object, where: str, name: str, *, scale: float = 1.0) -> float:
     """A confidence as 0-1; ``scale`` converts systems that report 0-100."""
-    number = _number(value)
-    if number is None:
+    found = number(value)
+    if found is None:
         raise BadRecord(where, f"{name}: expected a number, got {value!r}")
-    return number / scale
+    return found / scale
 
 
 def optional_number(value: object, where: str, name: str) -> float | None:
     if value is None or value == "":
         return None
-    number = _number(value)
-    if number is None:
+    found = number(value)
+    if found is None:
         raise BadRecord(where, f"{name}: expected a number, got {value!r}")
-    return number
+    return found
+
+
+def position(
+    latitude: object, longitude: object, where: str, *, zero_is_missing: bool = True
+) -> tuple[float | None, float | None]:
+    """A GPS position, or (None, None) when the record has none; 0,0 is "no fix"."""
+    lat = optional_number(latitude, where, "latitude")
+    lon = optional_number(longitude, where, "longitude")
+    if lat is None or lon is None or (zero_is_missing and lat == 0 and lon == 0):
+        return None, None
+    return lat, lon
 
 
 def mapping(value: object, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         raise BadRecord(where, f"expected a JSON object, got {type(value).__name__}")
     return value
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or value is None:
+def text(value: object) -> str | None:
+    """A string field as text, or None when absent or blank."""
+    kind = type(value)
+    if kind is str:
+        return value.strip() or None  # type: ignore[attr-defined]
+    if kind is int or kind is float:
+        return str(value)
+    return None
+
+
+def number(value: object) -> float | None:
+    kind = type(value)
+    if kind is float or kind is int:
+        found = float(value)  # type: ignore[arg-type]
+    elif value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        number = float(value)
+    elif isinstance(value, int | float):
+        found = float(value)
     elif isinstance(value, str):
         try:
-            number = float(value.strip())
+            found = float(value.strip())
         except ValueError:
             return None
     else:
         return None
-    return number if math.isfinite(number) else None
+    return found if math.isfinite(found) else None
 
 
-def _image(value: object, where: str, name: str) -> str | None:
+def best_name(options: object, key: str = "name") -> str | None:
+    """The first (most confident) ``{name, confidence}`` of a vendor's ranked list."""
+    if type(options) is list and options and type(options[0]) is dict:
+        first = text(options[0].get(key))
+        if first:
+            return first
+    if isinstance(options, list):
+        for option in options:
+            if isinstance(option, dict) and text(option.get(key)):
+                return text(option.get(key))
+    if isinstance(options, dict):
+        return text(options.get(key))
+    return text(options)
+
+
+def jpeg(value: object, where: str, name: str) -> bytes | None:
+    """A base64 image from a payload; an empty or placeholder value means none."""
+    if not isinstance(value, str) or len(value.strip()) < 16:
+        return None
+    data = value.strip()
+    if data.startswith("data:"):
+        data = data.partition(",")[2]
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRecord(where, f"{name}: not base64 image data") from None
+
+
+def image_digest(value: object, where: str, name: str) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not _SHA256.match(value):
         raise BadRecord(where, f"{name}: expected a SHA-256 hex digest, got {value!r}")
     return value
-
-
-def _describe(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-        for err in exc.errors(include_url=False, include_input=False)
-    )

@@ -8,6 +8,7 @@ import plateward.access.schema
 import plateward.access.session_schema
 import plateward.access.training_schema
 import plateward.alert.schema
+import plateward.audit.imported_schema
 import plateward.audit.review_schema
 import plateward.audit.schema
 import plateward.governance.breaches.schema
@@ -15,6 +16,8 @@ import plateward.governance.equipment.schema
 import plateward.governance.health.schema
 import plateward.governance.records.schema
 import plateward.hotlist.schema
+import plateward.retention.schema
+import plateward.sharing.schema
 import plateward.web.result_schema  # noqa: F401
 from plateward.store.schema import metadata
 

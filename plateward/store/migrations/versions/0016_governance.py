@@ -5,7 +5,7 @@ Only new tables: the cameras table is left as it is (a vehicle camera already na
 unit number), so the migration is quick on a database of any size.
 
 Revision ID: 0016
-Revises: 0017
+Revises: 0015
 Create Date: 2026-12-06 04:59:42.882821
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0017"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
