@@ -211,18 +211,18 @@ def test_the_incident_lists_every_access_to_its_data_with_the_logs_verification(
         assert last is not None
         connection.execute(
             insert(access_log).values(
-                id=last.id + 1,
+                id=last.id + 1000,  # clear of the ids the sequence will give
                 at=NOW,
                 username="intruder",
                 agency="CCSO",
                 action="search.plate",
                 query={"plate": "7ABC123"},
                 outcome="ok",
-                leaf_index=last.leaf_index + 1,
+                leaf_index=last.leaf_index + 1000,  # a leaf the tree never had
             )
         )
     again = api("GET", f"/breaches/{incident['id']}/accesses", tokens["administrator"]).json()
-    assert again["chain"]["intact"] is False and again["chain"]["first_bad"] == last.id + 1
+    assert again["chain"]["intact"] is False and again["chain"]["first_bad"] == last.id + 1000
     assert [a["vouched"] for a in again["accesses"]] == [True, True, True, False]
     assert again["accesses"][-1]["username"] == "intruder"
 

@@ -11,8 +11,9 @@ from sqlalchemy import Engine, select, update
 from typer.testing import Result
 
 from plateward.governance.health.checks import camera_health, run_check
-from plateward.governance.health.schema import camera_heartbeats
+from plateward.governance.health.schema import edge_heartbeats
 from plateward.settings import Settings
+from plateward.store.camera_sources import record_heartbeat
 from plateward.store.cameras import (
     add_camera,
     camera_by_code,
@@ -69,6 +70,23 @@ def test_each_cameras_health_from_its_reads(
     assert health["POLE-2"].state == "silent" and health["POLE-2"].usual_per_hour == 0
     assert health["UNIT-7"].state == "ok"  # a car parked for 30 hours is not silent
     assert health["POLE-3"].state == "revoked" and health["POLE-3"].problems == {}
+
+
+def test_a_vendor_agents_heartbeat_counts_as_hearing_from_the_camera(
+    engine: Engine, tokens: dict[str, str], settings: Settings
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    busy_history(engine, now)
+    with engine.begin() as connection:
+        record_heartbeat(
+            connection, camera_id=camera_by_code(connection, "POLE-2").id, system="openalpr",
+            source="agent-7", received_at=now - dt.timedelta(minutes=1), reported_at=None,
+            streaming=True, detail={},
+        )  # fmt: skip
+    with engine.connect() as connection:
+        health = {h.camera: h for h in camera_health(connection, settings.camera_health, now)}
+    assert health["POLE-2"].state == "ok"
+    assert health["POLE-2"].last_heartbeat_at == now - dt.timedelta(minutes=1)
 
 
 def test_the_check_raises_and_clears_notices_once(
@@ -154,7 +172,7 @@ def test_heartbeats_take_the_cameras_own_key(
     assert answered.status_code == 200 and answered.json()["camera"] == "POLE-1"
     assert api("POST", "/heartbeats", key, json={**body, "queued_reads": 7}).status_code == 200
     with engine.connect() as connection:
-        [row] = connection.execute(select(camera_heartbeats)).all()
+        [row] = connection.execute(select(edge_heartbeats)).all()
     assert row.queued_reads == 7 and row.last_error == "cam.jpg: file not found"
     assert (row.received_at - row.sent_at).total_seconds() >= 29
     with engine.begin() as connection:

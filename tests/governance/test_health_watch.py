@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from plateward.governance.health.checks import list_notices
-from plateward.governance.health.schema import camera_heartbeats
+from plateward.governance.health.schema import edge_heartbeats
 from plateward.ingest import edge
 from plateward.ingest.edge import Agent, EdgeOptions, Site, outbox_path
 from plateward.ingest.outbox import Outbox
@@ -89,7 +89,7 @@ def test_a_running_agent_beats_even_when_no_plate_passes(
 
     def beaten_twice() -> bool:
         with engine.connect() as connection:
-            row = connection.execute(select(camera_heartbeats)).first()
+            row = connection.execute(select(edge_heartbeats)).first()
         if row is not None and (not beats or beats[-1] != row.received_at):
             beats.append(row.received_at)
         return len(beats) >= 2
@@ -105,6 +105,6 @@ def test_a_running_agent_beats_even_when_no_plate_passes(
         box.close()
     assert statuses == [0]
     with engine.connect() as connection:
-        row = connection.execute(select(camera_heartbeats)).one()
+        row = connection.execute(select(edge_heartbeats)).one()
     assert row.agent.startswith("plateward-edge ") and row.queued_reads == 0
     assert row.started_at is not None and row.started_at <= row.received_at

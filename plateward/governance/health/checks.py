@@ -27,9 +27,9 @@ from plateward.governance.health.rules import (
     problems,
     usual_reads,
 )
-from plateward.governance.health.schema import camera_heartbeats, camera_notices
+from plateward.governance.health.schema import camera_notices, edge_heartbeats
 from plateward.settings import CameraHealthSettings
-from plateward.store.schema import cameras, reads
+from plateward.store.schema import camera_heartbeats, cameras, reads
 
 REASON = "camera health (policy D.3)"
 CHECK_LOCK = 5420016
@@ -99,7 +99,16 @@ def camera_health(
         .outerjoin(vehicles, vehicles.c.unit_number == cameras.c.vehicle_id)
         .order_by(cameras.c.code)
     ).all()
-    beats = {r.camera_id: r for r in connection.execute(select(camera_heartbeats))}
+    beats = {r.camera_id: r for r in connection.execute(select(edge_heartbeats))}
+    # A vendor's agent (OpenALPR, Plate Recognizer, ...) reports through its own endpoint
+    # (ingest/vendor_api.py): its newest heartbeat for a camera counts as hearing from it too.
+    newest = func.max(camera_heartbeats.c.received_at).label("newest")
+    vendor_beats = {
+        row.camera_id: row.newest
+        for row in connection.execute(
+            select(camera_heartbeats.c.camera_id, newest).group_by(camera_heartbeats.c.camera_id)
+        )
+    }
     last_reads = _last_reads(connection)
     recent = _counts(connection, now - limits.window, now)
     days: list[tuple[dt.datetime, dict[int, int]]] = []
@@ -113,7 +122,7 @@ def camera_health(
             kind=row.kind,
             registered_at=row.created_at,
             last_read_at=last_reads.get(row.id),
-            last_heartbeat_at=beat.received_at if beat else None,
+            last_heartbeat_at=_newest(beat.received_at if beat else None, vendor_beats.get(row.id)),
             recent_reads=recent.get(row.id, 0),
             daily_reads=[
                 counts.get(row.id, 0) for start, counts in days if start >= row.created_at
@@ -270,3 +279,7 @@ def _notice(row: Any) -> Notice:
         acknowledged_by=row.acknowledged_by,
         acknowledged_at=row.acknowledged_at,
     )
+
+
+def _newest(*moments: dt.datetime | None) -> dt.datetime | None:
+    return max((m for m in moments if m is not None), default=None)

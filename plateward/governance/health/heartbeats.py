@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, update
 from sqlalchemy.exc import IntegrityError
 
-from plateward.governance.health.schema import camera_heartbeats
+from plateward.governance.health.schema import edge_heartbeats
 
 MAX_AGENT_CHARS = 100
 MAX_ERROR_CHARS = 1000
@@ -47,16 +47,14 @@ def record_heartbeat(
         "client_address": client_address,
     }
     done = connection.execute(
-        update(camera_heartbeats).where(camera_heartbeats.c.camera_id == camera_id).values(values)
+        update(edge_heartbeats).where(edge_heartbeats.c.camera_id == camera_id).values(values)
     )
     if done.rowcount:
         return
     try:
         with connection.begin_nested():  # a first beat racing another: the update then wins
-            connection.execute(insert(camera_heartbeats).values(camera_id=camera_id, **values))
+            connection.execute(insert(edge_heartbeats).values(camera_id=camera_id, **values))
     except IntegrityError:
         connection.execute(
-            update(camera_heartbeats)
-            .where(camera_heartbeats.c.camera_id == camera_id)
-            .values(values)
+            update(edge_heartbeats).where(edge_heartbeats.c.camera_id == camera_id).values(values)
         )

@@ -23,8 +23,8 @@ from sqlalchemy import (
 
 from plateward.store.schema import UtcDateTime, metadata
 
-camera_heartbeats = Table(
-    "camera_heartbeats",
+edge_heartbeats = Table(
+    "edge_heartbeats",
     metadata,
     Column("camera_id", Integer, ForeignKey("cameras.id"), primary_key=True),
     Column("received_at", UtcDateTime(), nullable=False),

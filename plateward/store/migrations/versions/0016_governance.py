@@ -235,7 +235,7 @@ def upgrade() -> None:
     op.create_index("ix_breach_files_incident_id", "breach_files", ["incident_id"], unique=False)
 
     op.create_table(
-        "camera_heartbeats",
+        "edge_heartbeats",
         sa.Column("camera_id", sa.Integer(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
@@ -245,9 +245,9 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("client_address", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
-            ["camera_id"], ["cameras.id"], name=op.f("fk_camera_heartbeats_camera_id_cameras")
+            ["camera_id"], ["cameras.id"], name=op.f("fk_edge_heartbeats_camera_id_cameras")
         ),
-        sa.PrimaryKeyConstraint("camera_id", name=op.f("pk_camera_heartbeats")),
+        sa.PrimaryKeyConstraint("camera_id", name=op.f("pk_edge_heartbeats")),
     )
     op.create_table(
         "camera_notices",
@@ -369,7 +369,7 @@ def downgrade() -> None:
     op.drop_table("maintenance_events")
     op.drop_table("maintenance_tickets")
     op.drop_table("camera_notices")
-    op.drop_table("camera_heartbeats")
+    op.drop_table("edge_heartbeats")
     op.drop_table("breach_files")
     op.drop_table("breach_events")
     op.drop_table("vehicles")
