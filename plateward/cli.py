@@ -54,6 +54,10 @@ def _add_parts() -> None:
     from plateward.audit.cli import audit_app
     from plateward.audit.history_cli import audit_history, audit_import_history
     from plateward.evidence.cli import evidence_app
+    from plateward.governance.breaches.cli import breach_app
+    from plateward.governance.equipment.cli import equipment_app, maintenance_app
+    from plateward.governance.health.cli import health_app
+    from plateward.governance.records.cli import records_app
     from plateward.hotlist.cli import hotlist_app
     from plateward.ingest.edge_cli import edge
     from plateward.ingest.transfer_cli import transfer_app
@@ -81,6 +85,11 @@ def _add_parts() -> None:
     app.add_typer(hotlist_app, name="hotlist")
     app.add_typer(alert_app, name="alert")
     app.add_typer(reader_app, name="reader")
+    app.add_typer(records_app, name="records")
+    app.add_typer(breach_app, name="breach")
+    app.add_typer(equipment_app, name="equipment")
+    app.add_typer(maintenance_app, name="maintenance")
+    app.add_typer(health_app, name="health")
     audit_app.command("import-history")(audit_import_history)
     audit_app.command("history")(audit_history)
     app.add_typer(agency_app, name="agency")

@@ -10,6 +10,7 @@ instead of being silently ignored. ``docs/configuration.md`` is generated from t
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
@@ -272,6 +273,15 @@ class EdgeSettings(Section):
         description=(
             "Seconds between the agent's downloads of hot list changes for its camera (it"
             " matches locally, so a car out of coverage still alerts on the last copy)."
+        ),
+    )
+    heartbeat_s: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        description=(
+            "Seconds between the agent's heartbeats to the server (POST /api/v1/heartbeats),"
+            " which show administrators it is running even when no plate passes; 0: none."
         ),
     )
 
@@ -588,6 +598,80 @@ class AlertSettings(Section):
     smtp_from: str = Field("plateward@localhost", description="Sender address of e-mailed alerts.")
 
 
+class RecordsSettings(Section):
+    """Public records requests and breach incidents (``plateward/governance``, policy C, Att. 2)."""
+
+    holidays: tuple[dt.date, ...] = Field(
+        (),
+        description=(
+            "The agency's holidays (YYYY-MM-DD): a records request response due on one is due"
+            " the next business day, as one due on a Saturday or Sunday is (Code Civ. Proc. 12a)."
+        ),
+    )
+    max_file_bytes: int = Field(
+        25_000_000,
+        ge=1_000,
+        le=2_000_000_000,
+        description="Largest file attached to a records request or a breach incident, in bytes.",
+    )
+
+
+class CameraHealthSettings(Section):
+    """When a camera counts as silent or slow (``plateward/governance/health``, policy D.3)."""
+
+    check_interval_s: float = Field(
+        300.0,
+        ge=0,
+        le=86_400,
+        description=(
+            "Seconds between the server's checks of every camera, which raise and clear the"
+            " notices to administrators; 0: the server does not check (plateward health check)."
+        ),
+    )
+    fixed_silence_minutes: int = Field(
+        60,
+        ge=1,
+        le=525_600,
+        description="Minutes without a read or a heartbeat after which a fixed camera is silent.",
+    )
+    vehicle_silence_minutes: int = Field(
+        4320,
+        ge=1,
+        le=525_600,
+        description=(
+            "Minutes without a read or a heartbeat after which a vehicle's camera is silent"
+            " (a patrol car is parked between shifts, so longer than a fixed camera's)."
+        ),
+    )
+    rate_window_hours: int = Field(
+        3, ge=1, le=24, description="Hours of recent reads compared with the usual rate."
+    )
+    usual_rate_days: int = Field(
+        14,
+        ge=3,
+        le=90,
+        description=(
+            "Days of history giving a fixed camera's usual rate: the median of the reads it"
+            " made in the same hours of each of those days."
+        ),
+    )
+    low_rate_ratio: float = Field(
+        0.2,
+        gt=0,
+        lt=1,
+        description="A fixed camera reading less than this share of its usual rate is slow.",
+    )
+    min_usual_reads: int = Field(
+        30,
+        ge=1,
+        le=1_000_000,
+        description=(
+            "Reads a fixed camera must usually make in the compared hours before a low rate is"
+            " judged (a quiet road at night says nothing)."
+        ),
+    )
+
+
 class RetentionSettings(Section):
     """How long each class of data is kept, and the destruction job (``plateward/retention``).
 
@@ -805,6 +889,8 @@ class Settings(BaseSettings):
     edge: EdgeSettings = Field(default_factory=lambda: EdgeSettings())
     hotlist: HotlistSettings = Field(default_factory=lambda: HotlistSettings())
     alerts: AlertSettings = Field(default_factory=lambda: AlertSettings())
+    records: RecordsSettings = Field(default_factory=lambda: RecordsSettings())
+    camera_health: CameraHealthSettings = Field(default_factory=lambda: CameraHealthSettings())
     audit: AuditSettings = Field(default_factory=lambda: AuditSettings())
 
     @model_validator(mode="after")

@@ -2,7 +2,7 @@
 
 Who can see the data is decided by the accounts, so creating one, giving it an API token or a
 second factor, and locking it after repeated failures are accountability events like a search:
-they go into the same hash-chained log, in the same transaction as the change. An entry names
+they go into the same tamper-evident log, in the same transaction as the change. An entry names
 the account and what changed, never a password, hash, token or TOTP secret: the log is read by
 auditors, who must not be able to sign in as the people they audit.
 

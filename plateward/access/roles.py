@@ -47,6 +47,20 @@ class Action(StrEnum):
     disposition (policy A.7)."""
     MANAGE_ALERT_CHANNELS = "manage_alert_channels"
     """Configure where alerts are sent besides the console: webhooks and e-mail."""
+    SUBMIT_RECORDS_REQUEST = "submit_records_request"
+    """Enter a public records request someone made; it goes to Internal Affairs (policy C)."""
+    WORK_RECORDS_REQUESTS = "work_records_requests"
+    """See the records request queue with requesters' contact details, and answer requests."""
+    MANAGE_BREACHES = "manage_breaches"
+    """Record a data breach, see who accessed the data involved, draft the notice (Att. 2)."""
+    REPORT_MAINTENANCE = "report_maintenance"
+    """Report ALPR equipment needing repair and see the open tickets (policy E.3)."""
+    MANAGE_MAINTENANCE = "manage_maintenance"
+    """Assess tickets, authorize major repairs and record the work done (policy D.3, E.1, E.2)."""
+    VIEW_EQUIPMENT = "view_equipment"
+    """See the ALPR-equipped vehicles with the qualified operators (policy D.2)."""
+    VIEW_CAMERA_HEALTH = "view_camera_health"
+    """See each camera's health and the notices of silent or slow cameras (policy D.3)."""
     IMPORT_ACCESS_HISTORY = "import_access_history"
     """Bring a previous ALPR system's search-audit log in, as imported history (1798.90.52)."""
     MANAGE_RETENTION = "manage_retention"
@@ -81,6 +95,13 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECEIVE_ALERTS: frozenset({Role.USER, Role.INVESTIGATOR, Role.ADMINISTRATOR}),
     Action.VERIFY_ALERTS: frozenset({Role.USER, Role.INVESTIGATOR, Role.ADMINISTRATOR}),
     Action.MANAGE_ALERT_CHANNELS: frozenset({Role.ADMINISTRATOR}),
+    Action.SUBMIT_RECORDS_REQUEST: frozenset(Role),
+    Action.WORK_RECORDS_REQUESTS: frozenset({Role.INTERNAL_AFFAIRS, Role.ADMINISTRATOR}),
+    Action.MANAGE_BREACHES: frozenset({Role.ADMINISTRATOR, Role.INTERNAL_AFFAIRS}),
+    Action.REPORT_MAINTENANCE: frozenset(Role),
+    Action.MANAGE_MAINTENANCE: frozenset({Role.ADMINISTRATOR}),
+    Action.VIEW_EQUIPMENT: frozenset({Role.ADMINISTRATOR, Role.AUDITOR}),
+    Action.VIEW_CAMERA_HEALTH: frozenset({Role.ADMINISTRATOR}),
     Action.IMPORT_ACCESS_HISTORY: frozenset({Role.ADMINISTRATOR, Role.AUDITOR}),
     Action.MANAGE_RETENTION: frozenset({Role.ADMINISTRATOR}),
     Action.VIEW_RETENTION: frozenset({Role.ADMINISTRATOR, Role.AUDITOR, Role.INTERNAL_AFFAIRS}),

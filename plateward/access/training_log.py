@@ -1,7 +1,7 @@
 """The access log entry each change to the training records leaves behind.
 
 Who may search depends on these records, so a course made optional or a certificate recorded
-for someone is as much an accountability event as a search: it goes into the same hash-chained
+for someone is as much an accountability event as a search: it goes into the same tamper-evident
 log, in the same transaction as the change, under the person who made it.
 """
 

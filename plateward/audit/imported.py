@@ -6,7 +6,7 @@ Type`` (some exports add ``Total Devices Searched``, ``Text Prompt`` or ``Modera
 redact names and plates as ``***``); other vendors' audit exports carry the same facts under
 other headings. Columns are found by heading, every column of a row is kept as it was, and
 each row becomes an entry of ``imported_access_log``, marked with its file, importer and time,
-and apart from the hash-chained log, whose chain covers only what Plateward itself recorded.
+and apart from the tamper-evident log, whose tree covers only what Plateward itself recorded.
 The import itself is an entry in the chained log.
 
 Like a reads import, a file goes in whole or not at all; ``skip_bad`` steps over bad rows.

@@ -1,6 +1,6 @@
 """Search-audit history imported from a previous ALPR system, apart from the chained log.
 
-These entries were not written by Plateward and cannot be vouched for by its hash chain, so
+These entries were not written by Plateward and cannot be vouched for by its tree and signed checkpoints, so
 they live in their own table (migration 0014), each marked with the file it came from, who
 imported it and when. The chained ``access_log`` records the import itself.
 """

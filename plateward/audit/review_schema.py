@@ -1,7 +1,7 @@
 """The semi-annual audits (policy H): which access log entries were sampled, and each verdict.
 
 An audit points at access log entries rather than copying them: the log is append-only and
-hash-chained, so what the auditor judged is exactly what ``plateward audit verify`` vouches
+tamper-evident, so what the auditor judged is exactly what ``plateward audit verify`` vouches
 for. ``population`` and ``through_entry_id`` pin the set the sample was drawn from, so anyone
 can redraw it with the stored seed and get the same entries (``sampling.py``).
 """

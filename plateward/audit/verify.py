@@ -48,6 +48,8 @@ class Report:
     """Leaves below this were removed by recorded retention cuts."""
     heads_checked: int = 0
     problems: list[str] = field(default_factory=list)
+    bad_entries: list[int] = field(default_factory=list)
+    """Ids of the entries found changed, out of order or outside the tree, in log order."""
 
     @property
     def intact(self) -> bool:
@@ -70,17 +72,20 @@ def verify_log(connection: Connection, heads: Sequence[ExpectedHead] = ()) -> Re
     for position, leaf in _leaves(connection, report):
         while entry is not None and entry[0] < position:
             report.problems.append(f"entry {entry[1]} has leaf {entry[0]}, which the tree lacks")
+            report.bad_entries.append(entry[1])
             entry = next(entries, None)
         if entry is not None and entry[0] == position:
             _, entry_id, computed = entry
             report.entries += 1
             if computed != leaf:
                 changed.append(f"entry {entry_id} (leaf {position})")
+                report.bad_entries.append(entry_id)
             if entry_id <= previous_id:
                 report.problems.append(
                     f"entry {entry_id} (leaf {position}) is out of order: ids must grow with the"
                     f" tree, and entry {previous_id} comes before it"
                 )
+                report.bad_entries.append(entry_id)
             previous_id = entry_id
             entry = next(entries, None)
         elif position >= report.cut:
@@ -94,6 +99,7 @@ def verify_log(connection: Connection, heads: Sequence[ExpectedHead] = ()) -> Re
                     found_unsized.add(number)
     while entry is not None:
         report.problems.append(f"entry {entry[1]} has leaf {entry[0]}, which the tree lacks")
+        report.bad_entries.append(entry[1])
         entry = next(entries, None)
     report.size, report.root = frontier.size, frontier.root()
     _list(report, changed, "changed after it was written (its leaf hash differs)")

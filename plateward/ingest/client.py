@@ -23,6 +23,7 @@ import httpx
 from plateward.errors import PlatewardError
 
 READS_PATH = "/api/v1/reads"
+HEARTBEATS_PATH = "/api/v1/heartbeats"
 DETAIL_CHARS = 300
 """How much of the server's error body goes into a message (a 422 can list many problems)."""
 
@@ -83,6 +84,32 @@ def post_batch(
     except httpx.TransportError as exc:
         raise SendLater(f"{url}: {type(exc).__name__}: {exc or 'connection failed'}") from None
     return _result(url, response)
+
+
+def post_heartbeat(
+    server_url: str, key: str, beat: dict[str, object], timeout_s: float, *, client: httpx.Client
+) -> None:
+    """Post the agent's heartbeat; raise ``SendLater`` or ``SendStopped`` as for a batch.
+
+    A server without the heartbeat endpoint (older than the agent) answers 404: ``SendStopped``,
+    so the agent stops beating and keeps sending its reads.
+    """
+    url = server_url.rstrip("/") + HEARTBEATS_PATH
+    headers = {"Authorization": f"Bearer {key}"}
+    try:
+        response = client.post(url, json=beat, headers=headers, timeout=timeout_s)
+    except httpx.TimeoutException:
+        raise SendLater(f"{url}: no answer within {timeout_s:g} s") from None
+    except httpx.TransportError as exc:
+        raise SendLater(f"{url}: {type(exc).__name__}: {exc or 'connection failed'}") from None
+    status = response.status_code
+    if status == 200:
+        return
+    if status in (408, 425, 429) or status >= 500:
+        raise SendLater(f"{url}: {status} {_detail(response)}", _retry_after(response))
+    if status == 404:
+        raise SendStopped(f"{url}: the server takes no heartbeats (older than this agent)")
+    raise SendStopped(f"{url}: heartbeat refused: {status} {_detail(response)}")
 
 
 def _result(url: str, response: httpx.Response) -> BatchResult:

@@ -7,6 +7,11 @@ Two threads share one outbox (``outbox.py``):
   the source has been read;
 * the sender posts the oldest queued reads and deletes them once the server has answered 200.
 
+Another thread, unless ``edge.heartbeat_s`` is 0, posts a heartbeat every so often: the agent's
+clock, when it started, how many reads wait in the outbox and the last problem it met, so
+administrators see a camera that runs but reads nothing apart from one that stopped. A
+heartbeat that fails is only logged: it never stops the reads.
+
 The main thread only starts them and waits: for Ctrl-C, for a fatal error (the server refuses
 the camera's key), or with ``once`` for the source to be read and the outbox to be empty.
 Killing the agent at any moment loses nothing: what was committed is sent after the restart,
@@ -35,9 +40,16 @@ from typing import Any, Protocol
 
 import httpx
 
+import plateward
 from plateward.errors import ConfigurationError, InvalidInput, PlatewardError, UnreadableSource
 from plateward.hotlist.edge_copy import EdgeHit, EdgeLists
-from plateward.ingest.client import BatchResult, post_batch
+from plateward.ingest.client import (
+    BatchResult,
+    SendError,
+    SendStopped,
+    post_batch,
+    post_heartbeat,
+)
 from plateward.ingest.outbox import Backoff, Outbox, OutboxRead, Progress, Sender
 from plateward.recognition.imageio import Source, SourceKind, decode_image, iter_sources
 from plateward.recognition.interfaces import Image
@@ -57,6 +69,9 @@ MAX_EDGE_ALERTS = 20
 """The most alerts the server accepts with a read."""
 JOIN_S = 5.0
 """How long a stopping agent waits for its threads to finish what they are doing."""
+HEARTBEAT_TIMEOUT_S = 4.0
+"""A heartbeat is small; one that takes longer is late anyway, and must not hold up a stop."""
+AGENT = f"plateward-edge {plateward.__version__}"
 
 
 class EdgeEngine(PlateEngine, Protocol):
@@ -175,6 +190,8 @@ class Agent:
         self._intake_done = threading.Event()
         self._drained = threading.Event()
         self._reported: set[str] = set()
+        self._last_problem: str | None = None
+        self._started_at = dt.datetime.now(dt.UTC)
         self._files_done: set[str] = set()
         self._sender = Sender(
             outbox,
@@ -185,11 +202,16 @@ class Agent:
         self._client = httpx.Client()
         self.lists = EdgeLists(hotlist_copy_path(settings))
         self.alerts_raised = 0
+        self._beat_client = httpx.Client()
         self._threads = [
             threading.Thread(target=self._guard(self._intake), name="edge-intake", daemon=True),
             threading.Thread(target=self._guard(self._send), name="edge-sender", daemon=True),
             threading.Thread(target=self._sync_lists, name="edge-hotlists", daemon=True),
         ]
+        if settings.edge.heartbeat_s > 0:
+            self._threads.append(
+                threading.Thread(target=self._beat, name="edge-heartbeat", daemon=True)
+            )
 
     def run(self) -> int:
         log.info(
@@ -230,6 +252,7 @@ class Agent:
         if self.stopped_cleanly():
             self._client.close()
             self.lists.close()
+            self._beat_client.close()
 
     def _report(self) -> int:
         totals = self._sender.totals
@@ -319,6 +342,42 @@ class Agent:
     def _sync_lists(self) -> None:
         while not self._stop.wait(self.settings.edge.hotlist_sync_s):
             self._sync_once()
+
+    # The heartbeat thread.
+
+    def _beat(self) -> None:
+        """Beat at once, then every ``heartbeat_s``; failures are logged once each, never fatal."""
+        warned: set[str] = set()
+        while True:
+            try:
+                post_heartbeat(
+                    self.options.server_url,
+                    self.options.key,
+                    self.heartbeat(),
+                    min(HEARTBEAT_TIMEOUT_S, self.settings.edge.timeout_s),
+                    client=self._beat_client,
+                )
+            except SendStopped as exc:
+                log.warning("%s; no more heartbeats", exc.message)
+                return
+            except SendError as exc:
+                if exc.message not in warned:
+                    warned.add(exc.message)
+                    log.warning("heartbeat: %s", exc.message)
+            except Exception:
+                log.exception("heartbeat failed")
+            if self._stop.wait(self.settings.edge.heartbeat_s):
+                return
+
+    def heartbeat(self) -> dict[str, object]:
+        """What the agent says of itself (``POST /api/v1/heartbeats``)."""
+        return {
+            "sent_at": dt.datetime.now(dt.UTC).isoformat(),
+            "agent": AGENT,
+            "started_at": self._started_at.isoformat(),
+            "queued_reads": self.outbox.pending_count(),
+            "last_error": self._last_problem,
+        }
 
     # The intake thread.
 
@@ -451,6 +510,7 @@ class Agent:
         """Count an input that could not be read; a watched folder logs each problem once."""
         self.failed_inputs += 1
         line = f"{where}: {message}" if not message.startswith(where) else message
+        self._last_problem = line[:1000]
         if line not in self._reported:
             self._reported.add(line)
             log.error("%s", line)

@@ -24,6 +24,11 @@ from plateward.audit.api import router as audit_router
 from plateward.audit.checkpointer import Checkpointer
 from plateward.audit.history_api import router as audit_history_router
 from plateward.errors import InvalidInput, PlatewardError
+from plateward.governance.breaches.api import router as breaches_router
+from plateward.governance.equipment.api import router as equipment_router
+from plateward.governance.health.api import router as health_router
+from plateward.governance.health.watch import HealthWatch
+from plateward.governance.records.api import router as records_router
 from plateward.hotlist.api import router as hotlist_router
 from plateward.ingest.api import router as ingest_router
 from plateward.ingest.models import ReadBatch
@@ -58,14 +63,16 @@ def create_app(settings: Settings) -> FastAPI:
         settings.server.max_image_pixels,
     )  # fmt: skip
     retention = RetentionSchedule(db, images, settings.retention)
+    watch = HealthWatch(db, settings.camera_health)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Threads for the hot lists' copy, live alerts, deliveries and scheduled refreshes
-        # run while the server serves; an app built but never served (a test walking its
-        # routes) starts none.
+        # Threads for the hot lists' copy, live alerts, deliveries, scheduled refreshes,
+        # retention and the camera health check run while the server serves; an app built but
+        # never served (a test walking its routes) starts none.
         # And the access log's checkpoint clock, with a last checkpoint when serving ends.
         await run_in_threadpool(alerting.start)
+        watch.start()
         retention.start()  # the destruction of data past its period (plateward/retention)
         checkpoints = _checkpointer(db, settings)
         try:
@@ -74,6 +81,7 @@ def create_app(settings: Settings) -> FastAPI:
             if checkpoints is not None:
                 await run_in_threadpool(checkpoints.stop)
             await run_in_threadpool(retention.stop)
+            await run_in_threadpool(watch.stop)
             await run_in_threadpool(alerting.stop)
 
     app = FastAPI(
@@ -102,6 +110,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(view_router)
     app.include_router(hotlist_router)
     app.include_router(alert_router)
+    app.include_router(records_router)
+    app.include_router(breaches_router)
+    app.include_router(equipment_router)
+    app.include_router(health_router)
     install_api_docs(app)  # before the pages: its /static/api-docs inside their /static
     for router in lifecycle_routers():
         app.include_router(router)

@@ -2,7 +2,8 @@
 
 A visitor who is not signed in gets the sign-in page itself at ``/`` (not a redirect), so the
 address people are given is the one they sign in at. The links are the navigation
-(``nav.py``), grouped; a person whose training has lapsed is told here, before a search fails.
+(``nav.py``), grouped; a person whose training has lapsed is told here, before a search fails,
+and the governance duties a role answers for are flagged (``governance_home.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from fastapi.responses import RedirectResponse
 
 from plateward.access.roles import NEEDS_TRAINING, allowed
 from plateward.access.training import missing_training, today_utc
+from plateward.web.governance_home import home_flags
 from plateward.web.guards import current_session
 from plateward.web.login_pages import login_form
 from plateward.web.state import app_state
@@ -28,8 +30,9 @@ def home(request: Request) -> Response:
     if not session.second_factor_passed:
         return RedirectResponse("/login/code", status_code=303)
     missing = ""
-    if any(allowed(session.user.role, action) for action in NEEDS_TRAINING):
-        with app_state(request).db.connect() as connection:
+    with app_state(request).db.connect() as connection:
+        if any(allowed(session.user.role, action) for action in NEEDS_TRAINING):
             lacking = missing_training(connection, session.user, today_utc())
-        missing = "; ".join(m.describe() for m in lacking)
-    return render(request, "home.html", signed_in=session, missing=missing)
+            missing = "; ".join(m.describe() for m in lacking)
+        flags = home_flags(connection, session.user, today_utc())
+    return render(request, "home.html", signed_in=session, missing=missing, flags=flags)

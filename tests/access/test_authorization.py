@@ -33,10 +33,12 @@ PASSWORD = "granite harbour violet 77"
 CAMERA_ROUTES = {
     ("POST", "/api/v1/reads"),
     ("GET", "/api/v1/edge/hotlists"),
+    ("POST", "/api/v1/heartbeats"),
     ("POST", "/api/v1/vendors/{system}"),
     ("GET", "/api/v1/vendors/{system}"),
 }
-"""Routes cameras call with their own keys (tests/ingest/test_api.py covers them)."""
+"""Routes cameras call with their own keys (tests/ingest/test_api.py, tests/ingest/
+test_vendor_api.py, tests/hotlist and tests/governance/test_health.py cover them)."""
 PUBLIC_ROUTES: set[tuple[str, str]] = set()
 
 

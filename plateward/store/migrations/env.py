@@ -11,6 +11,10 @@ import plateward.alert.schema
 import plateward.audit.imported_schema
 import plateward.audit.review_schema
 import plateward.audit.schema
+import plateward.governance.breaches.schema
+import plateward.governance.equipment.schema
+import plateward.governance.health.schema
+import plateward.governance.records.schema
 import plateward.hotlist.schema
 import plateward.retention.schema
 import plateward.sharing.schema

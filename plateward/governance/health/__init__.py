@@ -1,0 +1,1 @@
+"""Camera health: last reads, read rates, edge heartbeats and notices to administrators (D.3)."""
