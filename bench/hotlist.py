@@ -45,7 +45,7 @@ if str(REPO) not in sys.path:
 
 from bench.docs_section import machine_description, replace_section
 from bench.hotlist_data import entries, plate, write_csv
-from bench.ingest import database_url, drop_database, free_port
+from bench.ingest import bench_camera, database_url, drop_database, free_port
 
 
 def bench_match(args: argparse.Namespace) -> list[str]:
@@ -221,15 +221,7 @@ def bench_latency(args: argparse.Namespace) -> list[str]:
             listed = sorted({plate(rng) for _ in range(10_000)})
             env = {**os.environ, "PLATEWARD_DB": url, "PLATEWARD_DATA_DIR": str(folder)}
             plateward = [sys.executable, "-m", "plateward"]
-            subprocess.run(
-                [*plateward, "agency", "add", "BENCH", "--name", "Bench county", "--kind",
-                 "law_enforcement", "--state", "CA"],
-                env=env, capture_output=True, text=True, check=True,
-            )  # fmt: skip
-            key = subprocess.run(
-                [*plateward, "camera", "add", "BENCH-1", "--agency", "BENCH"],
-                env=env, capture_output=True, text=True, check=True,
-            ).stdout.strip()  # fmt: skip
+            key = bench_camera(url)
             token = _setup_server_database(url, listed)
             port = free_port()
             server = subprocess.Popen([*plateward, "serve", "--port", str(port)], env=env,

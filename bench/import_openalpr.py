@@ -197,17 +197,34 @@ def drop_database(name: str) -> None:
     engine.dispose()
 
 
+def _setup(url: str) -> str:
+    """The bench's agency, cameras and importing administrator, made in the database directly
+    (the console would need an administrator's token); returns that administrator's token."""
+    from plateward.access.users import add_user, issue_token
+    from plateward.store.cameras import add_camera, ensure_agency
+    from plateward.store.database import open_database
+    from plateward.store.migrate import upgrade
+
+    engine = open_database(url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        agency = ensure_agency(connection, "BENCH", "Bench county")
+        for k in range(CAMERAS):
+            add_camera(connection, agency_id=agency, code=f"BENCH-{k}", name=f"camera {k}",
+                       latitude=38.5, longitude=-121.5)  # fmt: skip
+        admin = add_user(connection, username="bench-admin", full_name="Bench", role="administrator",
+                         agency_id=agency, password="granite harbor lantern 47")  # fmt: skip
+        token = issue_token(connection, admin.id, "bench")
+    engine.dispose()
+    return token
+
+
 def run(kind: str, data: Path, folder: Path) -> dict[str, float]:
     url, pg_name = database_url(kind, folder)
     env = {**os.environ, "PLATEWARD_DB": url, "PLATEWARD_DATA_DIR": str(folder / "data")}
     plateward = [sys.executable, "-m", "plateward"]
     try:
-        for k in range(CAMERAS):
-            subprocess.run(
-                [*plateward, "camera", "add", f"BENCH-{k}", "--agency", "BENCH", "--latitude",
-                 "38.5", "--longitude", "-121.5"],
-                env=env, capture_output=True, text=True, check=True,
-            )  # fmt: skip
+        env["PLATEWARD_TOKEN"] = _setup(url)
         camera_map = folder / "cameras.csv"
         camera_map.write_text(
             "".join(f"{AGENT}:{1000 + k},BENCH-{k}\n" for k in range(CAMERAS)), encoding="utf-8"

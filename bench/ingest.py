@@ -140,21 +140,29 @@ def load_hotlist(url: str, folder: Path, count: int) -> None:
     engine.dispose()
 
 
+def bench_camera(url: str) -> str:
+    """The bench's agency and camera, made in the database directly (the console would need an
+    administrator's token); returns the camera's key."""
+    from plateward.store.cameras import add_camera, ensure_agency
+    from plateward.store.database import open_database
+    from plateward.store.migrate import upgrade
+
+    engine = open_database(url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        agency = ensure_agency(connection, "BENCH", "Bench county")
+        key = add_camera(connection, agency_id=agency, code="BENCH-1", name="bench camera")
+    engine.dispose()
+    return key
+
+
 def run(args: argparse.Namespace) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         url, pg_name = database_url(args.db, folder)
         env = {**os.environ, "PLATEWARD_DB": url, "PLATEWARD_DATA_DIR": str(folder)}
         plateward = [sys.executable, "-m", "plateward"]
-        subprocess.run(
-            [*plateward, "agency", "add", "BENCH", "--name", "Bench county", "--kind",
-             "law_enforcement", "--state", "CA"],
-            env=env, capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        key = subprocess.run(
-            [*plateward, "camera", "add", "BENCH-1", "--agency", "BENCH"],
-            env=env, capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
+        key = bench_camera(url)
         if args.hotlist:
             load_hotlist(url, folder, args.hotlist)
         port = free_port()

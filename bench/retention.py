@@ -275,6 +275,19 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def _ingest_camera(url: str) -> str:
+    """The camera ingest posts as, made in the database directly (the console would need an
+    administrator's token); returns its key."""
+    from plateward.store.cameras import add_camera, ensure_agency
+
+    engine = open_database(url)
+    with engine.begin() as connection:
+        agency = ensure_agency(connection, "BENCH", "Bench county")
+        key = add_camera(connection, agency_id=agency, code="INGEST-1", name="ingest camera")
+    engine.dispose()
+    return key
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reads", type=int, default=20_000_000)
@@ -306,10 +319,7 @@ def main() -> None:
                 "PLATEWARD_RETENTION__RUN_EVERY_HOURS": "0",
             }  # fmt: skip
             plateward = [sys.executable, "-m", "plateward"]
-            key = subprocess.run(
-                [*plateward, "camera", "add", "INGEST-1", "--agency", "BENCH"], env=env,
-                capture_output=True, text=True, check=True,
-            ).stdout.strip()  # fmt: skip
+            key = _ingest_camera(url)
             port = free_port()
             server = subprocess.Popen([*plateward, "serve", "--port", str(port)], env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
