@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import PlainTextResponse
+from sqlalchemy import Connection
 
 from plateward.audit.checkpoints import Checkpoint, load_verifier
 from plateward.audit.publish import latest_checkpoint
@@ -74,7 +75,7 @@ def _page(request: Request, template: str) -> Response:
         cache = request.app.state.published_policy = PolicyCache()
     with state.db.connect() as connection:
         policy = cache.get(connection, state.settings)
-    checkpoint, note = _latest(request)
+        checkpoint, note = _latest_in(connection)
     session = current_session(request)
     shown = session if session is not None and session.second_factor_passed else None
     return render(
@@ -85,7 +86,11 @@ def _page(request: Request, template: str) -> Response:
 
 def _latest(request: Request) -> tuple[Checkpoint | None, str | None]:
     with app_state(request).db.connect() as connection:
-        found = latest_checkpoint(connection)
+        return _latest_in(connection)
+
+
+def _latest_in(connection: Connection) -> tuple[Checkpoint | None, str | None]:
+    found = latest_checkpoint(connection)
     return (None, None) if found is None else found
 
 
