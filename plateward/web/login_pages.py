@@ -15,6 +15,7 @@ in the form.
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from typing import Annotated
 
@@ -55,12 +56,30 @@ different one would tell an attacker which usernames exist."""
 WRONG_CODE = "That code is not right. Use the current code from your authenticator app."
 
 
+LOGIN_TOKEN_BYTES = 32
+_LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+"""What ``secrets.token_urlsafe(LOGIN_TOKEN_BYTES)`` gives: 32 bytes, 43 characters."""
+
+
+def _held_login_token(request: Request) -> str | None:
+    """The sign-in token this browser already holds, if it is one we could have issued.
+
+    Each visit to /login used to issue a new token, so any second GET (a form open in another
+    tab, or an image of a page left open that is redirected here once its session ended) made
+    the first form's token stale: "This sign-in form has expired" for someone who had done
+    nothing wrong. Keeping the held token makes the form's token the same in every tab; it
+    still guards what it is for, since a forging site can neither read nor set this cookie.
+    """
+    held = request.cookies.get(LOGIN_COOKIE, "")
+    return held if _LOGIN_TOKEN.fullmatch(held) else None
+
+
 @router.get("/login")
 def login_form(request: Request) -> Response:
     session = current_session(request)
     if session is not None:
         return _see_other("/" if session.second_factor_passed else "/login/code")
-    token = secrets.token_urlsafe(32)
+    token = _held_login_token(request) or secrets.token_urlsafe(LOGIN_TOKEN_BYTES)
     response = render(request, "login.html", form_token=token, error=None, username="")
     set_login_cookie(response, request, app_state(request).settings, token)
     return response
@@ -150,7 +169,7 @@ def code(
             else:
                 _log_failure(connection, request, user.username, "second_factor", "denied")
     if locked:
-        form_token = secrets.token_urlsafe(32)
+        form_token = _held_login_token(request) or secrets.token_urlsafe(LOGIN_TOKEN_BYTES)
         again = render(
             request, "login.html", status_code=401, error=WRONG, username=user.username,
             form_token=form_token,

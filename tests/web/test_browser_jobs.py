@@ -32,8 +32,9 @@ def sign_in(page: Any, server: str, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     with page.expect_navigation():
         page.press("input[name=password]", "Enter")
-    if page.locator("input[name=password]").count():  # still the sign-in form: say why
-        raise AssertionError(f"{username} not signed in: {page.inner_text('main')}")
+    # Still the sign-in form, or a refusal (an expired form is a 403 page): say why.
+    if page.url not in (f"{server}/", f"{server}/login/code"):
+        raise AssertionError(f"{username} not signed in at {page.url}: {page.inner_text('main')}")
 
 
 def search(page: Any, server: str, plate: str, *, tolerant: bool = False) -> None:

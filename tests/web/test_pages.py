@@ -180,6 +180,24 @@ def test_posts_without_the_csrf_token_are_refused(
     assert 'action="/login"' in client.get("/").text  # the sign-in page again
 
 
+def test_a_second_visit_to_the_sign_in_page_leaves_the_first_form_good(
+    server: str, people: dict[str, str], token_in: Callable[[str], str]
+) -> None:
+    # A second tab, or an image of a page left open redirected here once its session ended,
+    # visits /login again before the first form is sent: the first form must still sign in.
+    with httpx.Client(base_url=server, timeout=30) as browser:
+        first = token_in(browser.get("/login").text)
+        thumbnail = browser.get("/results/abc/crops/1", follow_redirects=True)
+        assert thumbnail.url.path == "/login"
+        assert token_in(browser.get("/login").text) == first
+        signed_in = browser.post("/login", data={"username": people["deputy"],
+                                                 "password": people["password"], "csrf_token": first})  # fmt: skip
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
+    with httpx.Client(base_url=server, timeout=30) as other:
+        other.cookies.set("plateward_login", "not-a-token-we-issue", path="/login")
+        assert token_in(other.get("/login").text) != "not-a-token-we-issue"
+
+
 def test_cookies_are_strict_httponly_and_secure_off_localhost(
     server: str,
     people: dict[str, str],
