@@ -31,3 +31,33 @@ def utc_moment(name: str, moment: dt.datetime) -> dt.datetime:
             f"{name} {moment.isoformat()}: out of range (years {FIRST_YEAR} to {LAST_YEAR}, UTC)"
         )
     return utc
+
+
+def parse_moment(name: str, text: str | None) -> dt.datetime | None:
+    """A time typed at the console: ISO 8601 with its offset, or a date (midnight UTC).
+
+    None when not given. A bare local time is refused: at the console nothing says whose zone
+    it would be in.
+    """
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    try:
+        if len(value) == len("2026-05-01"):
+            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), dt.UTC)
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{name} {text!r}: not an ISO 8601 time, e.g. 2026-05-01T08:00:00-07:00"
+        ) from None
+    return utc_moment(name, parsed)
+
+
+def parse_day(name: str, text: str | None) -> dt.date | None:
+    """A ``YYYY-MM-DD`` typed at the console; None when not given."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{name} {text!r}: not a date, write it as YYYY-MM-DD") from None

@@ -19,11 +19,12 @@ from typing import NoReturn, TypeVar
 import typer
 from sqlalchemy import Connection
 
+from plateward import moments
 from plateward.access.console import CONSOLE_ADDRESS, TokenOption, console_user
 from plateward.access.roles import Action
 from plateward.access.users import User
 from plateward.audit.actor import Actor, actor_for
-from plateward.errors import PlatewardError
+from plateward.errors import InvalidInput, PlatewardError
 from plateward.settings import Settings
 from plateward.store.cli import with_db
 from plateward.store.database import open_database
@@ -66,26 +67,19 @@ def fail(message: str) -> NoReturn:
 
 
 def parse_day(option: str, text: str | None) -> dt.date | None:
-    """A ``YYYY-MM-DD`` option; None when not given."""
-    if text is None:
-        return None
+    """A ``YYYY-MM-DD`` option (``moments.parse_day``); a bad one ends the command."""
     try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        fail(f"{option} {text!r}: write the date as YYYY-MM-DD")
+        return moments.parse_day(option, text)
+    except InvalidInput as exc:
+        fail(exc.message)
 
 
 def parse_moment(option: str, text: str | None) -> dt.datetime | None:
-    """An ISO 8601 time with its UTC offset (a bare local time is ambiguous); None if not given."""
-    if text is None:
-        return None
+    """A time option (``moments.parse_moment``); a bad one ends the command."""
     try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        fail(f"{option} {text!r}: not an ISO 8601 time, e.g. 2026-05-01T08:00:00-07:00")
-    if moment.utcoffset() is None:
-        fail(f"{option} {text!r}: add a UTC offset, e.g. Z or -07:00")
-    return moment
+        return moments.parse_moment(option, text)
+    except InvalidInput as exc:
+        fail(exc.message)
 
 
 def read_file(path: Path, max_bytes: int) -> bytes:

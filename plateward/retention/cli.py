@@ -16,8 +16,9 @@ from sqlalchemy import Engine
 
 from plateward.access.roles import Action
 from plateward.access.users import User
-from plateward.console_run import CONSOLE_ADDRESS, JsonOption, TokenOption, moment, run_as
+from plateward.console_run import CONSOLE_ADDRESS, JsonOption, TokenOption, run_as
 from plateward.errors import InvalidInput
+from plateward.moments import parse_moment
 from plateward.retention.holds import (
     Hold,
     hold_plate,
@@ -62,7 +63,7 @@ def retention_run(
 
     def work(engine: Engine, settings: Settings, user: User) -> tuple[Run | None, list[Destroyed]]:
         now = dt.datetime.now(dt.UTC)
-        when = check_as_of(moment("--as-of", as_of), now, dry_run=dry_run)
+        when = check_as_of(parse_moment("--as-of", as_of), now, dry_run=dry_run)
         if dry_run:
             with engine.begin() as connection:
                 found = preview(connection, Cutoffs.of(settings.retention, when))
@@ -140,7 +141,7 @@ def hold_reads_command(
         with engine.begin() as connection:
             return hold_reads(
                 connection, user, ids, case_number=case, reason=reason,
-                expires_at=moment("--until", until), client_address=CONSOLE_ADDRESS,
+                expires_at=parse_moment("--until", until), client_address=CONSOLE_ADDRESS,
             )  # fmt: skip
 
     hold = run_as(ctx, db, token, Action.HOLD_DATA, work)
@@ -162,12 +163,12 @@ def hold_plate_command(
     """Hold every read of a plate by your agency's cameras in a time range, for a case."""
 
     def work(engine: Engine, _settings: Settings, user: User) -> Hold:
-        start, end = moment("--from", captured_from), moment("--to", captured_until)
+        start, end = parse_moment("--from", captured_from), parse_moment("--to", captured_until)
         assert start is not None and end is not None
         with engine.begin() as connection:
             return hold_plate(
                 connection, user, plate, captured_from=start, captured_until=end,
-                case_number=case, reason=reason, expires_at=moment("--until", until),
+                case_number=case, reason=reason, expires_at=parse_moment("--until", until),
                 client_address=CONSOLE_ADDRESS,
             )  # fmt: skip
 

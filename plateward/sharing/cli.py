@@ -17,7 +17,9 @@ from plateward.access.roles import Action
 from plateward.access.users import User
 from plateward.agency.registry import agency_id_of
 from plateward.audit.actor import actor_for
-from plateward.console_run import CONSOLE_ADDRESS, JsonOption, TokenOption, day, moment, run_as
+from plateward.console_run import CONSOLE_ADDRESS, JsonOption, TokenOption, run_as
+from plateward.errors import InvalidInput
+from plateward.moments import parse_day, parse_moment
 from plateward.settings import Settings
 from plateward.sharing.agreements import (
     Agreement,
@@ -68,9 +70,9 @@ def sharing_request(
             with engine.begin() as connection:
                 return request_agreement(
                     connection, user, sharing_policy(settings), owner=owner, purpose=purpose,
-                    cameras=camera or (), kinds=kind, ends_on=day("--until", until),
-                    reads_from=moment("--reads-from", reads_from),
-                    reads_until=moment("--reads-until", reads_until), today=_today(),
+                    cameras=camera or (), kinds=kind, ends_on=_ends_on(until),
+                    reads_from=parse_moment("--reads-from", reads_from),
+                    reads_until=parse_moment("--reads-until", reads_until), today=_today(),
                     client_address=CONSOLE_ADDRESS,
                 )  # fmt: skip
         except SharingRefused as refused:
@@ -183,3 +185,10 @@ def _decide(
 
 def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
+
+
+def _ends_on(text: str) -> dt.date:
+    ends_on = parse_day("--until", text)
+    if ends_on is None:
+        raise InvalidInput("--until: give the day the agreement ends, as YYYY-MM-DD")
+    return ends_on

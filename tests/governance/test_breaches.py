@@ -259,8 +259,8 @@ def test_the_console_records_and_drafts(
     assert cli(tokens["auditor"], *args).exit_code == 1
     made = cli(admin, *args)
     assert made.exit_code == 0, made.output
-    bad = cli(admin, "breach", "edit", "1", "--occurred-from", "2026-05-01")
-    assert bad.exit_code == 1 and "add a UTC offset" in bad.output
+    bad = cli(admin, "breach", "edit", "1", "--occurred-from", "2026-05-01T08:00")
+    assert bad.exit_code == 1 and "give a UTC offset" in bad.output
     drafted = cli(admin, "breach", "notice", "1", "--output", str(tmp_path / "notice.txt"))
     assert drafted.exit_code == 0, drafted.output
     text = (tmp_path / "notice.txt").read_text()

@@ -388,7 +388,8 @@ def breach_close(
 
 def _moment(option: str, text: str) -> dt.datetime:
     moment = parse_moment(option, text)
-    assert moment is not None
+    if moment is None:
+        fail(f"{option}: give a time, e.g. 2026-05-01T08:00:00-07:00")
     return moment
 
 
