@@ -1,7 +1,8 @@
 """Ingest throughput through the real API: batches of reads posted over HTTP to `plateward serve`.
 
     python bench/ingest.py [--reads 100000] [--batch 500] [--clients 2] [--workers 1]
-                           [--new-plates 1.0] [--db sqlite postgresql]
+                           [--new-plates 1.0] [--db sqlite postgresql] [--hotlist 0 1000000]
+                           [--repeat 3]
 
 Starts the server as its own process (uvicorn, one worker) on a fresh database, registers a
 camera, builds every batch's JSON before the clock starts (so the client's own work is only
@@ -215,11 +216,12 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             ]
             latencies: list[float] = []
             stored = 0
+            alerts = 0
             lock = threading.Lock()
             queue = list(reversed(bodies))
 
             def client() -> None:
-                nonlocal stored
+                nonlocal stored, alerts
                 with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
                     while True:
                         with lock:
@@ -232,6 +234,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
                         with lock:
                             latencies.append(time.perf_counter() - t0)
                             stored += response.json()["stored"]
+                            alerts += response.json()["alerts"]
 
             began = time.perf_counter()
             with CpuWatch(server.pid) as watch:
@@ -252,12 +255,28 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         per_batch = {f"cpu_ms {k}": v * 1000 / batches for k, v in cpu.items()}
         return {
             "reads": float(stored),
+            "alerts": float(alerts),
             "seconds": elapsed,
             "reads_per_s": stored / elapsed,
             "batch_ms_median": statistics.median(latencies) * 1000,
             "batch_ms_p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
             **per_batch,
         }
+
+
+def _row(kind: str, share: float, entries: int, results: list[dict[str, float]]) -> str:
+    def median(key: str) -> float:
+        return statistics.median(r.get(key, 0.0) for r in results)
+
+    database_cpu = statistics.median(
+        sum(v for k, v in r.items() if k.startswith("cpu_ms postgres")) for r in results
+    )
+    rates = ", ".join(f"{r['reads_per_s']:,.0f}" for r in results)
+    return (
+        f"| {kind} | {share:.0%} | {entries:,} | {median('reads'):.0f} | {median('alerts'):,.0f} |"
+        f" {median('reads_per_s'):,.0f} | {rates} | {median('batch_ms_median'):.0f} |"
+        f" {median('batch_ms_p95'):.0f} | {median('cpu_ms server'):.0f} | {database_cpu:.0f} |"
+    )
 
 
 def main() -> None:
@@ -274,24 +293,26 @@ def main() -> None:
                         default=["sqlite", "postgresql"])  # fmt: skip
     parser.add_argument("--hotlist", type=int, nargs="+", default=[0],
                         help="hot list entries every batch is matched against, one run each")  # fmt: skip
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of every configuration; figures are their medians")  # fmt: skip
     parser.add_argument("--docs", action="store_true", help="write docs/benchmarks.md")
     args = parser.parse_args()
     rows = []
     for share in args.new_plates:
         for kind in args.db:
-            for entries in args.hotlist:
-                result = run(argparse.Namespace(
-                    **{**vars(args), "db": kind, "new_plates": share, "hotlist": entries}))  # fmt: skip
-                figures = json.dumps({k: round(v, 1) for k, v in result.items()})
-                print(kind, f"new plates {share:.0%}", f"hot list {entries:,}", figures,
-                      flush=True)  # fmt: skip
-                database_cpu = sum(v for k, v in result.items() if k.startswith("cpu_ms postgres"))
-                rows.append(
-                    f"| {kind} | {share:.0%} | {entries:,} | {result['reads']:.0f} |"
-                    f" {result['reads_per_s']:.0f} | {result['batch_ms_median']:.0f} |"
-                    f" {result['batch_ms_p95']:.0f} | {result.get('cpu_ms server', 0):.0f} |"
-                    f" {database_cpu:.0f} |"
-                )
+            # Rounds go through every hot list size in turn, so a host that slows down part way
+            # weighs on each configuration alike; each figure is the median of the rounds.
+            runs: dict[int, list[dict[str, float]]] = {entries: [] for entries in args.hotlist}
+            for _ in range(args.repeat):
+                for entries in args.hotlist:
+                    result = run(argparse.Namespace(
+                        **{**vars(args), "db": kind, "new_plates": share, "hotlist": entries}))  # fmt: skip
+                    runs[entries].append(result)
+                    figures = json.dumps({k: round(v, 1) for k, v in result.items()})
+                    print(kind, f"new plates {share:.0%}", f"hot list {entries:,}", figures,
+                          flush=True)  # fmt: skip
+            for entries, results in runs.items():
+                rows.append(_row(kind, share, entries, results))
     if args.docs:
         load = os.getloadavg()[0]
         replace_section(
@@ -310,7 +331,10 @@ def main() -> None:
                     " timed reads whose plate was not yet stored (each also goes into the plate"
                     " index); the rest carry a plate of the warm-up reads. Reads come in capture"
                     ' order with random (version 4) ids. "Hot list entries": the size of the'
-                    " hot list (1% patterns) every batch was also matched against."
+                    ' hot list (1% patterns) every batch was also matched against; "alerts": the'
+                    " alerts those reads raised. Each figure is the median of"
+                    f' {args.repeat} round(s), run in turn with every list size; "each round"'
+                    " gives every round's rate."
                 ),
                 "",
                 (
@@ -320,10 +344,11 @@ def main() -> None:
                 ),
                 "",
                 (
-                    "| database | new plates | hot list entries | reads | reads/s | batch p50 ms"
-                    " | batch p95 ms | server CPU ms | PostgreSQL CPU ms |"
+                    "| database | new plates | hot list entries | reads | alerts | reads/s"
+                    " | each round | batch p50 ms | batch p95 ms | server CPU ms"
+                    " | PostgreSQL CPU ms |"
                 ),
-                "|---|---|---|---|---|---|---|---|---|",
+                "|---|---|---|---|---|---|---|---|---|---|---|",
                 *rows,
             ],
         )

@@ -66,6 +66,12 @@ class AlertFollower:
         self._wake.set()
 
     def publish_ids(self, ids: Sequence[int]) -> None:
+        if not self.hub.subscriber_count():
+            # Nobody is watching in this process: reading the alerts back would be work for
+            # nobody, on every batch that raises one. A client that connects later with the
+            # last id it saw subscribes first and then reads what it missed from the
+            # database, so an alert skipped here still reaches it.
+            return
         with self.db.connect() as connection:
             rows = alerts_by_id(connection, ids)
             shares = alert_shares(connection)
@@ -78,6 +84,10 @@ class AlertFollower:
             self._wake.clear()
             try:
                 with self.db.connect() as connection:
+                    if not self.hub.subscriber_count():  # as in publish_ids: skip to the newest
+                        newest = connection.execute(select(func.max(alerts.c.id))).scalar()
+                        self._last_id = max(self._last_id, int(newest or 0))
+                        continue
                     rows = list(
                         connection.execute(
                             select_alerts().where(alerts.c.id > self._last_id).order_by(alerts.c.id)

@@ -79,36 +79,32 @@ def raise_alerts(
     if not found:
         return []
     snapshots = _entries(connection, {m.entry_id for _, m, _ in found})
-    raised: list[int] = []
-    for read, match, edge_raised_at in found:
-        entry = snapshots.get(match.entry_id)
-        if entry is None:
-            continue  # an edge agent naming an entry this server never had
-        new_id = _insert(
-            connection,
-            {
-                "read_id": read.id,
-                "captured_at": read.captured_at,
-                "camera_id": camera_id,
-                "plate": read.plate,
-                "latitude": read.latitude,
-                "longitude": read.longitude,
-                "entry_id": match.entry_id,
-                "list_id": entry["list_id"],
-                "entry": entry,
-                "reason": entry["reason"],
-                "priority": entry["priority"],
-                "match_kind": match.kind.value,
-                "matched_text": match.read_text,
-                "via_alternative": match.via_alternative,
-                "differing": list(match.differing),
-                "raised_at": now,
-                "edge_raised_at": edge_raised_at,
-                "status": "unverified",
-            },
-        )
-        if new_id is not None:
-            raised.append(new_id)
+    rows = [
+        {
+            "read_id": read.id,
+            "captured_at": read.captured_at,
+            "camera_id": camera_id,
+            "plate": read.plate,
+            "latitude": read.latitude,
+            "longitude": read.longitude,
+            "entry_id": match.entry_id,
+            "list_id": entry["list_id"],
+            "entry": entry,
+            "reason": entry["reason"],
+            "priority": entry["priority"],
+            "match_kind": match.kind.value,
+            "matched_text": match.read_text,
+            "via_alternative": match.via_alternative,
+            "differing": list(match.differing),
+            "raised_at": now,
+            "edge_raised_at": edge_raised_at,
+            "status": "unverified",
+        }
+        for read, match, edge_raised_at in found
+        # None: an edge agent naming an entry this server never had.
+        if (entry := snapshots.get(match.entry_id)) is not None
+    ]
+    raised = _insert(connection, rows)
     if raised:
         _queue_deliveries(connection, raised, now)
         if connection.dialect.name == "postgresql":
@@ -136,16 +132,23 @@ def _entries(connection: Connection, ids: set[int]) -> dict[int, dict[str, Any]]
     return out
 
 
-def _insert(connection: Connection, values: dict[str, Any]) -> int | None:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(alerts)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["read_id", "entry_id"])
-        .returning(alerts.c.id)
-    )
-    created = connection.execute(statement).first()
-    return None if created is None else int(created.id)
+_INSERTS = {
+    name: dialect.insert(alerts)
+    .on_conflict_do_nothing(index_elements=["read_id", "entry_id"])
+    .returning(alerts.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+"""Built once: a statement made per alert cost more than the row it wrote (its cache key is
+computed from every value), and one executed with all of a batch's rows goes to the database
+as a few multi-row INSERTs, a round trip each, not one per alert."""
+
+
+def _insert(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """The ids of the alerts created; a (read, entry) already alerted is skipped."""
+    if not rows:
+        return []
+    statement = _INSERTS[connection.dialect.name]
+    return sorted(int(row.id) for row in connection.execute(statement, rows))
 
 
 def _queue_deliveries(connection: Connection, alert_ids: list[int], now: dt.datetime) -> None:
