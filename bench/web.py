@@ -1,6 +1,7 @@
 """Every page's time at millions of reads, and the search page's first result in Chromium.
 
     python bench/web.py [--size 10000000] [--db postgresql] [--queries 30] [--docs]
+                        [--keep | --reuse URL]
 
 Builds a database with bench/search.py's data builder (the same skewed synthetic county),
 adds one trained person per role, serves the real application with uvicorn on a local port
@@ -220,15 +221,23 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=30)
     parser.add_argument("--paints", type=int, default=15)
     parser.add_argument("--docs", action="store_true")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the PostgreSQL database built and print its URL, for --reuse")  # fmt: skip
+    parser.add_argument("--reuse", metavar="URL",
+                        help="measure a database a --keep run built instead of building one")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=os.environ.get("PLATEWARD_BENCH_TMP")) as tmp:
-        url, drop = new_database(args.db, Path(tmp))
+        if args.reuse:
+            url, drop = args.reuse, lambda: None
+        else:
+            url, drop = new_database(args.db, Path(tmp))
         try:
             engine = open_database(url)
             upgrade(engine)
-            seconds = load(engine, args.size)
-            add_people(engine)
-            print(f"{args.db} {args.size:,} reads loaded in {seconds:.0f} s", flush=True)
+            if not args.reuse:
+                seconds = load(engine, args.size)
+                add_people(engine)
+                print(f"{args.db} {args.size:,} reads loaded in {seconds:.0f} s", flush=True)
             base, stop = serve(url, Path(tmp) / "data")
             try:
                 samples = measure(engine, base, args.queries)
@@ -241,7 +250,10 @@ def main() -> None:
                 stop()
             engine.dispose()
         finally:
-            drop()
+            if args.keep:
+                print(f"kept: --reuse {url}", flush=True)
+            else:
+                drop()
     table = []
     for name, values in samples.items():
         line = f"| {name} | {len(values)} | {statistics.median(values):.1f} | {p95(values):.1f} |"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import uuid
 from collections.abc import Callable
 
@@ -12,9 +13,11 @@ from sqlalchemy import Engine
 from plateward.errors import InvalidInput
 from plateward.search.filters import Filters
 from plateward.search.justification import Justification
+from plateward.search.likeness import MAX_EDITS, is_tolerant_match
 from plateward.search.tolerant import search_tolerant
 
 AddRead = Callable[..., uuid.UUID]
+ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 
 
 def test_lookalikes_outrank_other_edits(
@@ -79,3 +82,36 @@ def test_limit_keeps_the_best_and_filters_apply(
     assert [h.plate for h in strict] == ["7ABC123", "7A8C123"]
     with pytest.raises(InvalidInput, match="max edits 3"):
         search_tolerant(engine, "7ABC123", justification=why, max_edits=3)
+
+
+def test_every_index_path_finds_exactly_the_tolerant_matches(
+    engine: Engine, add_read: AddRead, why: Justification
+) -> None:
+    # Misreads of a few plates with edits at every position, ends included, so each lookup
+    # path (a known start, a known end, the pieces in the middle) has matches and near-misses
+    # to tell apart; the search must agree with the rule applied to every stored plate.
+    rng = random.Random(5)
+    queries = ["7ABC123", "HKJ493", "8LHG5924"]
+    stored: set[str] = set()
+    for query in queries:
+        for _ in range(60):
+            plate = list(query)
+            for _ in range(rng.randint(1, 3)):
+                k = rng.randrange(len(plate) + 1)
+                edit = rng.choice("sid")
+                if edit == "s" and k < len(plate):
+                    plate[k] = rng.choice(ALPHABET)
+                elif edit == "i":
+                    plate.insert(k, rng.choice(ALPHABET))
+                elif k < len(plate) and len(plate) > 3:
+                    del plate[k]
+            stored.add("".join(plate))
+    stored.update(queries)
+    for plate in sorted(stored):
+        add_read(plate)
+    for query in queries:
+        hits = search_tolerant(engine, query, justification=why, filters=Filters(limit=1000))
+        expected = {p for p in stored if is_tolerant_match(query, p, MAX_EDITS)}
+        assert {h.plate for h in hits} == expected, query
+        assert len(expected) > 20  # the edits above leave many within reach, and many not
+        assert len(stored) - len(expected) > 20
