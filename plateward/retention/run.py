@@ -203,13 +203,19 @@ class _Work:
     ) -> None:  # fmt: skip
         while True:
             self.check_stop()
+            began = time.monotonic()
             with (transaction or Engine.begin)(self.db) as connection:
                 done = step(connection)
             if done == 0:
                 return
             self.report(f"{name}: {done}")
             if self.pause_s:
-                time.sleep(self.pause_s)
+                # Rest at least as long as the transaction held its locks. Pruning plates
+                # holds the plates table against new rows for about a second a batch at
+                # twenty million reads, and with a fixed 50 ms rest ingest fell to a tenth
+                # of its rate for the whole run (docs/benchmarks.md); resting as long gives
+                # ingest at least half the time, for a run up to twice as long.
+                time.sleep(max(self.pause_s, time.monotonic() - began))
 
     def check_stop(self) -> None:
         if self.stop is not None and self.stop.is_set():
