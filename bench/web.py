@@ -210,6 +210,17 @@ def first_paint(base: str, plates: list[str]) -> list[float]:
     return out
 
 
+def _shown_arguments(args: argparse.Namespace) -> str:
+    """The command line for the docs, without the password of a reused database's URL."""
+    shown = " ".join(sys.argv[1:])
+    if args.reuse:
+        from sqlalchemy.engine import make_url
+
+        hidden = make_url(args.reuse).render_as_string(hide_password=True)
+        shown = shown.replace(args.reuse, f"{hidden} (built by a --keep run)")
+    return shown
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
 
@@ -267,7 +278,7 @@ def main() -> None:
             "## Web pages at scale (bench/web.py)",
             "",
             f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
-            f"- Command: `python bench/web.py {' '.join(sys.argv[1:])}`",
+            f"- Command: `python bench/web.py {_shown_arguments(args)}`",
             (f"- Machine: {machine_description()}, shared with other developers' work;"
              f" load average at the end {os.getloadavg()[0]:.1f}"),
             (f"- {args.db}, {args.size:,} synthetic reads (bench/search.py's builder), one"
