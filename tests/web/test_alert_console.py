@@ -76,6 +76,8 @@ def test_a_read_appears_in_the_open_console_and_is_verified_before_a_stop(
 
     assert page.inner_text("#entry-plate").strip() == "7XYZ321"
     assert page.inner_text("#case") == "26-004211"
+    # The crop loads after the page; read its size once it is in (0 would be a broken image).
+    page.wait_for_function("() => document.querySelector('img.crop').complete")
     assert page.locator("img.crop").evaluate("img => img.naturalWidth") == 1
     check_page(page, "alert")
     page.select_option("select[name=disposition]", "stop")
