@@ -51,7 +51,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.docs_section import machine_description, replace_section
-from bench.ingest import free_port, synthetic_read
+from bench.ingest import bench_camera, free_port, synthetic_read
 from bench.search import _drop_read_indexes
 from plateward.access.users import add_user, issue_token
 from plateward.audit.actor import Actor
@@ -275,19 +275,6 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def _ingest_camera(url: str) -> str:
-    """The camera ingest posts as, made in the database directly (the console would need an
-    administrator's token); returns its key."""
-    from plateward.store.cameras import add_camera, ensure_agency
-
-    engine = open_database(url)
-    with engine.begin() as connection:
-        agency = ensure_agency(connection, "BENCH", "Bench county")
-        key = add_camera(connection, agency_id=agency, code="INGEST-1", name="ingest camera")
-    engine.dispose()
-    return key
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reads", type=int, default=20_000_000)
@@ -319,7 +306,7 @@ def main() -> None:
                 "PLATEWARD_RETENTION__RUN_EVERY_HOURS": "0",
             }  # fmt: skip
             plateward = [sys.executable, "-m", "plateward"]
-            key = _ingest_camera(url)
+            key = bench_camera(url)
             port = free_port()
             server = subprocess.Popen([*plateward, "serve", "--port", str(port)], env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip

@@ -174,11 +174,8 @@ def plates_like_any(likes: Iterable[str]) -> list[Select[tuple[str]]]:
 
 
 def _known_start(like: str) -> str:
-    match = _KNOWN_START.match(like)
+    match = _LITERAL_RUNS.match(like)
     return match.group() if match else ""
-
-
-_KNOWN_START = re.compile(r"[A-Z0-9]+")
 
 
 def _any_like(likes: list[str]) -> ColumnElement[bool]:

@@ -57,12 +57,13 @@ WRONG_CODE = "That code is not right. Use the current code from your authenticat
 
 
 LOGIN_TOKEN_BYTES = 32
-_LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
-"""What ``secrets.token_urlsafe(LOGIN_TOKEN_BYTES)`` gives: 32 bytes, 43 characters."""
+_LOGIN_TOKEN = re.compile(f"[A-Za-z0-9_-]{{{len(secrets.token_urlsafe(LOGIN_TOKEN_BYTES))}}}")
+"""What ``secrets.token_urlsafe(LOGIN_TOKEN_BYTES)`` gives."""
 
 
-def _held_login_token(request: Request) -> str | None:
-    """The sign-in token this browser already holds, if it is one we could have issued.
+def _login_token(request: Request) -> str:
+    """The sign-in form's token: the one this browser already holds, if we could have issued
+    it, else a new one.
 
     Each visit to /login used to issue a new token, so any second GET (a form open in another
     tab, or an image of a page left open that is redirected here once its session ended) made
@@ -71,7 +72,7 @@ def _held_login_token(request: Request) -> str | None:
     still guards what it is for, since a forging site can neither read nor set this cookie.
     """
     held = request.cookies.get(LOGIN_COOKIE, "")
-    return held if _LOGIN_TOKEN.fullmatch(held) else None
+    return held if _LOGIN_TOKEN.fullmatch(held) else secrets.token_urlsafe(LOGIN_TOKEN_BYTES)
 
 
 @router.get("/login")
@@ -79,7 +80,7 @@ def login_form(request: Request) -> Response:
     session = current_session(request)
     if session is not None:
         return _see_other("/" if session.second_factor_passed else "/login/code")
-    token = _held_login_token(request) or secrets.token_urlsafe(LOGIN_TOKEN_BYTES)
+    token = _login_token(request)
     response = render(request, "login.html", form_token=token, error=None, username="")
     set_login_cookie(response, request, app_state(request).settings, token)
     return response
@@ -169,7 +170,7 @@ def code(
             else:
                 _log_failure(connection, request, user.username, "second_factor", "denied")
     if locked:
-        form_token = _held_login_token(request) or secrets.token_urlsafe(LOGIN_TOKEN_BYTES)
+        form_token = _login_token(request)
         again = render(
             request, "login.html", status_code=401, error=WRONG, username=user.username,
             form_token=form_token,
