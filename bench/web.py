@@ -279,7 +279,7 @@ def main() -> None:
             "",
             f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
             f"- Command: `python bench/web.py {_shown_arguments(args)}`",
-            (f"- Machine: {machine_description()}, shared with other developers' work;"
+            (f"- Machine: {machine_description()};"
              f" load average at the end {os.getloadavg()[0]:.1f}"),
             (f"- {args.db}, {args.size:,} synthetic reads (bench/search.py's builder), one"
              " uvicorn process; each page requested over loopback as a signed-in browser would,"
