@@ -20,6 +20,7 @@ from plateward.settings import Settings
 from plateward.store.cameras import add_camera
 from plateward.store.database import open_database
 from plateward.store.schema import agencies
+from tests.web.browsing import follow, sign_in
 
 PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
@@ -43,13 +44,6 @@ def camera_and_list(settings: Settings) -> str:
             default_expires_at=now + dt.timedelta(days=1)))  # fmt: skip
     engine.dispose()
     return key
-
-
-def sign_in(page: Any, server: str, username: str, password: str) -> None:
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
 
 
 def test_a_read_appears_in_the_open_console_and_is_verified_before_a_stop(
@@ -132,7 +126,7 @@ def test_an_investigator_imports_a_list_and_reads_its_report(
     check_page(page, "hotlists")
     page.click("#lists >> text=BOLO")
     page.set_input_files("input[type=file]", str(upload))
-    page.click("form[enctype='multipart/form-data'] button[type=submit]")
+    follow(page, "form[enctype='multipart/form-data'] button[type=submit]")
     report = page.inner_text("#report")
     assert "applied" in report and "added 1" in report and "rejected 1" in report
     assert "immigration enforcement is not a permitted use" in report

@@ -20,21 +20,11 @@ from plateward.access.users import user_by_name
 from plateward.audit.schema import access_log
 from plateward.settings import Settings
 from plateward.store.database import open_database
+from tests.web.browsing import follow, sign_in
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 Check = Callable[..., None]
 WHY = "26-004211"
-
-
-def sign_in(page: Any, server: str, username: str, password: str) -> None:
-    page.goto(f"{server}/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.press("input[name=password]", "Enter")
-    # Still the sign-in form, or a refusal (an expired form is a 403 page): say why.
-    if page.url not in (f"{server}/", f"{server}/login/code"):
-        raise AssertionError(f"{username} not signed in at {page.url}: {page.inner_text('main')}")
 
 
 def search(page: Any, server: str, plate: str, *, tolerant: bool = False) -> None:
@@ -73,8 +63,7 @@ def test_second_factor_search_open_a_read_and_export(
     engine.dispose()
     totp = pyotp.parse_uri(provisioning_uri(secret, agency["investigator"]))
     page = laptop
-    sign_in(page, server, agency["investigator"], agency["password"])
-    assert page.url == f"{server}/login/code"
+    sign_in(page, server, agency["investigator"], agency["password"], lands="/login/code")
     check_page(page)
     page.fill("input[name=code]", totp.now())
     page.press("input[name=code]", "Enter")
@@ -126,7 +115,7 @@ def test_tolerant_search_marks_what_differs_and_results_page(
     search(page, server, "6DEF456")
     assert page.inner_text("#result-count") == "60 reads"
     assert page.locator("#reads tbody tr").count() == 50
-    page.click("text=Next")
+    follow(page, "text=Next")
     assert page.locator("#reads tbody tr").count() == 10
     assert "Page 2 of 2" in page.inner_text(".pager")
     # A deputy may not export (policy: investigators and administrators).
@@ -310,7 +299,7 @@ def test_access_log_filters_and_the_chain(
     shown = page.goto(f"{server}/access-log")
     assert shown.status == 200, page.inner_text("main")
     page.fill("input[name=case_number]", WHY)
-    page.get_by_role("button", name="Filter").click()
+    follow(page, "button:has-text('Filter')")
     rows = page.locator("#log tbody tr")
     assert rows.count() == 1 and "search.plate" in rows.inner_text()
     page.get_by_role("button", name="Verify the log now").click()

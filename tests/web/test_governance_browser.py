@@ -17,6 +17,7 @@ from plateward.access.users import add_user
 from plateward.settings import Settings
 from plateward.store.cameras import add_camera, ensure_agency
 from plateward.store.database import open_database
+from tests.web.browsing import follow, sign_in
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 PASSWORD = "copper willow signal 64"
@@ -57,19 +58,15 @@ def open_as(browser: Any, server: str, staff: None) -> Iterator[Any]:
     """``open_as(username)``: a signed-in page in a browser context of its own."""
     contexts: list[Any] = []
 
-    def sign_in(username: str) -> Any:
+    def signed_in(username: str) -> Any:
         context = browser.new_context()
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
-        page.goto(f"{server}/login")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        assert page.url == f"{server}/", page.url
+        sign_in(page, server, username, PASSWORD)
         return page
 
-    yield sign_in
+    yield signed_in
     for context in contexts:
         context.close()
 
@@ -89,7 +86,7 @@ def test_internal_affairs_works_a_request_a_deputy_took_at_the_counter(
     assert "sent to Internal Affairs" in deputy.inner_text("#receipt")
 
     ia = open_as("ia1")
-    ia.click("nav >> text=Records requests")
+    follow(ia, "nav >> text=Records requests")
     assert ia.locator("#queue tbody tr").count() == 1
     assert "Dana Reporter" in ia.inner_text("#queue")
     ia.click("#queue >> text=1")
@@ -205,7 +202,7 @@ def test_internal_affairs_records_a_breach_and_drafts_its_notice(
     ia.fill("#edit-form textarea[name=contact]", "Records Unit, 555-0100")
     ia.click("#edit-form button")
     assert ia.inner_text("#people") == "812"
-    ia.click("#notice-link")
+    follow(ia, "#notice-link")
     assert ia.inner_text("h1") == "Notice of Data Breach"
     assert "812 California residents" in ia.inner_text("#reminders")
     headings = ia.locator("#notice h2").all_inner_texts()

@@ -34,6 +34,7 @@ from plateward.store.cameras import add_camera, ensure_agency
 from plateward.store.database import open_database
 from plateward.store.migrate import upgrade
 from plateward.store.schema import cameras
+from tests.web.browsing import sign_in
 
 PASSWORD = "lantern quartz meadow 58"
 NOW = dt.datetime.now(dt.UTC)
@@ -281,11 +282,7 @@ def test_the_governance_pages_with_records_on_them_pass_axe(
         context = browser.new_context(viewport={"width": 1366, "height": 768})
         context.set_default_timeout(15_000)
         page = context.new_page()
-        page.goto(f"{server}/login")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        assert page.url == f"{server}/", page.url
+        sign_in(page, server, username, PASSWORD)
         return page
 
     ia = signed_in("gov_internal_affairs")

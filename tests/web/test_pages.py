@@ -19,23 +19,17 @@ from plateward.access.users import issue_token, user_by_name
 from plateward.cli import app as cli_app
 from plateward.settings import Settings
 from plateward.store.database import open_database
+from tests.web.browsing import follow, submit_sign_in
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 Rows = Callable[[], list[dict[str, Any]]]
-
-
-def browser_sign_in(page: Any, server: str, username: str, password: str) -> None:
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
 
 
 @SQLITE_ONLY
 def test_sign_in_search_with_a_purpose_and_see_results(
     page: Any, server: str, people: dict[str, str], log_rows: Rows
 ) -> None:
-    browser_sign_in(page, server, people["deputy"], people["password"])
+    submit_sign_in(page, server, people["deputy"], people["password"])
     assert page.url == f"{server}/"
     assert page.inner_text("#username") == "deputy1"
     assert page.inner_text("#role") == "user"
@@ -45,7 +39,7 @@ def test_sign_in_search_with_a_purpose_and_see_results(
     page.fill("input[name=case_number]", "26-004211")
     page.select_option("select[name=offense]", "Burglary")
     page.fill("textarea[name=reason]", "suspect vehicle seen leaving the scene")
-    page.click("main button[type=submit]")
+    follow(page, "main button[type=submit]")
     assert page.inner_text("#result-count") == "2 reads"
     assert page.locator("table.results tbody tr").count() == 2
     assert page.locator("td.plate").all_inner_texts() == ["7ABC123", "7ABC123"]
@@ -63,7 +57,7 @@ def test_sign_in_search_with_a_purpose_and_see_results(
 def test_a_search_without_a_real_purpose_is_refused(
     page: Any, server: str, people: dict[str, str], log_rows: Rows
 ) -> None:
-    browser_sign_in(page, server, people["deputy"], people["password"])
+    submit_sign_in(page, server, people["deputy"], people["password"])
     page.goto(f"{server}/search")
     page.fill("input[name=plate]", "7ABC123")
     page.click("main button[type=submit]")
@@ -79,10 +73,10 @@ def test_a_search_without_a_real_purpose_is_refused(
 def test_a_wrong_password_says_so_and_is_logged(
     page: Any, server: str, people: dict[str, str], log_rows: Rows
 ) -> None:
-    browser_sign_in(page, server, people["deputy"], "not the password at all")
+    submit_sign_in(page, server, people["deputy"], "not the password at all")
     assert page.url == f"{server}/login"
     assert page.inner_text(".error").startswith("Wrong username or password.")
-    browser_sign_in(page, server, "nobody", people["password"])
+    submit_sign_in(page, server, "nobody", people["password"])
     assert page.inner_text(".error").startswith("Wrong username or password.")
     failed = log_rows()
     assert [(r["action"], r["username"], r["agency"], r["outcome"]) for r in failed] == [
@@ -96,9 +90,9 @@ def test_five_failures_lock_the_account(
     page: Any, server: str, people: dict[str, str], log_rows: Rows
 ) -> None:
     for _ in range(5):
-        browser_sign_in(page, server, people["deputy"], "not the password at all")
+        submit_sign_in(page, server, people["deputy"], "not the password at all")
         assert page.inner_text(".error").startswith("Wrong username or password.")
-    browser_sign_in(page, server, people["deputy"], people["password"])
+    submit_sign_in(page, server, people["deputy"], people["password"])
     assert page.inner_text(".error").startswith("Wrong username or password.")
     assert "locked for 15 minutes" in page.inner_text(".error")
     assert page.url == f"{server}/login"
@@ -112,7 +106,7 @@ def test_five_failures_lock_the_account(
 
 @SQLITE_ONLY
 def test_sign_out_ends_the_session(page: Any, server: str, people: dict[str, str]) -> None:
-    browser_sign_in(page, server, people["deputy"], people["password"])
+    submit_sign_in(page, server, people["deputy"], people["password"])
     cookie = next(c for c in page.context.cookies() if c["name"] == "plateward_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     page.click("text=Sign out")
@@ -133,7 +127,7 @@ def test_second_factor(page: Any, server: str, people: dict[str, str], settings:
     uri = result.output.strip()
     assert uri.startswith("otpauth://totp/Plateward:deputy1?")
     totp = pyotp.parse_uri(uri)
-    browser_sign_in(page, server, people["deputy"], people["password"])
+    submit_sign_in(page, server, people["deputy"], people["password"])
     assert page.url == f"{server}/login/code"
     page.goto(f"{server}/search")  # not signed in until the code is given
     assert page.url == f"{server}/login/code"
@@ -148,7 +142,7 @@ def test_second_factor(page: Any, server: str, people: dict[str, str], settings:
     # The same code cannot be used twice, even in its 30 seconds.
     other = page.context.browser.new_context()
     second = other.new_page()
-    browser_sign_in(second, server, people["deputy"], people["password"])
+    submit_sign_in(second, server, people["deputy"], people["password"])
     second.fill("input[name=code]", code)
     second.click("text=Continue")
     assert second.url == f"{server}/login/code"
