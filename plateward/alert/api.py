@@ -21,6 +21,7 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
@@ -65,6 +66,7 @@ Administrator = Annotated[User, Depends(require(Action.MANAGE_ALERT_CHANNELS))]
 Watcher = Annotated[User, Depends(require_person(Action.RECEIVE_ALERTS))]
 REASON = "hot list alerts (policy A.7)"
 BACKLOG = 500
+"""Missed alerts read per query when a client resumes; it is sent every page until none are left."""
 BACKLOG_WINDOW = dt.timedelta(hours=24)
 
 
@@ -170,7 +172,7 @@ async def stream_alerts(
         return agency_id in agencies and wanted.accepts(alert)
 
     subscriber = hub.subscribe(accepts)
-    backlog: list[dict[str, Any]] = []
+    backlog = _Missed([], None)
     if resume is not None:
         backlog = await run_in_threadpool(_missed, state, agency_id, wanted, resume)
     settings = state.settings.alerts
@@ -181,9 +183,14 @@ async def stream_alerts(
         recheck_at = time.monotonic() + settings.stream_recheck_s
         try:
             yield "retry: 2000\n\n"
-            for missed in backlog:
-                sent.add(missed["id"])
-                yield _event(missed)
+            page = backlog
+            while True:
+                for missed in page.alerts:
+                    sent.add(missed["id"])
+                    yield _event(missed)
+                if page.more_after is None:
+                    break
+                page = await run_in_threadpool(_missed, state, agency_id, wanted, page.more_after)
             while True:
                 try:
                     alert = await asyncio.wait_for(
@@ -233,9 +240,16 @@ def _open_stream(
     return agency_id, wanted
 
 
-def _missed(
-    state: AppState, agency_id: int, wanted: AlertFilter, after_id: int
-) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class _Missed:
+    """One page of what a resuming client missed; a large batch can raise more than a page."""
+
+    alerts: list[dict[str, Any]]
+    more_after: int | None
+    """The last id this page looked at when the page was full: the next starts after it."""
+
+
+def _missed(state: AppState, agency_id: int, wanted: AlertFilter, after_id: int) -> _Missed:
     since = dt.datetime.now(dt.UTC) - BACKLOG_WINDOW
     with state.db.connect() as connection:
         rows = connection.execute(
@@ -249,7 +263,8 @@ def _missed(
             .limit(BACKLOG)
         ).all()
     found = [alert_json(r, state.settings.alerts.link_base_url) for r in rows]
-    return [a for a in found if wanted.accepts(a)]
+    more_after = int(rows[-1].id) if len(rows) == BACKLOG else None
+    return _Missed([a for a in found if wanted.accepts(a)], more_after)
 
 
 def _still_allowed(request: Request, authorization: str | None) -> bool:

@@ -26,21 +26,24 @@ class Subscriber:
     loop: asyncio.AbstractEventLoop
     accepts: Callable[[dict[str, Any], frozenset[int]], bool]
     """Whether this client gets an alert, given its JSON and the agencies that may see it."""
-    queue: asyncio.Queue[dict[str, Any] | None] = field(
-        default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
-    )
+    queue: asyncio.Queue[dict[str, Any] | None] = field(default_factory=asyncio.Queue)
+    """Unbounded so the end marker always fits behind the alerts: ``offer`` keeps the bound."""
     overflowed: bool = False
 
     def offer(self, alert: dict[str, Any] | None) -> None:
-        """Runs on the event loop's thread."""
+        """Runs on the event loop's thread.
+
+        A full queue gets the end marker behind what it holds: the client receives every
+        queued alert in order, then the stream ends, and it resumes after the last one it
+        got. (Dropping the oldest to make room for the marker lost that alert for good: the
+        client resumed after a later id.)
+        """
         if self.overflowed:
             return
-        try:
-            self.queue.put_nowait(alert)
-        except asyncio.QueueFull:
+        if alert is not None and self.queue.qsize() >= QUEUE_SIZE:
             self.overflowed = True
-            self.queue.get_nowait()
-            self.queue.put_nowait(None)  # ends the stream; the client resumes from its last id
+            alert = None
+        self.queue.put_nowait(alert)
 
 
 class AlertHub:

@@ -79,3 +79,53 @@ def test_an_alert_raised_by_one_server_reaches_a_stream_on_the_other(
     alert, arrived = events.get(timeout=10)
     assert alert["plate"] == "7ABC123" and alert["reason"] == "amber_alert"
     assert arrived - posted < 1.0
+
+
+def test_a_batch_of_more_alerts_than_one_notice_holds_reaches_the_other_server(
+    server: str, second_server: str, crew: dict[str, str]
+) -> None:
+    """PostgreSQL refuses a NOTIFY of 8,000 bytes: 2,700 alerts' ids (12,400 characters) go
+    out in pieces, and the stream's client, cut off when its queue fills, misses none."""
+    auth = {"Authorization": f"Bearer {crew['investigator']}"}
+    httpx.post(f"{server}/api/v1/hotlists", json={"name": "BOLO"}, headers=auth)
+    for pattern in ("7QQ*", "7QQ0*", "7Q?0*"):  # three alerts a read
+        added = httpx.post(f"{server}/api/v1/hotlists/BOLO/entries", headers=auth,
+                           json={"plate": pattern, "reason": "felony_vehicle"})  # fmt: skip
+        assert added.status_code == 201, added.text
+    events: queue.Queue[Any] = queue.Queue()
+
+    def watch() -> None:
+        """A client as the stream's docs ask: cut off when its queue (1,000) fills, it comes
+        back with the last id it saw and is sent what it missed."""
+        last = None
+        with httpx.Client(timeout=httpx.Timeout(30, read=None)) as client:
+            while True:
+                headers = {"Authorization": f"Bearer {crew['deputy']}"}
+                if last is not None:
+                    headers["Last-Event-ID"] = last
+                with client.stream(
+                    "GET", f"{second_server}/api/v1/alerts/stream", headers=headers
+                ) as response:
+                    events.put(response.status_code)
+                    for line in response.iter_lines():
+                        if line.startswith("id: "):
+                            last = line[4:]
+                        elif line.startswith("data: "):
+                            events.put(json.loads(line[6:]))
+
+    threading.Thread(target=watch, daemon=True).start()
+    assert events.get(timeout=20) == 200
+    time.sleep(0.3)
+    now = dt.datetime.now(dt.UTC).isoformat()
+    reads = [{"id": str(uuid.uuid4()), "captured_at": now, "plate": f"7QQ{k:04d}",
+              "confidence": 0.9, "latitude": 38.58, "longitude": -121.49} for k in range(900)]  # fmt: skip
+    answer = httpx.post(f"{server}/api/v1/reads", json={"reads": reads}, timeout=60,
+                        headers={"Authorization": f"Bearer {crew['camera_key']}"})  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["alerts"] == 2700
+    streamed: dict[int, str] = {}
+    while len(streamed) < 2700:
+        event = events.get(timeout=20)
+        if isinstance(event, dict):
+            streamed[event["id"]] = event["plate"]
+    assert sorted(streamed.values()) == sorted(3 * [read["plate"] for read in reads])
