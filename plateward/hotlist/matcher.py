@@ -30,8 +30,10 @@ from plateward.recognition.confusions import CONFUSION_CLASSES
 from plateward.search.likeness import lookalike_swaps
 from plateward.search.patterns import ANY, ONE
 
-GRAM_CHARS = 3
-"""Longest piece of a pattern's fixed characters used as its index key."""
+GRAM_CHARS = 4
+"""Longest piece of a pattern's fixed characters used as its index key: four, because a
+three-character key (``7AB``, ``123``) is shared by most plates on the road, so nearly every
+read had a pattern to test; with four, about one in five has (bench/hotlist.py)."""
 
 
 class MatchKind(StrEnum):
@@ -233,6 +235,41 @@ class Matcher:
             return
         _discard(self._exact, watch.plate, entry_id)
         _discard(self._folded, fold(watch.plate), entry_id)
+
+    def worth_matching(
+        self, plates: Sequence[str], alternatives: Sequence[Sequence[str]]
+    ) -> list[int]:
+        """The positions of the reads that some entry could match; ``match`` decides which.
+
+        A batch of reads is screened with set operations (run in C) before any read is
+        matched one by one: nearly every read on the road matches nothing, and building its
+        ``ReadToMatch`` and calling ``match`` cost more than the lookups themselves. A read
+        passes when its plate or an alternative is an entry's plate, a piece of its plate
+        keys a pattern, or its folded plate keys a look-alike.
+        """
+        exact = self._exact.keys()
+        texts = set(plates)
+        texts.update(a for alts in alternatives for a in alts)
+        passing = exact & texts
+        if self._gram_sizes:
+            keys = self._patterns.keys()
+            for size in self._gram_sizes:
+                passing.update(
+                    plate
+                    for plate in plates
+                    for i in range(len(plate) - size + 1)
+                    if plate[i : i + size] in keys
+                )
+        folded = self._folded
+        if folded:
+            passing.update(plate for plate in plates if fold(plate) in folded)
+        if not passing:
+            return []
+        return [
+            i
+            for i, (plate, alts) in enumerate(zip(plates, alternatives, strict=True))
+            if plate in passing or any(a in passing for a in alts)
+        ]
 
     def match(self, read: ReadToMatch, at: float) -> list[Match]:
         """Every active entry this read matches, one match per entry, the strongest kept.

@@ -195,3 +195,41 @@ def test_lookalike_matches_are_exactly_the_rules_matches(entries: list[str], rea
         if p == read or (lookalike_swaps(read, p) or 0) in (1, 2)
     )  # fmt: skip
     assert [x.entry_id for x in m.match(ReadToMatch(read), NOW)] == expected
+
+
+LOOKALIKE = str.maketrans("0OD8B5S2Z1I", "O0083S5Z2I1")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    entries=st.lists(st.one_of(plates, patterns), min_size=1, max_size=30),
+    data=st.data(),
+    tolerant=st.booleans(),
+)
+def test_the_batch_screen_passes_every_read_that_matches(
+    entries: list[str], data: st.DataObject, tolerant: bool
+) -> None:
+    """``worth_matching`` may pass reads that match nothing, never skip one that matches.
+
+    Reads are random plates, the entries themselves, and the entries with look-alike
+    characters swapped, so every index the screen consults has reads that hit it.
+    """
+    usable = [p for p in entries if sum(c not in "?*" for c in p) >= 1]
+    m = matcher(*(watch(i, p) for i, p in enumerate(usable, 1)), tolerant=tolerant)
+    near = st.sampled_from(entries).map(lambda p: p.replace("?", "A").replace("*", "7"))
+    text = st.one_of(plates, near, near.map(lambda p: p.translate(LOOKALIKE)))
+    reads = data.draw(st.lists(st.tuples(text, st.lists(text, max_size=2)), min_size=1,
+                               max_size=20))  # fmt: skip
+    matching = [
+        i for i, (plate, alternatives) in enumerate(reads)
+        if m.match(ReadToMatch(plate, alternatives), NOW)
+    ]  # fmt: skip
+    passed = m.worth_matching([p for p, _ in reads], [a for _, a in reads])
+    assert set(matching) <= set(passed)
+    assert passed == sorted(set(passed))
+
+
+def test_the_batch_screen_skips_reads_that_share_no_key() -> None:
+    m = matcher(watch(1, "7ABC123"), watch(2, "8XY*"), watch(3, "*KQ7?"))
+    plates = ["7ABC123", "5ZZZ555", "8XY0001", "1KQ72", "6DEF456"]
+    assert m.worth_matching(plates, [[], ["7ABC123"], [], [], []]) == [0, 1, 2, 3]
