@@ -5,7 +5,7 @@ edge agent matches on the spot with no network, so the matcher holds the entries
 answers a read in microseconds (bench/hotlist.py):
 
 - plates: one dictionary lookup per read text (the plate and each alternative);
-- patterns (``7B3*``, ``*KX?9*``): indexed by a piece of their fixed characters, up to three
+- patterns (``7B3*``, ``*KX?9*``): indexed by a piece of their fixed characters, up to four
   long, so a read looks up its own pieces and tests only the few patterns that share one;
 - look-alikes, for lists that switch tolerance on: every character is folded to a coarse class
   of the look-alike table (0/O/D/Q/U/..., 1/I/L/T/7/..., 8/B/3, ...), so the entries that could
