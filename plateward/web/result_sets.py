@@ -15,7 +15,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    DateTime,
+    Uuid,
+    bindparam,
+    column,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+)
 
 from plateward.access.session_schema import sessions
 from plateward.access.sessions import Session
@@ -152,8 +165,6 @@ def read_rows(connection: Connection, entries: Sequence[Entry]) -> list[ReadRow]
     """
     if not entries:
         return []
-    ids = [e.read_id for e in entries]
-    times = [e.captured_at for e in entries]
     rows = connection.execute(
         select(
             reads.c.id,
@@ -177,12 +188,7 @@ def read_rows(connection: Connection, entries: Sequence[Entry]) -> list[ReadRow]
             reads.c.vehicle_direction,
         )
         .join(cameras, cameras.c.id == reads.c.camera_id)
-        .where(
-            reads.c.id.in_(ids),
-            reads.c.captured_at >= min(times),
-            reads.c.captured_at <= max(times),
-            *visible(),
-        )
+        .where(*_among(connection, entries), *visible())
     ).all()
     found = {row.id: row for row in rows}
     out = []
@@ -205,3 +211,74 @@ def read_rows(connection: Connection, entries: Sequence[Entry]) -> list[ReadRow]
             )
         )  # fmt: skip
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class MapPoint:
+    """A read as the results map draws it."""
+
+    id: uuid.UUID
+    plate: str
+    captured_at: dt.datetime
+    camera: str
+    latitude: float
+    longitude: float
+
+
+def map_points(connection: Connection, entries: Sequence[Entry]) -> list[MapPoint]:
+    """The reads of ``entries`` for the map, in their order; removed ones left out.
+
+    Six columns, not the table's nineteen: the map of a plate seen thousands of times is
+    drawn on every page of its results, and building full rows (alternatives, images,
+    vehicle) for each point was most of that page's time.
+    """
+    if not entries:
+        return []
+    rows = connection.execute(
+        select(
+            reads.c.id,
+            reads.c.plate,
+            reads.c.captured_at,
+            cameras.c.code,
+            reads.c.latitude,
+            reads.c.longitude,
+        )
+        .join(cameras, cameras.c.id == reads.c.camera_id)
+        .where(*_among(connection, entries), *visible())
+    ).all()
+    found = {row.id: row for row in rows}
+    out = []
+    for entry in entries:
+        row = found.get(entry.read_id)
+        if row is not None:
+            captured = row.captured_at
+            out.append(
+                MapPoint(row.id, row.plate,
+                         captured if captured.tzinfo else captured.replace(tzinfo=dt.UTC),
+                         row.code, row.latitude, row.longitude)
+            )  # fmt: skip
+    return out
+
+
+def _among(connection: Connection, entries: Sequence[Entry]) -> tuple[ColumnElement[bool], ...]:
+    """The condition for "one of these reads".
+
+    On PostgreSQL the reads go as one JSON list of (id, capture time), matched on the whole
+    primary key, so each is one index probe in the one partition its time falls in; an IN
+    list of thousands of ids was a new statement text each time (psycopg parsed it anew, as
+    the ingest path found, ``store/reads.py``) and probed every partition in the time range.
+    """
+    times = [e.captured_at for e in entries]
+    if connection.dialect.name != "postgresql":
+        return (
+            reads.c.id.in_([e.read_id for e in entries]),
+            reads.c.captured_at >= min(times),
+            reads.c.captured_at <= max(times),
+        )
+    keys = [{"id": str(e.read_id), "captured_at": e.captured_at.isoformat()} for e in entries]
+    listed = (
+        func.json_to_recordset(bindparam("read_keys", keys, type_=JSON))
+        .table_valued(column("id", Uuid), column("captured_at", DateTime(timezone=True)))
+        .render_derived(name="listed", with_types=True)
+    )
+    return (tuple_(reads.c.id, reads.c.captured_at).in_(select(listed.c.id, listed.c.captured_at)),)

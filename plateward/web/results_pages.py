@@ -37,7 +37,14 @@ from plateward.web.guards import Refused, check_csrf, refuse_unless_allowed, sub
 from plateward.web.inquiry_pages import client_of
 from plateward.web.page_access import page_for
 from plateward.web.plate_marks import marked_plate
-from plateward.web.result_sets import ReadRow, ResultSet, load_result, read_rows
+from plateward.web.result_sets import (
+    MapPoint,
+    ReadRow,
+    ResultSet,
+    load_result,
+    map_points,
+    read_rows,
+)
 from plateward.web.state import app_state
 from plateward.web.templating import page_headers, render
 
@@ -83,10 +90,10 @@ def results(request: Request, session: Searcher, result_id: str, page: int = 1) 
         # Paging shows the reads the logged search found, while they are still this person's
         # to see (an agreement may have ended since): the search's own scope, applied again.
         rows = read_rows(connection, shown)
-        points: list[ReadRow] = []
+        points: list[MapPoint] = []
         sites: list[dict[str, Any]] = []
         if result.kind in MAP_KINDS:
-            points = read_rows(connection, result.entries[:MAX_MAP_POINTS])
+            points = map_points(connection, result.entries[:MAX_MAP_POINTS])
             sites = camera_sites(connection)
     context: dict[str, Any] = {
         "result": result, "rows": rows, "page": page, "pages": pages, "per_page": per_page,
@@ -211,7 +218,7 @@ def camera_sites(connection: Connection) -> list[dict[str, Any]]:
 
 
 def map_data(
-    request: Request, result: ResultSet, points: list[ReadRow], sites: list[dict[str, Any]]
+    request: Request, result: ResultSet, points: list[MapPoint], sites: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """What the map script draws: reads, camera sites, the shape searched, and the tiles."""
     web = app_state(request).settings.web

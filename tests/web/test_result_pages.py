@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
+import json
 import re
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from plateward.access.users import issue_token, user_by_name
 from plateward.settings import Settings
 from plateward.store.database import open_database
 from plateward.store.reads import NewRead, store_reads
+from plateward.store.schema import cameras, reads
 
 SignIn = Callable[[str, str], tuple[httpx.Client, httpx.Response]]
 WHY = {"case_number": "26-004211", "reason": "robbery suspect vehicle"}
@@ -213,3 +217,39 @@ def test_errors_are_pages_for_people_and_json_for_programs(server: str) -> None:
     assert page.headers["content-type"].startswith("text/html")
     api = httpx.get(f"{server}/api/v1/no-such-thing", timeout=30)
     assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+
+
+def test_a_timelines_map_draws_exactly_its_reads_on_every_page(
+    server: str, settings: Settings, agency: dict[str, str], http_sign_in: SignIn,
+    token_in: Callable[[str], str],
+) -> None:  # fmt: skip
+    """The map's points come from their own query (``map_points``): every read of the result
+    on each page, in the table's order, with its place and camera."""
+    client, _ = http_sign_in(agency["investigator"], agency["password"])
+    csrf = token_in(client.get("/timeline").text)
+    done = client.post("/timeline", data={"plate": "6DEF456", "csrf_token": csrf, **WHY})
+    assert done.status_code == 303, done.text
+
+    def shown(number: int) -> tuple[list[dict[str, Any]], list[str]]:
+        page = client.get(done.headers["location"], params={"page": number}).text
+        data = re.search(r'id="map-data">(.*?)</script>', page, re.DOTALL)
+        assert data is not None
+        listed = list(dict.fromkeys(re.findall(r"/reads/([0-9a-f-]{36})", page)))
+        return json.loads(html.unescape(data.group(1)))["reads"], listed
+
+    drawn, first = shown(1)
+    drawn_again, second = shown(2)
+    assert drawn == drawn_again and len(drawn) == 60
+    assert [p["id"] for p in drawn] == first + second and len(second) == 10
+    engine = open_database(settings.database_url())
+    with engine.connect() as connection:
+        stored = {
+            str(r.id): (r.latitude, r.longitude, r.code)
+            for r in connection.execute(
+                select(reads.c.id, reads.c.latitude, reads.c.longitude, cameras.c.code)
+                .join(cameras)
+                .where(reads.c.plate == "6DEF456")
+            )
+        }
+    engine.dispose()
+    assert {p["id"]: (p["lat"], p["lon"], p["camera"]) for p in drawn} == stored
