@@ -34,6 +34,7 @@ from plateward.access.session_schema import sessions
 from plateward.access.sessions import Session
 from plateward.errors import NotFound
 from plateward.search.justification import Justification
+from plateward.search.query import as_utc
 from plateward.search.results import ReadHit
 from plateward.search.scope import visible
 from plateward.store.schema import cameras, reads
@@ -159,58 +160,43 @@ class ReadRow:
 
 
 def read_rows(connection: Connection, entries: Sequence[Entry]) -> list[ReadRow]:
-    """The reads of ``entries``, in their order; reads removed since the search are left out.
-
-    The capture times bound the lookup, so PostgreSQL reads only the partitions they fall in.
-    """
-    if not entries:
-        return []
-    rows = connection.execute(
-        select(
-            reads.c.id,
-            reads.c.plate,
-            reads.c.raw_text,
-            reads.c.captured_at,
-            cameras.c.code,
-            cameras.c.name,
-            reads.c.latitude,
-            reads.c.longitude,
-            reads.c.heading,
-            reads.c.confidence,
-            reads.c.alternatives,
-            reads.c.region,
-            reads.c.plate_image,
-            reads.c.context_image,
-            reads.c.vehicle_make,
-            reads.c.vehicle_model,
-            reads.c.vehicle_color,
-            reads.c.vehicle_body_type,
-            reads.c.vehicle_direction,
+    """The reads of ``entries``, in their order; reads removed since the search are left out."""
+    found = _in_order(
+        connection,
+        entries,
+        reads.c.id,
+        reads.c.plate,
+        reads.c.raw_text,
+        reads.c.captured_at,
+        cameras.c.code,
+        cameras.c.name,
+        reads.c.latitude,
+        reads.c.longitude,
+        reads.c.heading,
+        reads.c.confidence,
+        reads.c.alternatives,
+        reads.c.region,
+        reads.c.plate_image,
+        reads.c.context_image,
+        reads.c.vehicle_make,
+        reads.c.vehicle_model,
+        reads.c.vehicle_color,
+        reads.c.vehicle_body_type,
+        reads.c.vehicle_direction,
+    )
+    return [
+        ReadRow(
+            id=row.id, plate=row.plate, raw_text=row.raw_text, captured_at=as_utc(row.captured_at),
+            camera=row.code, camera_name=row.name, latitude=row.latitude,
+            longitude=row.longitude, heading=row.heading, confidence=row.confidence,
+            alternatives=list(row.alternatives or []), region=row.region,
+            plate_image=row.plate_image, context_image=row.context_image,
+            score=entry.score, distance_m=entry.distance_m,
+            vehicle=describe_vehicle(row.vehicle_make, row.vehicle_model, row.vehicle_color,
+                                     row.vehicle_body_type, row.vehicle_direction),
         )
-        .join(cameras, cameras.c.id == reads.c.camera_id)
-        .where(*_among(connection, entries), *visible())
-    ).all()
-    found = {row.id: row for row in rows}
-    out = []
-    for entry in entries:
-        row = found.get(entry.read_id)
-        if row is None:
-            continue
-        captured = row.captured_at
-        out.append(
-            ReadRow(
-                id=row.id, plate=row.plate, raw_text=row.raw_text,
-                captured_at=captured if captured.tzinfo else captured.replace(tzinfo=dt.UTC),
-                camera=row.code, camera_name=row.name, latitude=row.latitude,
-                longitude=row.longitude, heading=row.heading, confidence=row.confidence,
-                alternatives=list(row.alternatives or []), region=row.region,
-                plate_image=row.plate_image, context_image=row.context_image,
-                score=entry.score, distance_m=entry.distance_m,
-                vehicle=describe_vehicle(row.vehicle_make, row.vehicle_model, row.vehicle_color,
-                                         row.vehicle_body_type, row.vehicle_direction),
-            )
-        )  # fmt: skip
-    return out
+        for entry, row in found
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,32 +218,30 @@ def map_points(connection: Connection, entries: Sequence[Entry]) -> list[MapPoin
     drawn on every page of its results, and building full rows (alternatives, images,
     vehicle) for each point was most of that page's time.
     """
+    found = _in_order(
+        connection, entries, reads.c.id, reads.c.plate, reads.c.captured_at, cameras.c.code,
+        reads.c.latitude, reads.c.longitude,
+    )  # fmt: skip
+    return [
+        MapPoint(row.id, row.plate, as_utc(row.captured_at), row.code, row.latitude, row.longitude)
+        for _, row in found
+    ]
+
+
+def _in_order(
+    connection: Connection, entries: Sequence[Entry], *columns: ColumnElement[Any]
+) -> list[tuple[Entry, Any]]:
+    """Each entry with its read's ``columns`` (cameras joined), in the entries' order; reads
+    removed since the search, or no longer visible to the inquiry, are left out."""
     if not entries:
         return []
     rows = connection.execute(
-        select(
-            reads.c.id,
-            reads.c.plate,
-            reads.c.captured_at,
-            cameras.c.code,
-            reads.c.latitude,
-            reads.c.longitude,
-        )
+        select(*columns)
         .join(cameras, cameras.c.id == reads.c.camera_id)
         .where(*_among(connection, entries), *visible())
     ).all()
     found = {row.id: row for row in rows}
-    out = []
-    for entry in entries:
-        row = found.get(entry.read_id)
-        if row is not None:
-            captured = row.captured_at
-            out.append(
-                MapPoint(row.id, row.plate,
-                         captured if captured.tzinfo else captured.replace(tzinfo=dt.UTC),
-                         row.code, row.latitude, row.longitude)
-            )  # fmt: skip
-    return out
+    return [(entry, found[entry.read_id]) for entry in entries if entry.read_id in found]
 
 
 def _among(connection: Connection, entries: Sequence[Entry]) -> tuple[ColumnElement[bool], ...]:
