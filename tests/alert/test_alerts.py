@@ -125,6 +125,44 @@ def test_a_read_on_the_list_raises_one_alert_in_its_own_request(
     assert alert["entry"]["vehicle_make"] == "TOYT"
 
 
+def test_an_alert_keeps_the_whole_entry_as_it_was_when_matched(
+    server: str, crew: dict[str, str]
+) -> None:
+    """PostgreSQL takes the copy in SQL and SQLite in Python: both must read the same."""
+    starts = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    expires = dt.datetime(2030, 6, 7, 8, 9, 10, 120000, tzinfo=dt.timezone(dt.timedelta(hours=-8)))
+    with api(server, crew["investigator"]) as client:
+        assert client.post("/api/v1/hotlists", json={"name": "NCIC"}).status_code == 201
+        added = client.post("/api/v1/hotlists/NCIC/entries", json={
+            "plate": "6TRJ244", "state": "CA", "reason": "felony_vehicle", "priority": 2,
+            "case_number": "26-000777", "ori": "CA0340000", "vehicle_color": "BLK",
+            "notes": "Armed; do not approach alone", "starts_at": starts.isoformat(),
+            "expires_at": expires.isoformat()})  # fmt: skip
+        assert added.status_code == 201, added.text
+    post_reads(server, crew["camera_key"], {"plate": "6TRJ244"})
+    with api(server, crew["investigator"]) as client:
+        client.post("/api/v1/hotlists/NCIC/entries",
+                    json={"plate": "6TRJ245", "reason": "stolen_plate"})  # fmt: skip
+        (alert,) = client.get("/api/v1/alerts").json()["alerts"]
+    entry = alert["entry"]
+    assert set(entry) == {
+        "id", "list_id", "list", "source", "plate", "is_pattern", "state", "reason", "priority",
+        "case_number", "ori", "ncic_number", "plate_type", "plate_year", "vehicle_year",
+        "vehicle_make", "vehicle_model", "vehicle_style", "vehicle_color", "theft_date",
+        "notes", "added_by", "added_at", "starts_at", "expires_at", "removed_at", "removed_by",
+    }  # fmt: skip
+    assert {k: entry[k] for k in ("plate", "state", "reason", "priority", "ori", "list",
+                                  "notes", "removed_at", "is_pattern", "vehicle_make")} == {
+        "plate": "6TRJ244", "state": "CA", "reason": "felony_vehicle", "priority": 2,
+        "ori": "CA0340000", "list": "NCIC", "notes": "Armed; do not approach alone",
+        "removed_at": None, "is_pattern": False, "vehicle_make": None,
+    }  # fmt: skip
+    assert entry["starts_at"] == "2026-01-02T03:04:05+00:00"
+    assert entry["expires_at"] == "2030-06-07T16:09:10.120000+00:00"
+    added_at = dt.datetime.fromisoformat(entry["added_at"])
+    assert added_at.tzinfo == dt.UTC and added_at <= dt.datetime.fromisoformat(alert["raised_at"])
+
+
 def test_alternatives_patterns_and_lookalikes_raise_alerts_that_say_how(
     server: str, crew: dict[str, str]
 ) -> None:
