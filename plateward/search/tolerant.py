@@ -13,7 +13,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import Connection, or_, select, union, union_all
+from sqlalchemy import ColumnElement, Connection, Text, any_, bindparam, or_, select, union
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from plateward.errors import InvalidInput
 from plateward.search.filters import Filters
@@ -38,7 +39,7 @@ T = TypeVar("T")
 
 IN_CHUNK = 500
 WILD_CHUNK = 50
-"""Edit patterns (SQLite) or index ranges (PostgreSQL) looked up in one statement."""
+"""Edit patterns looked up in one statement on SQLite (PostgreSQL takes them all at once)."""
 
 
 def search_tolerant(
@@ -87,13 +88,12 @@ def _candidate_plates(
     exact, wild = edit_patterns(query, allowed_edits(query, max_edits))
     wanted = sorted(set(exact) | set(lookalike_variants(query)))
     found: set[str] = set()
-    for chunk in _chunks(wanted, IN_CHUNK):
-        statement = select(plates.c.plate).where(plates.c.plate.in_(chunk))
-        found.update(connection.execute(statement).scalars())
     dialect = connection.dialect.name
+    for chunk in _plate_lists(wanted, dialect):
+        statement = select(plates.c.plate).where(_one_of(plates.c.plate, chunk, dialect))
+        found.update(connection.execute(statement).scalars())
     if dialect == "postgresql":
-        for group in _chunks(plates_like_any(wild), WILD_CHUNK):
-            found.update(str(plate) for plate in connection.execute(union_all(*group)).scalars())
+        found.update(plates_like_any(connection, wild))
         return found
     indexed = [p for p in wild if _has_piece(p)]
     for chunk in _chunks(indexed, WILD_CHUNK):
@@ -117,16 +117,31 @@ def _reads_of(
     connection: Connection, plates: list[str], score: float, filters: Filters, limit: int
 ) -> list[ReadHit]:
     hits: list[ReadHit] = []
-    for chunk in _chunks(sorted(plates), IN_CHUNK):
+    dialect = connection.dialect.name
+    for chunk in _plate_lists(sorted(plates), dialect):
         statement = (
             select_hits(filters)
-            .where(reads.c.plate.in_(chunk))
+            .where(_one_of(reads.c.plate, chunk, dialect))
             .order_by(reads.c.captured_at.desc(), reads.c.id)
             .limit(limit)
         )
         hits += [to_hit(row, score=score) for row in connection.execute(statement)]
     hits.sort(key=lambda h: h.captured_at, reverse=True)
     return hits[:limit]
+
+
+def _plate_lists(items: Sequence[str], dialect: str) -> list[Sequence[str]]:
+    """PostgreSQL takes any number of plates as one array; SQLite's IN, ``IN_CHUNK`` at once."""
+    return [items] if dialect == "postgresql" else _chunks(items, IN_CHUNK)
+
+
+def _one_of(column: ColumnElement[str], items: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    """``column`` is one of ``items``: on PostgreSQL ``= ANY`` of one array parameter, so the
+    statement's text is the same for any number of plates and is compiled, converted and
+    planned once, where an IN list of hundreds of parameters was new text every search."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("plates", list(items), type_=ARRAY(Text)))
+    return column.in_(items)
 
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
