@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -21,6 +20,7 @@ from sqlalchemy import Connection, Select, select
 from plateward.errors import InvalidInput
 from plateward.search.scope import visible
 from plateward.store.cameras import camera_by_code
+from plateward.store.read_keys import ReadKey, among
 from plateward.store.schema import cameras, reads
 
 STREAM_ROWS = 1000
@@ -52,12 +52,12 @@ COLUMNS = (
 @dataclass(frozen=True)
 class ExportFilter:
     """Which reads: captured in [start, end), from these cameras (all when empty), and, when
-    ``read_ids`` is given, only those reads (a page's search results)."""
+    ``reads`` is given, only those reads (a search's results)."""
 
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     cameras: tuple[str, ...] = ()
-    read_ids: tuple[uuid.UUID, ...] = ()
+    reads: tuple[ReadKey, ...] = ()
 
 
 def exported_rows(connection: Connection, selection: ExportFilter) -> Iterator[dict[str, Any]]:
@@ -143,8 +143,8 @@ def _statement(connection: Connection, selection: ExportFilter) -> Select[Any]:
     if selection.cameras:
         ids = [camera_by_code(connection, code).id for code in selection.cameras]
         statement = statement.where(reads.c.camera_id.in_(ids))
-    if selection.read_ids:
-        statement = statement.where(reads.c.id.in_(selection.read_ids))
+    if selection.reads:
+        statement = statement.where(*among(connection, selection.reads))
     # Whose reads the running export may see (search/scope.py): only its own agency's and
     # those shared with it.
     return statement.where(*visible())

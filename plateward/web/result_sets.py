@@ -16,18 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     ColumnElement,
     Connection,
-    DateTime,
-    Uuid,
-    bindparam,
-    column,
     delete,
-    func,
     insert,
     select,
-    tuple_,
 )
 
 from plateward.access.session_schema import sessions
@@ -37,6 +30,7 @@ from plateward.search.justification import Justification
 from plateward.search.query import as_utc
 from plateward.search.results import ReadHit
 from plateward.search.scope import visible
+from plateward.store.read_keys import ReadKey, among
 from plateward.store.schema import cameras, reads
 from plateward.vehicle import describe_vehicle
 from plateward.web.result_schema import result_sets
@@ -238,31 +232,7 @@ def _in_order(
     rows = connection.execute(
         select(*columns)
         .join(cameras, cameras.c.id == reads.c.camera_id)
-        .where(*_among(connection, entries), *visible())
+        .where(*among(connection, [ReadKey(e.read_id, e.captured_at) for e in entries]), *visible())
     ).all()
     found = {row.id: row for row in rows}
     return [(entry, found[entry.read_id]) for entry in entries if entry.read_id in found]
-
-
-def _among(connection: Connection, entries: Sequence[Entry]) -> tuple[ColumnElement[bool], ...]:
-    """The condition for "one of these reads".
-
-    On PostgreSQL the reads go as one JSON list of (id, capture time), matched on the whole
-    primary key, so each is one index probe in the one partition its time falls in; an IN
-    list of thousands of ids was a new statement text each time (psycopg parsed it anew, as
-    the ingest path found, ``store/reads.py``) and probed every partition in the time range.
-    """
-    times = [e.captured_at for e in entries]
-    if connection.dialect.name != "postgresql":
-        return (
-            reads.c.id.in_([e.read_id for e in entries]),
-            reads.c.captured_at >= min(times),
-            reads.c.captured_at <= max(times),
-        )
-    keys = [{"id": str(e.read_id), "captured_at": e.captured_at.isoformat()} for e in entries]
-    listed = (
-        func.json_to_recordset(bindparam("read_keys", keys, type_=JSON))
-        .table_valued(column("id", Uuid), column("captured_at", DateTime(timezone=True)))
-        .render_derived(name="listed", with_types=True)
-    )
-    return (tuple_(reads.c.id, reads.c.captured_at).in_(select(listed.c.id, listed.c.captured_at)),)

@@ -31,6 +31,7 @@ from plateward.search.scope import scoped
 from plateward.sharing.visibility import scope_for
 from plateward.store.export import ExportFilter, write_csv, write_geojson
 from plateward.store.images import media_type_of
+from plateward.store.read_keys import ReadKey
 from plateward.store.schema import cameras
 from plateward.web.clock import local
 from plateward.web.guards import Refused, check_csrf, refuse_unless_allowed, submitted_csrf
@@ -185,7 +186,7 @@ def export(
     if format not in ("csv", "geojson"):
         raise Refused(400, f"format {format!r}: choose csv or geojson")
     result = result_for(request, session, result_id)
-    selection = ExportFilter(read_ids=tuple(e.read_id for e in result.entries))
+    selection = ExportFilter(reads=tuple(ReadKey(e.read_id, e.captured_at) for e in result.entries))
     writer = write_csv if format == "csv" else write_geojson
     query = {"result_of": result.kind, "query": result.query, "reads": len(result.entries)}
     inquiry = _inquiry(request, session, result, f"export.{format}", query)
