@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Text, any_, bindparam, or_, select, union
+from sqlalchemy import Connection, Text, any_, bindparam, column, func, or_, select, true, union
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from plateward.errors import InvalidInput
@@ -89,9 +89,13 @@ def _candidate_plates(
     wanted = sorted(set(exact) | set(lookalike_variants(query)))
     found: set[str] = set()
     dialect = connection.dialect.name
-    for chunk in _plate_lists(wanted, dialect):
-        statement = select(plates.c.plate).where(_one_of(plates.c.plate, chunk, dialect))
-        found.update(connection.execute(statement).scalars())
+    if dialect == "postgresql":
+        lookup = plates.c.plate == any_(bindparam("plates", wanted, type_=ARRAY(Text)))
+        found.update(connection.execute(select(plates.c.plate).where(lookup)).scalars())
+    else:
+        for chunk in _chunks(wanted, IN_CHUNK):
+            statement = select(plates.c.plate).where(plates.c.plate.in_(chunk))
+            found.update(connection.execute(statement).scalars())
     if dialect == "postgresql":
         found.update(plates_like_any(connection, wild))
         return found
@@ -116,12 +120,13 @@ def _has_piece(pattern: str) -> bool:
 def _reads_of(
     connection: Connection, plates: list[str], score: float, filters: Filters, limit: int
 ) -> list[ReadHit]:
+    if connection.dialect.name == "postgresql":
+        return _newest_reads_each(connection, plates, score, filters, limit)
     hits: list[ReadHit] = []
-    dialect = connection.dialect.name
-    for chunk in _plate_lists(sorted(plates), dialect):
+    for chunk in _chunks(sorted(plates), IN_CHUNK):
         statement = (
             select_hits(filters)
-            .where(_one_of(reads.c.plate, chunk, dialect))
+            .where(reads.c.plate.in_(chunk))
             .order_by(reads.c.captured_at.desc(), reads.c.id)
             .limit(limit)
         )
@@ -130,18 +135,36 @@ def _reads_of(
     return hits[:limit]
 
 
-def _plate_lists(items: Sequence[str], dialect: str) -> list[Sequence[str]]:
-    """PostgreSQL takes any number of plates as one array; SQLite's IN, ``IN_CHUNK`` at once."""
-    return [items] if dialect == "postgresql" else _chunks(items, IN_CHUNK)
+def _newest_reads_each(
+    connection: Connection, plates: list[str], score: float, filters: Filters, limit: int
+) -> list[ReadHit]:
+    """PostgreSQL: the newest ``limit`` reads of each plate by its own index, then of all.
 
-
-def _one_of(column: ColumnElement[str], items: Sequence[str], dialect: str) -> ColumnElement[bool]:
-    """``column`` is one of ``items``: on PostgreSQL ``= ANY`` of one array parameter, so the
-    statement's text is the same for any number of plates and is compiled, converted and
-    planned once, where an IN list of hundreds of parameters was new text every search."""
-    if dialect == "postgresql":
-        return column == any_(bindparam("plates", list(items), type_=ARRAY(Text)))
-    return column.in_(items)
+    One statement whose text is the same for any number of plates. Asked as "reads whose plate
+    is one of these, newest first", the planner expected dozens of matches per plate (the most
+    read plates skew its statistics) and walked the reads newest first until it had ``limit``
+    of them: 0.2 to 5.8 s for rare plates at ten million reads. Per plate, the index on
+    (plate, capture time) hands the newest reads over in order, whatever the statistics say.
+    """
+    wanted = (
+        func.unnest(bindparam("plates", sorted(plates), type_=ARRAY(Text)))
+        .table_valued(column("plate", Text))
+        .render_derived(name="wanted")
+    )
+    each = (
+        select_hits(filters)
+        .where(reads.c.plate == wanted.c.plate)
+        .order_by(reads.c.captured_at.desc(), reads.c.id)
+        .limit(limit)
+        .lateral("each")
+    )
+    statement = (
+        select(each)
+        .select_from(wanted.join(each, true()))
+        .order_by(each.c.captured_at.desc(), each.c.id)
+        .limit(limit)
+    )
+    return [to_hit(row, score=score) for row in connection.execute(statement)]
 
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from plateward.store.planner import planner_settings
 from plateward.store.schema import PLATE_MAX_CHARS, plates
 
 _LITERAL_RUNS = re.compile(r"[A-Z0-9]+")
@@ -185,11 +186,8 @@ def plates_like_any(connection: Connection, likes: Iterable[str]) -> set[str]:
     # The planner prices the lateral branches as if every group read its whole range, and
     # past its thresholds it compiles the plan to machine code (JIT: 135 ms) and starts
     # parallel workers (twice the time of these small scans): both are off for this statement.
-    jit, workers, _, _ = connection.execute(_SMALL_SCANS).one()
-    try:
+    with planner_settings(connection, jit="off", max_parallel_workers_per_gather="0"):
         found = connection.execute(_LIKE_ANY, {"groups": json.dumps(groups)}).scalars().all()
-    finally:
-        connection.execute(_RESTORE, {"jit": jit, "workers": workers})
     return {str(plate) for plate in found}
 
 
@@ -198,14 +196,6 @@ def _next_key(key: str) -> str:
     return key[:-1] + chr(ord(key[-1]) + 1)
 
 
-_SMALL_SCANS = text(
-    "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather'),"
-    " set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
-)
-_RESTORE = text(
-    "SELECT set_config('jit', :jit, true),"
-    " set_config('max_parallel_workers_per_gather', :workers, true)"
-)
 _LIKE_ANY = text(
     "SELECT found.plate FROM json_to_recordset(CAST(:groups AS json))"
     " AS g(via text, low text, high text, pieces text[], likes text[])"

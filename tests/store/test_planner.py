@@ -1,0 +1,30 @@
+"""Planner settings changed for one statement are back as they were after it, error or not."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Connection, create_engine, text
+
+from plateward.store.planner import planner_settings
+
+
+def test_settings_hold_inside_the_block_and_are_restored_after_it(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no planner settings: planner_settings does nothing there")
+    engine = create_engine(database_url)
+
+    def shown(connection: Connection) -> tuple[str, str]:
+        row = connection.execute(
+            text("SELECT current_setting('jit'), current_setting('plan_cache_mode')")
+        ).one()
+        return row[0], row[1]
+
+    with engine.begin() as connection:
+        connection.execute(text("SET LOCAL jit = on"))
+        with planner_settings(connection, jit="off", plan_cache_mode="force_custom_plan"):
+            assert shown(connection) == ("off", "force_custom_plan")
+        assert shown(connection) == ("on", "auto")
+        with pytest.raises(RuntimeError), planner_settings(connection, jit="off"):
+            raise RuntimeError("the statement failed")
+        assert shown(connection) == ("on", "auto")
+    engine.dispose()
