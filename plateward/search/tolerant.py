@@ -17,7 +17,6 @@ from sqlalchemy import (
     Connection,
     Float,
     Text,
-    any_,
     bindparam,
     column,
     func,
@@ -101,18 +100,13 @@ def _candidate_plates(
     """
     exact, wild = edit_patterns(query, allowed_edits(query, max_edits))
     wanted = sorted(set(exact) | set(lookalike_variants(query)))
-    found: set[str] = set()
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        lookup = plates.c.plate == any_(bindparam("plates", wanted, type_=ARRAY(Text)))
-        found.update(connection.execute(select(plates.c.plate).where(lookup)).scalars())
-    else:
-        for chunk in _chunks(wanted, IN_CHUNK):
-            statement = select(plates.c.plate).where(plates.c.plate.in_(chunk))
-            found.update(connection.execute(statement).scalars())
-    if dialect == "postgresql":
-        found.update(plates_like_any(connection, wild))
-        return found
+        return plates_like_any(connection, wild, exact=wanted)
+    found: set[str] = set()
+    for chunk in _chunks(wanted, IN_CHUNK):
+        statement = select(plates.c.plate).where(plates.c.plate.in_(chunk))
+        found.update(connection.execute(statement).scalars())
     indexed = [p for p in wild if _has_piece(p)]
     for chunk in _chunks(indexed, WILD_CHUNK):
         lookups = union(

@@ -45,7 +45,13 @@ def open_database(url: str) -> Engine:
         raise ConfigurationError(
             f"database URL {url!r}: only sqlite:/// and postgresql:// databases are supported"
         )
-    return create_engine(parsed, pool_pre_ping=True)
+    # JIT off for every session: Plateward's statements are index probes of milliseconds, and
+    # PostgreSQL compiled any whose estimated cost passed its threshold (a tolerant search's
+    # plates, a pattern lookup's ranges) to machine code first: 15-135 ms per statement.
+    # The URL's own options (?options=...) come after, so they can turn it back on.
+    given = parsed.query.get("options", ())
+    options = " ".join(("-c jit=off", *((given,) if isinstance(given, str) else given)))
+    return create_engine(parsed, pool_pre_ping=True, connect_args={"options": options})
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -28,3 +28,15 @@ def test_settings_hold_inside_the_block_and_are_restored_after_it(database_url: 
             raise RuntimeError("the statement failed")
         assert shown(connection) == ("on", "auto")
     engine.dispose()
+
+
+def test_sessions_run_without_jit_unless_the_url_asks_for_it(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("JIT is PostgreSQL's")
+    from plateward.store.database import open_database
+
+    for url, expected in ((database_url, "off"), (database_url + "?options=-c%20jit%3Don", "on")):
+        engine = open_database(url)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT current_setting('jit')")).scalar() == expected
+        engine.dispose()
