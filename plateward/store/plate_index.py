@@ -218,8 +218,9 @@ _LIKE_ANY = text(
     " SELECT plate FROM plates WHERE g.via = 'exact' AND plate = ANY (g.likes)"
     ") AS found"
 )
-"""Each group's branch is chosen by its ``via``: PostgreSQL skips the other three branches
-for that row with a one-time filter before reading anything."""
+"""Each group's branch is chosen by its ``via``: PostgreSQL skips the other branches for that
+row with a one-time filter before reading anything. An ``exact`` group's ``likes`` are whole
+plates, compared with ``=`` on the primary key."""
 
 
 def _into_fewer_pieces(
