@@ -133,11 +133,15 @@ def measure(engine: Engine, base: str, queries: int) -> dict[str, list[float]]:
     auditor, _ = signed_in(base, "auditor")
     samples: dict[str, list[float]] = {}
 
-    def search(client: httpx.Client, csrf: str, name: str, path: str, form: dict[str, str]) -> str:
+    def search(client: httpx.Client, csrf: str, name: str, path: str, form: dict[str, str],
+               on_map: bool = False) -> str:  # fmt: skip
         done = timed(samples, f"POST {name}", lambda: client.post(
             path, data={**form, **WHY, "csrf_token": csrf}), expect=303)  # fmt: skip
         location = str(done.headers["location"])
         timed(samples, f"GET results of {name}", lambda: client.get(location))
+        if on_map:  # what the results page's map fetches once the page is shown
+            timed(samples, f"GET map points of {name}",
+                  lambda: client.get(location + "/map-points"))  # fmt: skip
         return location
 
     def local(moment: dt.datetime) -> str:
@@ -158,12 +162,12 @@ def measure(engine: Engine, base: str, queries: int) -> dict[str, list[float]]:
             timed(samples, "GET a read (logged)", lambda read=read: deputy.get(read))
         search(deputy, d_csrf, "partial 7B3*", "/search", {"plate": plate[:3] + "*"})
         search(deputy, d_csrf, "tolerant", "/search", {"plate": plate, "tolerant": "1"})
-        search(deputy, d_csrf, "timeline", "/timeline", {"plate": plate})
+        search(deputy, d_csrf, "timeline", "/timeline", {"plate": plate}, on_map=True)
         search(analyst, a_csrf, "grid 1 km, 2 h", "/map/grid", {
             "shape": "circle", "latitude": f"{lat:.6f}", "longitude": f"{lon:.6f}",
             "radius_m": "1000", "start": local(at - dt.timedelta(hours=1)),
             "end": local(at + dt.timedelta(hours=1)),
-        })  # fmt: skip
+        }, on_map=True)  # fmt: skip
         search(analyst, a_csrf, "cloned (one plate)", "/cloned", {"plate": plate,
                                                                   "max_speed_kmh": "200"})  # fmt: skip
         loc = search(analyst, a_csrf, "exact plate (analyst)", "/search", {"plate": plate})

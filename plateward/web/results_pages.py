@@ -19,6 +19,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, select
 
 from plateward.access.roles import Action, allowed
@@ -39,7 +40,6 @@ from plateward.web.inquiry_pages import client_of
 from plateward.web.page_access import page_for
 from plateward.web.plate_marks import marked_plate
 from plateward.web.result_sets import (
-    MapPoint,
     ReadRow,
     ResultSet,
     load_result,
@@ -91,22 +91,48 @@ def results(request: Request, session: Searcher, result_id: str, page: int = 1) 
         # Paging shows the reads the logged search found, while they are still this person's
         # to see (an agreement may have ended since): the search's own scope, applied again.
         rows = read_rows(connection, shown)
-        points: list[MapPoint] = []
-        sites: list[dict[str, Any]] = []
-        if result.kind in MAP_KINDS:
-            points = map_points(connection, result.entries[:MAX_MAP_POINTS])
-            sites = camera_sites(connection)
+        sites = camera_sites(connection) if result.kind in MAP_KINDS else []
     context: dict[str, Any] = {
         "result": result, "rows": rows, "page": page, "pages": pages, "per_page": per_page,
         "images": may_see_images(session),
         "may_export": allowed(session.user.role, Action.EXPORT), "marked": _marker(result),
     }  # fmt: skip
     if result.kind in MAP_KINDS:
-        context["map_data"] = map_data(request, result, points, sites)
+        context["map_data"] = map_data(request, result, sites)
         return render(request, "map_results.html", signed_in=session, **context)
     if result.kind == "search.cloned":
         return render(request, "cloned_results.html", signed_in=session, **context)
     return render(request, "results.html", signed_in=session, **context)
+
+
+@router.get("/results/{result_id}/map-points")
+def map_reads(request: Request, session: Searcher, result_id: str) -> Response:
+    """The reads a map result draws, fetched by its map after the page has painted.
+
+    A plate seen thousands of times has thousands of points, each a read fetched by its
+    primary key: half of the results page's time when they were part of it, and asked for
+    again on every page of the table. Same checks and scope as the page; the search's log
+    entry already counts these reads.
+    """
+    result = result_for(request, session, result_id)
+    if result.kind not in MAP_KINDS:
+        raise Refused(404, f"results {result_id}: not a map search")
+    refuse_unless_allowed(request, session, _action_of(result.kind))
+    state = app_state(request)
+    with state.db.connect() as connection, scoped(scope_for(connection, session.user, result.kind)):
+        points = map_points(connection, result.entries[:MAX_MAP_POINTS])
+    zone = state.settings.web.time_zone
+    groups = result.extra.get("groups", {})
+    drawn = [
+        {
+            "id": str(p.id), "plate": p.plate, "lat": p.latitude, "lon": p.longitude,
+            "at": local(p.captured_at, zone).strftime("%Y-%m-%d %H:%M"), "camera": p.camera,
+            "group": groups.get(str(p.id)),
+        }
+        for p in points
+    ]  # fmt: skip
+    headers = {**page_headers(state.settings), "Cache-Control": "private, no-store"}
+    return JSONResponse({"reads": drawn}, headers=headers)
 
 
 @router.get("/results/{result_id}/crops/{read_id}")
@@ -218,10 +244,9 @@ def camera_sites(connection: Connection) -> list[dict[str, Any]]:
     return [{"code": r.code, "name": r.name, "lat": r.latitude, "lon": r.longitude} for r in rows]
 
 
-def map_data(
-    request: Request, result: ResultSet, points: list[MapPoint], sites: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """What the map script draws: reads, camera sites, the shape searched, and the tiles."""
+def map_data(request: Request, result: ResultSet, sites: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the map script draws at once (camera sites, the shape searched, the tiles) and
+    where it fetches the reads from (``map_reads``)."""
     web = app_state(request).settings.web
     return {
         "kind": result.kind,
@@ -229,18 +254,8 @@ def map_data(
         "attribution": web.tile_attribution,
         "shape": result.extra.get("shape"),
         "sites": sites,
-        "reads": [
-            {
-                "id": str(p.id),
-                "plate": p.plate,
-                "lat": p.latitude,
-                "lon": p.longitude,
-                "at": local(p.captured_at, web.time_zone).strftime("%Y-%m-%d %H:%M"),
-                "camera": p.camera,
-                "group": result.extra.get("groups", {}).get(str(p.id)),
-            }
-            for p in points
-        ],
+        "points": f"/results/{result.id}/map-points" if result.entries else None,
+        "count": min(len(result.entries), MAX_MAP_POINTS),
     }
 
 

@@ -176,8 +176,9 @@ def test_grid_search_drawn_on_the_map(
     page.wait_for_url("**/results/*")
     count = int(page.inner_text("#result-count").split()[0])
     assert count > 0
-    page.wait_for_selector("#map path.leaflet-interactive")
+    page.wait_for_selector(f'#map[data-reads-drawn="{count}"]')
     assert page.locator("#map path.leaflet-interactive").count() >= count  # reads + circle
+    assert page.inner_text("#map + [role=status]") == f"{count} read(s) on the map."
     check_page(page, "grid-results")
     assert not page.problems, page.problems
 
@@ -195,7 +196,8 @@ def test_a_plates_timeline_and_a_clone(
     page.wait_for_url("**/results/*")
     times = page.eval_on_selector_all("#reads time", "els => els.map(e => e.dateTime)")
     assert len(times) == 3 and times == sorted(times)  # oldest first
-    page.wait_for_selector("#map path.leaflet-interactive")
+    page.wait_for_selector('#map[data-reads-drawn="3"]')  # fetched after the page painted
+    assert page.locator('#map path[stroke-dasharray="4 4"]').count() == 1  # the path joining them
     check_page(page, "timeline")
     page.goto(f"{server}/cloned")
     page.fill("input[name=plate]", "8CLN001")

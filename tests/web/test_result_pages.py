@@ -223,8 +223,9 @@ def test_a_timelines_map_draws_exactly_its_reads_on_every_page(
     server: str, settings: Settings, agency: dict[str, str], http_sign_in: SignIn,
     token_in: Callable[[str], str],
 ) -> None:  # fmt: skip
-    """The map's points come from their own query (``map_points``): every read of the result
-    on each page, in the table's order, with its place and camera."""
+    """The map's points come in their own request (``map_reads``), named by the page: every
+    read of the result, whichever page of the table is shown, in the table's order, with its
+    place and camera."""
     client, _ = http_sign_in(agency["investigator"], agency["password"])
     csrf = token_in(client.get("/timeline").text)
     done = client.post("/timeline", data={"plate": "6DEF456", "csrf_token": csrf, **WHY})
@@ -232,10 +233,15 @@ def test_a_timelines_map_draws_exactly_its_reads_on_every_page(
 
     def shown(number: int) -> tuple[list[dict[str, Any]], list[str]]:
         page = client.get(done.headers["location"], params={"page": number}).text
-        data = re.search(r'id="map-data">(.*?)</script>', page, re.DOTALL)
-        assert data is not None
+        found = re.search(r'id="map-data">(.*?)</script>', page, re.DOTALL)
+        assert found is not None
+        data = json.loads(html.unescape(found.group(1)))
+        assert data["points"] == done.headers["location"] + "/map-points" and data["count"] == 60
+        assert "reads" not in data  # the page itself no longer fetches them
+        points = client.get(data["points"])
+        assert points.status_code == 200 and points.headers["cache-control"] == "private, no-store"
         listed = list(dict.fromkeys(re.findall(r"/reads/([0-9a-f-]{36})", page)))
-        return json.loads(html.unescape(data.group(1)))["reads"], listed
+        return points.json()["reads"], listed
 
     drawn, first = shown(1)
     drawn_again, second = shown(2)
@@ -253,3 +259,20 @@ def test_a_timelines_map_draws_exactly_its_reads_on_every_page(
         }
     engine.dispose()
     assert {p["id"]: (p["lat"], p["lon"], p["camera"]) for p in drawn} == stored
+
+
+def test_a_maps_points_are_only_for_the_session_and_the_role_that_may_see_them(
+    server: str, agency: dict[str, str], http_sign_in: SignIn, token_in: Callable[[str], str],
+) -> None:  # fmt: skip
+    investigator, _ = http_sign_in(agency["investigator"], agency["password"])
+    csrf = token_in(investigator.get("/timeline").text)
+    done = investigator.post("/timeline", data={"plate": "6DEF456", "csrf_token": csrf, **WHY})
+    timeline = done.headers["location"]
+    assert len(investigator.get(timeline + "/map-points").json()["reads"]) == 60
+    other, _ = http_sign_in(agency["investigator"], agency["password"])
+    gone = other.get(timeline + "/map-points")
+    assert gone.status_code == 404 and "run the search again" in gone.text
+    assert httpx.get(f"{server}{timeline}/map-points", timeout=30).status_code in (303, 401)
+    plate_search = run_search(investigator, token_in, "6DEF456")
+    not_map = investigator.get(plate_search + "/map-points")
+    assert not_map.status_code == 404 and "not a map search" in not_map.text

@@ -18,10 +18,13 @@
     var points = (shape.circles || []).map(function (c) { return [c[0], c[1]]; });
     return points.concat(shape.polygon || []);
   }
-  var focus = (data.reads || []).map(function (r) { return [r.lat, r.lon]; }).concat(shapePointsOf(data.shape));
-  if (focus.length === 0) focus = (data.sites || []).map(function (s) { return [s.lat, s.lon]; });
-  if (focus.length) map.fitBounds(L.latLngBounds(focus).pad(0.15), { maxZoom: 16 });
-  else map.setView([0, 0], 2);
+  function fit(reads) {
+    var focus = reads.map(function (r) { return [r.lat, r.lon]; }).concat(shapePointsOf(data.shape));
+    if (focus.length === 0) focus = (data.sites || []).map(function (s) { return [s.lat, s.lon]; });
+    if (focus.length) map.fitBounds(L.latLngBounds(focus).pad(0.15), { maxZoom: 16 });
+    else map.setView([0, 0], 2);
+  }
+  fit([]);
   var overlay = L.layerGroup().addTo(map);
   (data.sites || []).forEach(function (site) {
     L.circleMarker([site.lat, site.lon], { radius: 5, color: "#555", weight: 1, fillColor: "#999", fillOpacity: 0.8 })
@@ -37,20 +40,46 @@
     }
   }
   drawShape(data.shape, overlay);
-  var readPoints = [];
   var markers = {};
-  (data.reads || []).forEach(function (read) {
-    var marker = L.circleMarker([read.lat, read.lon], { radius: 6, color: "#0b3d91", weight: 2, fillColor: "#2f7de1", fillOpacity: 0.8 })
-      .bindTooltip(read.plate + " · " + read.at + " · " + read.camera).addTo(map);
-    marker.on("click", function () {
-      var row = document.getElementById("read-" + read.id);
-      if (row) { row.scrollIntoView({ block: "center" }); select(read.id); }
+  function drawReads(reads) {
+    var readPoints = [];
+    reads.forEach(function (read) {
+      var marker = L.circleMarker([read.lat, read.lon], { radius: 6, color: "#0b3d91", weight: 2, fillColor: "#2f7de1", fillOpacity: 0.8 })
+        .bindTooltip(read.plate + " · " + read.at + " · " + read.camera).addTo(map);
+      marker.on("click", function () {
+        var row = document.getElementById("read-" + read.id);
+        if (row) { row.scrollIntoView({ block: "center" }); select(read.id); }
+      });
+      markers[read.id] = marker;
+      readPoints.push([read.lat, read.lon]);
     });
-    markers[read.id] = marker;
-    readPoints.push([read.lat, read.lon]);
-  });
-  if (data.shape && data.shape.path && readPoints.length > 1) {
-    L.polyline(readPoints, { color: "#0b3d91", weight: 2, dashArray: "4 4" }).addTo(map);
+    if (data.shape && data.shape.path && readPoints.length > 1) {
+      L.polyline(readPoints, { color: "#0b3d91", weight: 2, dashArray: "4 4" }).addTo(map);
+    }
+    fit(reads);
+    holder.setAttribute("data-reads-drawn", String(reads.length));
+  }
+  // A result's reads come in their own request, so the table paints without waiting for them.
+  if (data.points) {
+    var status = document.createElement("p");
+    status.className = "hint";
+    status.setAttribute("role", "status");
+    status.textContent = "Drawing " + data.count + " read(s) on the map…";
+    holder.insertAdjacentElement("afterend", status);
+    holder.setAttribute("aria-busy", "true");
+    fetch(data.points, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("the server answered " + response.status);
+        return response.json();
+      })
+      .then(function (body) {
+        drawReads(body.reads);
+        status.textContent = body.reads.length + " read(s) on the map.";
+      })
+      .catch(function (error) {
+        status.textContent = "The reads could not be drawn on the map (" + error.message + "); the table lists them all.";
+      })
+      .finally(function () { holder.removeAttribute("aria-busy"); });
   }
   function select(id) {
     document.querySelectorAll("tr.selected").forEach(function (tr) { tr.classList.remove("selected"); });
