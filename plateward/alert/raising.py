@@ -34,6 +34,14 @@ NOTIFY_CHANNEL = "plateward_alerts"
 
 
 @dataclass(frozen=True)
+class Raised:
+    """What a batch raised: the new alerts, and whether any delivery was queued for them."""
+
+    ids: list[int]
+    deliveries: bool = False
+
+
+@dataclass(frozen=True)
 class EdgeAlert:
     """An alert the edge agent raised on the spot, travelling with its read."""
 
@@ -52,7 +60,7 @@ def raise_alerts(
     matcher: Matcher,
     edge_alerts: Mapping[uuid.UUID, Sequence[EdgeAlert]] | None = None,
     now: dt.datetime | None = None,
-) -> list[int]:
+) -> Raised:
     """Match ``reads`` and store an alert per (read, entry) matched; returns the new ids."""
     now = now or dt.datetime.now(dt.UTC)
     at = now.timestamp()
@@ -80,7 +88,7 @@ def raise_alerts(
             match = Match(edge.entry_id, 0, MatchKind(kind), edge.matched_text[:16], False)
             found.append((read, match, edge.raised_at))
     if not found:
-        return []
+        return Raised([])
     rows = [
         {
             "read_id": read.id,
@@ -103,9 +111,8 @@ def raise_alerts(
         raised, any_channel = _insert_and_notify(connection, rows)
     else:
         raised, any_channel = _insert_sqlite(connection, rows), True
-    if raised and any_channel:
-        _queue_deliveries(connection, raised, now)
-    return raised
+    queued = bool(raised and any_channel and _queue_deliveries(connection, raised, now))
+    return Raised(raised, queued)
 
 
 def _entries(connection: Connection, ids: set[int]) -> dict[int, dict[str, Any]]:
@@ -241,10 +248,11 @@ def _notify(connection: Connection, ids: list[int]) -> None:
     )
 
 
-def _queue_deliveries(connection: Connection, alert_ids: list[int], now: dt.datetime) -> None:
+def _queue_deliveries(connection: Connection, alert_ids: list[int], now: dt.datetime) -> int:
+    """Queue a delivery per channel that wants each alert; returns how many were queued."""
     channels = connection.execute(select(alert_channels).where(alert_channels.c.active)).all()
     if not channels:
-        return
+        return 0
     rows = []
     shares = alert_shares(connection)
     for row in alerts_by_id(connection, alert_ids):
@@ -266,3 +274,4 @@ def _queue_deliveries(connection: Connection, alert_ids: list[int], now: dt.date
             )
     if rows:
         connection.execute(insert(alert_deliveries), rows)
+    return len(rows)

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -16,6 +15,7 @@ from sqlalchemy import Engine
 from plateward.alert.delivery import DeliveryWorker
 from plateward.alert.follower import AlertFollower
 from plateward.alert.hub import AlertHub
+from plateward.alert.raising import Raised
 from plateward.hotlist.current import CurrentLists
 from plateward.hotlist.refresh import RefreshSchedule
 from plateward.settings import Settings
@@ -59,8 +59,12 @@ class AlertRuntime:
         self.deliveries.stop()
         self.started = False
 
-    def raised(self, alert_ids: Sequence[int]) -> None:
-        """Alerts were committed by this process: publish and deliver them without waiting."""
-        if alert_ids:
+    def raised(self, raised: Raised) -> None:
+        """Alerts were committed by this process: publish them, and send their deliveries,
+        without waiting. The delivery worker is woken only when a delivery was queued: with
+        no channel on, each wake was a transaction looking for none, on every batch with an
+        alert."""
+        if raised.ids:
             self.follower.wake()
+        if raised.deliveries:
             self.deliveries.wake()

@@ -5,8 +5,12 @@ edge agent matches on the spot with no network, so the matcher holds the entries
 answers a read in microseconds (bench/hotlist.py):
 
 - plates: one dictionary lookup per read text (the plate and each alternative);
-- patterns (``7B3*``, ``*KX?9*``): indexed by a piece of their fixed characters, up to four
-  long, so a read looks up its own pieces and tests only the few patterns that share one;
+- patterns: indexed by as many of their fixed characters as their shape lets a read name in
+  one lookup. A pattern of fixed length (``7A?C234``) is keyed by all its fixed characters at
+  their places, so a read looks up its own characters at those places (masked) and meets only
+  the patterns it matches; one anchored at the start (``7ABC2*``) or the end (``*C234``) by
+  what it fixes there; a floating one (``*KX?9*``) by a piece of its fixed characters up to
+  four long, so a read looks up its own pieces and tests only the few patterns that share one;
 - look-alikes, for lists that switch tolerance on: every character is folded to a coarse class
   of the look-alike table (0/O/D/Q/U/..., 1/I/L/T/7/..., 8/B/3, ...), so the entries that could
   be a read's look-alike sit under the read's folded key; each is then checked exactly with
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -31,9 +35,13 @@ from plateward.search.likeness import lookalike_swaps
 from plateward.search.patterns import ANY, ONE
 
 GRAM_CHARS = 4
-"""Longest piece of a pattern's fixed characters used as its index key: four, because a
-three-character key (``7AB``, ``123``) is shared by most plates on the road, so nearly every
+"""Longest piece of a floating pattern's fixed characters used as its index key: four, because
+a three-character key (``7AB``, ``123``) is shared by most plates on the road, so nearly every
 read had a pattern to test; with four, about one in five has (bench/hotlist.py)."""
+
+MAX_SHAPES = 32
+"""Most shapes (anchor, length, fixed places) keyed by position: each costs every read one
+lookup, so a list of oddly varied patterns past this many falls back to pieces."""
 
 
 class MatchKind(StrEnum):
@@ -124,12 +132,59 @@ def fold(plate: str) -> str:
     return plate.translate(_FOLD)
 
 
+ShapeId = tuple[str, int, tuple[int, ...]]
+"""Where a shape reads a plate: ``whole`` (the plate, of exactly that length), ``head`` (its
+first characters) or ``tail`` (its last), that many characters long, and the places in them
+that the patterns fix."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Pattern:
     watch: Watch
     regex: re.Pattern[str]
     min_len: int
     max_len: int | None
+
+
+@dataclass(slots=True)
+class _Shape:
+    """Patterns keyed by the characters they fix at known places of a plate's whole, head or
+    tail: a read's key is its own characters at those places, so the lookup is the match but
+    for what lies outside the anchored part."""
+
+    anchor: str
+    length: int
+    part: Callable[[str], str]
+    """The characters at the shape's places of a plate long enough (of exactly ``length``
+    for ``whole``); of a shorter plate, fewer than any key has."""
+    table: dict[str, list[_Pattern]]
+
+    def key(self, plate: str) -> str:
+        if self.anchor == "whole" and len(plate) != self.length:
+            return ""
+        return self.part(plate)
+
+
+def _part_function(shape_id: ShapeId) -> Callable[[str], str]:
+    """Slices of the plate, one per run of fixed places: for the usual one or two runs, a
+    slice or two and a concatenation, which a read pays once per shape on every batch."""
+    anchor, length, places = shape_id
+    runs: list[list[int]] = []
+    for place in places:
+        if runs and runs[-1][1] == place:
+            runs[-1][1] = place + 1
+        else:
+            runs.append([place, place + 1])
+    if anchor == "tail":
+        runs = [[a - length, b - length] for a, b in runs]
+    cuts = [slice(a, b if anchor != "tail" or b else None) for a, b in runs]
+    if len(cuts) == 1:
+        (first,) = cuts
+        return lambda plate: plate[first]
+    if len(cuts) == 2:
+        first, second = cuts
+        return lambda plate: plate[first] + plate[second]
+    return lambda plate: "".join([plate[cut] for cut in cuts])
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -144,8 +199,41 @@ def _gram_key(pattern: str) -> str:
     return longest[:GRAM_CHARS]
 
 
+def _placed_key(pattern: str) -> tuple[ShapeId, str] | None:
+    """The pattern's best key by position, or None when a piece says as much.
+
+    A pattern without ``*`` fixes characters at known places of the whole plate; one without
+    a leading ``*`` at known places of the head (up to its first ``*``), one without a
+    trailing ``*`` of the tail. The key with most fixed characters wins, the whole plate on
+    a tie (it also fixes the length); a piece keeps patterns whose anchored parts fix fewer
+    characters than the piece would (``*ABC2?4*``, ``?*ABCD*``).
+    """
+    options: list[tuple[int, ShapeId, str]] = []
+    if ANY not in pattern:
+        options.append((0, ("whole", len(pattern), ()), pattern))
+    else:
+        head, _, rest = pattern.partition(ANY)
+        tail = rest.rpartition(ANY)[2]
+        if head:
+            options.append((1, ("head", len(head), ()), head))
+        if tail:
+            options.append((2, ("tail", len(tail), ()), tail))
+    best: tuple[int, int, ShapeId, str] | None = None
+    for rank, (anchor, length, _), part in options:
+        places = tuple(i for i, c in enumerate(part) if c != ONE)
+        if len(places) < 3:
+            continue
+        candidate = (-len(places), rank, (anchor, length, places), "".join(part[i] for i in places))
+        if best is None or candidate[:2] < best[:2]:
+            best = candidate
+    if best is None or -best[0] < len(_gram_key(pattern)):
+        return None
+    return best[2], best[3]
+
+
 class Matcher:
-    """The active entries of every list, indexed three ways; not thread-safe for writes.
+    """The active entries of every list, indexed by plate, by place, by piece and by folded
+    plate; not thread-safe for writes.
 
     The server applies changes under its own lock and swaps nothing: ``match`` only reads
     dictionaries, and CPython's dictionary reads are safe beside a single writer.
@@ -165,8 +253,14 @@ class Matcher:
         self.lists: dict[int, ListRule] = {}
         self._by_id: dict[int, Watch] = {}
         self._exact: dict[str, list[Watch]] = {}
+        self._exact_plates: set[str] = set()
+        """The keys of ``_exact``, for the batch screen."""
         self._folded: dict[str, list[Watch]] = {}
+        self._shapes: dict[ShapeId, _Shape] = {}
         self._patterns: dict[str, list[_Pattern]] = {}
+        """Floating patterns, by a piece of their fixed characters (a gram)."""
+        self._slots: dict[int, tuple[ShapeId | None, str]] = {}
+        """Where each pattern is indexed: a shape and its key there, or None and a piece."""
         self._gram_counts: dict[int, int] = {}
         """How many patterns are keyed by pieces of each length: only those are looked up."""
         self._gram_sizes: list[int] = []
@@ -200,19 +294,10 @@ class Matcher:
             self.remove(watch.entry_id)
         self._by_id[watch.entry_id] = watch
         if ONE in watch.plate or ANY in watch.plate:
-            fixed_len = len(watch.plate.replace(ANY, ""))
-            entry = _Pattern(
-                watch,
-                _compile(watch.plate),
-                fixed_len,
-                None if ANY in watch.plate else fixed_len,
-            )
-            key = _gram_key(watch.plate)
-            self._patterns.setdefault(key, []).append(entry)
-            self._gram_counts[len(key)] = self._gram_counts.get(len(key), 0) + 1
-            self._gram_sizes = sorted(self._gram_counts)
+            self._put_pattern(watch)
             return
         self._exact.setdefault(watch.plate, []).append(watch)
+        self._exact_plates.add(watch.plate)
         rule = self.lists.get(watch.list_id)
         if rule is not None and rule.tolerant:
             self._folded.setdefault(fold(watch.plate), []).append(watch)
@@ -222,19 +307,51 @@ class Matcher:
         if watch is None:
             return
         if ONE in watch.plate or ANY in watch.plate:
-            key = _gram_key(watch.plate)
-            kept_patterns = [p for p in self._patterns.get(key, []) if p.watch.entry_id != entry_id]
-            if kept_patterns:
-                self._patterns[key] = kept_patterns
-            else:
-                self._patterns.pop(key, None)
-            self._gram_counts[len(key)] -= 1
-            if not self._gram_counts[len(key)]:
-                del self._gram_counts[len(key)]
-            self._gram_sizes = sorted(self._gram_counts)
+            self._remove_pattern(watch)
             return
         _discard(self._exact, watch.plate, entry_id)
+        if watch.plate not in self._exact:
+            self._exact_plates.discard(watch.plate)
         _discard(self._folded, fold(watch.plate), entry_id)
+
+    def _put_pattern(self, watch: Watch) -> None:
+        entry = _Pattern(
+            watch,
+            _compile(watch.plate),
+            len(watch.plate.replace(ANY, "")),
+            None if ANY in watch.plate else len(watch.plate),
+        )
+        placed = _placed_key(watch.plate)
+        if placed is not None:
+            shape_id, key = placed
+            shape = self._shapes.get(shape_id)
+            if shape is None and len(self._shapes) < MAX_SHAPES:
+                anchor, length, _ = shape_id
+                shape = _Shape(anchor, length, _part_function(shape_id), {})
+                self._shapes[shape_id] = shape
+            if shape is not None:
+                shape.table.setdefault(key, []).append(entry)
+                self._slots[watch.entry_id] = placed
+                return
+        key = _gram_key(watch.plate)
+        self._patterns.setdefault(key, []).append(entry)
+        self._slots[watch.entry_id] = (None, key)
+        self._gram_counts[len(key)] = self._gram_counts.get(len(key), 0) + 1
+        self._gram_sizes = sorted(self._gram_counts)
+
+    def _remove_pattern(self, watch: Watch) -> None:
+        shape_id, key = self._slots.pop(watch.entry_id)
+        if shape_id is not None:
+            shape = self._shapes[shape_id]
+            _discard_pattern(shape.table, key, watch.entry_id)
+            if not shape.table:
+                del self._shapes[shape_id]
+            return
+        _discard_pattern(self._patterns, key, watch.entry_id)
+        self._gram_counts[len(key)] -= 1
+        if not self._gram_counts[len(key)]:
+            del self._gram_counts[len(key)]
+        self._gram_sizes = sorted(self._gram_counts)
 
     def worth_matching(
         self, plates: Sequence[str], alternatives: Sequence[Sequence[str]]
@@ -243,33 +360,49 @@ class Matcher:
 
         A batch of reads is screened with set operations (run in C) before any read is
         matched one by one: nearly every read on the road matches nothing, and building its
-        ``ReadToMatch`` and calling ``match`` cost more than the lookups themselves. A read
+        ``ReadToMatch`` and calling ``match`` cost more than the lookups themselves. The
+        plates are looked up in a set of the entries' plates rather than in ``_exact``: a
+        million-entry table is far bigger than the processor's cache, and a set's lookup
+        touches one table where a dictionary's touches two (3x faster). A read
         passes when its plate or an alternative is an entry's plate, a piece of its plate
-        keys a pattern, or its folded plate keys a look-alike.
+        keys a pattern (its characters at a shape's places, or a piece), or its folded plate
+        keys a look-alike.
         """
-        exact = self._exact.keys()
-        texts = set(plates)
-        texts.update(a for alts in alternatives for a in alts)
-        passing = exact & texts
-        if self._gram_sizes:
-            keys = self._patterns.keys()
-            for size in self._gram_sizes:
-                passing.update(
-                    plate
-                    for plate in plates
-                    for i in range(len(plate) - size + 1)
-                    if plate[i : i + size] in keys
+        plates_set = set(plates)
+        passing = self._exact_plates.intersection(plates_set)
+        if len(plates) != len(alternatives):
+            raise ValueError("one list of alternatives per plate")
+        alternatives_passing = self._exact_plates.intersection(
+            [a for alts in alternatives for a in alts]
+        )
+        # map and compress keep the loops in C; a key cut from a plate of another length
+        # may pass a read that no pattern matches, never skip one that does.
+        distinct = list(plates_set)
+        for shape in self._shapes.values():
+            passing.update(
+                itertools.compress(
+                    distinct, map(shape.table.__contains__, map(shape.part, distinct))
                 )
-        folded = self._folded
-        if folded:
-            passing.update(plate for plate in plates if fold(plate) in folded)
-        if not passing:
-            return []
-        return [
-            i
-            for i, (plate, alts) in enumerate(zip(plates, alternatives, strict=True))
-            if plate in passing or any(a in passing for a in alts)
-        ]
+            )
+        if self._gram_sizes:
+            has_piece = self._patterns.__contains__
+            longest = max(map(len, distinct), default=0)
+            for size in self._gram_sizes:
+                for i in range(longest - size + 1):
+                    pieces = [plate[i : i + size] for plate in distinct]
+                    passing.update(itertools.compress(distinct, map(has_piece, pieces)))
+        if self._folded:
+            passing.update(
+                itertools.compress(distinct, map(self._folded.__contains__, map(fold, distinct)))
+            )
+        found = [i for i, plate in enumerate(plates) if plate in passing]
+        if alternatives_passing:
+            found.extend(
+                i for i, alts in enumerate(alternatives)
+                if not alternatives_passing.isdisjoint(alts) and plates[i] not in passing
+            )  # fmt: skip
+            found.sort()
+        return found
 
     def match(self, read: ReadToMatch, at: float) -> list[Match]:
         """Every active entry this read matches, one match per entry, the strongest kept.
@@ -290,9 +423,13 @@ class Matcher:
         for alternative in read.alternatives:
             for watch in exact.get(alternative, ()):
                 self._keep(found, watch, read, at, MatchKind.EXACT, alternative, True)
+        n = len(text)
+        for shape in self._shapes.values():
+            for pattern in shape.table.get(shape.key(text), ()):
+                if pattern.regex.fullmatch(text):
+                    self._keep(found, pattern.watch, read, at, MatchKind.PATTERN, text, False)
         if self._gram_sizes:
             patterns = self._patterns
-            n = len(text)
             for size in self._gram_sizes:
                 for i in range(n - size + 1):
                     for pattern in patterns.get(text[i : i + size], ()):
@@ -352,6 +489,14 @@ class Matcher:
         found[watch.entry_id] = Match(
             watch.entry_id, watch.list_id, kind, text, via_alternative, differing
         )
+
+
+def _discard_pattern(index: dict[str, list[_Pattern]], key: str, entry_id: int) -> None:
+    kept = [p for p in index.get(key, ()) if p.watch.entry_id != entry_id]
+    if kept:
+        index[key] = kept
+    else:
+        index.pop(key, None)
 
 
 def _discard(index: dict[str, list[Watch]], key: str, entry_id: int) -> None:

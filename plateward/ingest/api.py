@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from plateward.alert.raising import raise_alerts
+from plateward.alert.raising import Raised, raise_alerts
 from plateward.errors import InvalidInput
 from plateward.ingest.models import BatchStored, ReadBatch, ReadIn, edge_alerts_of
 from plateward.store.cameras import Camera, camera_for_key
@@ -80,7 +80,7 @@ async def post_reads(
         batch_json = body
     stored, raised = await run_in_threadpool(_validate_and_store, state, camera, batch_json, parts)
     state.alerting.raised(raised)
-    return BatchStored(stored=stored.stored, duplicates=stored.duplicates, alerts=len(raised))
+    return BatchStored(stored=stored.stored, duplicates=stored.duplicates, alerts=len(raised.ids))
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -156,7 +156,7 @@ def _check_times(batch: ReadBatch, now: dt.datetime, skew_s: float) -> None:
 
 def _validate_and_store(
     state: AppState, camera: Camera, batch_json: bytes, parts: dict[str, bytes]
-) -> tuple[Stored, list[int]]:
+) -> tuple[Stored, Raised]:
     """Store the batch and raise its hot list alerts in one transaction (policy A.7 starts here)."""
     # On SQLite validation shares the write's turn: store/writer.py says why.
     with state.writer.turn() as engine:

@@ -323,7 +323,7 @@ class _Batch:
             )
         self.report.stored += stored.stored
         self.report.duplicates += stored.duplicates
-        self.report.alerts += len(raised)
+        self.report.alerts += len(raised.ids)
         self.report.cameras[camera.code] = self.report.cameras.get(camera.code, 0) + len(reads)
 
 

@@ -34,7 +34,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
-from plateward.alert.raising import raise_alerts
+from plateward.alert.raising import Raised, raise_alerts
 from plateward.errors import InvalidInput
 from plateward.ingest.api import read_body
 from plateward.ingest.destinations import EndpointDestinations
@@ -199,7 +199,7 @@ def _store(
     )
     context = Context(clock)
     stored = duplicates = ignored = 0
-    raised: list[int] = []
+    raised = Raised([])
     try:
         with state.writer.turn() as engine, engine.begin() as connection:
             destinations = EndpointDestinations(connection, camera, system)
@@ -227,7 +227,7 @@ def _store(
                 result = store_reads(connection, camera_id, reads, received)
                 stored += result.stored
                 duplicates += result.duplicates
-                raised += raise_alerts(
+                more = raise_alerts(
                     connection,
                     camera_id=camera_id,
                     agency_id=agency_id,
@@ -235,11 +235,14 @@ def _store(
                     matcher=lists.matcher,
                     now=received,
                 )
+                raised = Raised(raised.ids + more.ids, raised.deliveries or more.deliveries)
     except InvalidInput as exc:
         status = 413 if "limit" in exc.message else 422
         raise HTTPException(status, exc.message) from None
     state.alerting.raised(raised)
-    return VendorStored(stored=stored, duplicates=duplicates, ignored=ignored, alerts=len(raised))
+    return VendorStored(
+        stored=stored, duplicates=duplicates, ignored=ignored, alerts=len(raised.ids)
+    )
 
 
 def _heartbeat(

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection, Dialect, text
 
 from plateward.store.partitions import ensure_partitions
+from plateward.store.planner import unprepared
 from plateward.store.plate_index import index_plates
 from plateward.store.schema import reads
 
@@ -73,7 +74,8 @@ def store_reads(
             "camera_id": camera_id,
             "received_at": received,
         }
-        inserted = int(connection.execute(_PG_STORE, parameters).scalar_one())
+        with unprepared(connection):
+            inserted = int(connection.execute(_PG_STORE, parameters).scalar_one())
     else:
         inserted = _store_sqlite(
             connection, _sqlite_rows(connection.dialect, batch, camera_id, received)

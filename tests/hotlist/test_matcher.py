@@ -158,6 +158,7 @@ def test_put_replaces_and_remove_forgets() -> None:
     assert m.match(ReadToMatch("7B3ZZZ"), NOW) == []
     assert kinds(m.match(ReadToMatch("8XYZ999"), NOW)) == [(1, "exact")]
     assert len(m) == 1
+    assert m.worth_matching(["7ABC123", "7B3ZZZ", "1ZZZ111"], [[], [], ["8XYZ999"]]) == [2]
 
 
 def test_fold_puts_every_lookalike_pair_under_one_key() -> None:
@@ -233,3 +234,75 @@ def test_the_batch_screen_skips_reads_that_share_no_key() -> None:
     m = matcher(watch(1, "7ABC123"), watch(2, "8XY*"), watch(3, "*KQ7?"))
     plates = ["7ABC123", "5ZZZ555", "8XY0001", "1KQ72", "6DEF456"]
     assert m.worth_matching(plates, [[], ["7ABC123"], [], [], []]) == [0, 1, 2, 3]
+
+
+def test_fixed_length_and_anchored_patterns_pass_only_reads_they_match() -> None:
+    """Keyed by what they fix at their places, not by a piece a read may hold anywhere: the
+    screen meets no read that shares only a piece (one plate in eight did, for ``7A?C234``)."""
+    m = matcher(watch(1, "7A?C234"), watch(2, "7ABC2*"), watch(3, "*X9Q"))
+    plates = ["7AXC234", "9ZZC234", "7ABC299", "17ABC29", "12X9Q", "X9Q12"]
+    assert m.worth_matching(plates, [[] for _ in plates]) == [0, 2, 4]
+    assert [kinds(m.match(ReadToMatch(p), NOW)) for p in plates] == [
+        [(1, "pattern")], [], [(2, "pattern")], [], [(3, "pattern")], [],
+    ]  # fmt: skip
+
+
+def test_patterns_of_more_shapes_than_are_keyed_by_place_still_match() -> None:
+    """Past ``MAX_SHAPES`` shapes, patterns fall back to pieces, and removing some frees
+    their shapes for the next."""
+    from plateward.hotlist.matcher import MAX_SHAPES
+
+    wild = [(i, j) for i in range(8) for j in range(i + 1, 8)][: MAX_SHAPES + 8]
+    texts = ["".join("?" if k in w else c for k, c in enumerate("ABCD1234")) for w in wild]
+    m = matcher(*(watch(n, t) for n, t in enumerate(texts, 1)))
+    assert len(m.match(ReadToMatch("ABCD1234"), NOW)) == len(texts)
+    for n in range(1, 11):
+        m.remove(n)
+    m.put(watch(99, "ZZ?Z99"))
+    assert [x.entry_id for x in m.match(ReadToMatch("ABCD1234"), NOW)] == list(
+        range(11, len(texts) + 1)
+    )
+    assert kinds(m.match(ReadToMatch("ZZAZ99"), NOW)) == [(99, "pattern")]
+    assert m.worth_matching(["ZZAZ99", "ZZAZ98"], [[], []]) == [0]
+
+
+def _instance(pattern: str, fill: str) -> str:
+    """A plate the pattern matches: each ``?`` and ``*`` filled from ``fill``."""
+    out, k = [], 0
+    for c in pattern:
+        if c == "?":
+            out.append(fill[k % len(fill)])
+            k += 1
+        elif c == "*":
+            out.append(fill[k % len(fill) : k % len(fill) + 2])
+            k += 2
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    entries=st.lists(patterns, min_size=1, max_size=30),
+    fills=st.lists(st.text(CHARS, min_size=1, max_size=4), min_size=1, max_size=8),
+    removed=st.sets(st.integers(1, 30), max_size=10),
+)
+def test_reads_made_from_the_patterns_match_exactly_as_a_regular_expression_would(
+    entries: list[str], fills: list[str], removed: set[int]
+) -> None:
+    """Reads the patterns themselves produce, so every index (whole, head, tail, piece) is
+    hit, after some entries were removed; the screen passes every read that matches."""
+    usable = [p for p in entries if sum(c not in "?*" for c in p) >= 1]
+    m = matcher(*(watch(i, p) for i, p in enumerate(usable, 1)))
+    for i in removed:
+        m.remove(i)
+    kept = {i: p for i, p in enumerate(usable, 1) if i not in removed}
+    reads = [_instance(p, f) for p in usable for f in fills]
+    for read in reads:
+        expected = sorted(
+            i for i, p in kept.items()
+            if re.fullmatch(p.replace("?", ".").replace("*", ".*"), read)
+        )  # fmt: skip
+        assert [x.entry_id for x in m.match(ReadToMatch(read), NOW)] == expected, read
+    matching = [i for i, r in enumerate(reads) if m.match(ReadToMatch(r), NOW)]
+    assert set(matching) <= set(m.worth_matching(reads, [[] for _ in reads]))

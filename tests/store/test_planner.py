@@ -40,3 +40,28 @@ def test_sessions_run_without_jit_unless_the_url_asks_for_it(database_url: str) 
         with engine.connect() as connection:
             assert connection.execute(text("SELECT current_setting('jit')")).scalar() == expected
         engine.dispose()
+
+
+def test_a_statement_run_unprepared_is_never_prepared_however_often_it_runs(
+    database_url: str,
+) -> None:
+    """``unprepared`` keeps psycopg from preparing (a batch's insert; ``store/reads.py``),
+    and the connection prepares as before once the block is over."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("prepared statements are psycopg's and PostgreSQL's")
+    from plateward.store.database import open_database
+    from plateward.store.planner import unprepared
+
+    def prepared(connection: Connection) -> int:
+        return int(connection.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar())
+
+    engine = open_database(database_url)
+    with engine.begin() as connection:
+        with unprepared(connection):
+            for n in range(10):
+                connection.execute(text("SELECT :n + 1"), {"n": n})
+        assert prepared(connection) == 0
+        for n in range(10):
+            connection.execute(text("SELECT :n + 2"), {"n": n})
+        assert prepared(connection) == 1
+    engine.dispose()
