@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -139,9 +140,11 @@ def measure(engine: Engine, base: str, queries: int) -> dict[str, list[float]]:
             path, data={**form, **WHY, "csrf_token": csrf}), expect=303)  # fmt: skip
         location = str(done.headers["location"])
         timed(samples, f"GET results of {name}", lambda: client.get(location))
-        if on_map:  # what the results page's map fetches once the page is shown
-            timed(samples, f"GET map points of {name}",
-                  lambda: client.get(location + "/map-points"))  # fmt: skip
+        following: str | None = location + "/map-points"
+        while on_map and following:  # what the results page's map fetches once it is shown
+            answer = timed(samples, f"GET map points of {name} (each request)",
+                           functools.partial(client.get, following))  # fmt: skip
+            following = answer.json()["next"]
         return location
 
     def local(moment: dt.datetime) -> str:

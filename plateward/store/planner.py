@@ -45,7 +45,7 @@ def unprepared(connection: Connection) -> Iterator[None]:
 
     psycopg prepares a statement after its fifth use on a connection, and PostgreSQL may then
     plan it once for all values. A batch's insert into the month-partitioned reads took 37 ms
-    a batch prepared and 33 ms not (500 reads, 13 partitions, one process), so that insert
+    a batch prepared and 34 ms not (500 reads, 13 partitions, one process), so that insert
     is always sent as a statement of its own.
     """
     if connection.dialect.name != "postgresql":

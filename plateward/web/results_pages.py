@@ -18,7 +18,7 @@ import math
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, select
 
@@ -57,6 +57,8 @@ Exporter = Annotated[Session, Depends(page_for(Action.EXPORT))]
 
 MAP_KINDS = {"search.grid", "search.polygon", "search.timeline", "search.stakeout"}
 MAX_MAP_POINTS = 5000
+POINTS_PER_REQUEST = 250
+MAX_POINTS_PER_REQUEST = 1000
 
 
 def result_for(request: Request, session: Session, result_id: str) -> ResultSet:
@@ -106,21 +108,28 @@ def results(request: Request, session: Searcher, result_id: str, page: int = 1) 
 
 
 @router.get("/results/{result_id}/map-points")
-def map_reads(request: Request, session: Searcher, result_id: str) -> Response:
-    """The reads a map result draws, fetched by its map after the page has painted.
+def map_reads(
+    request: Request, session: Searcher, result_id: str,
+    start: Annotated[int, Query(ge=0)] = 0,
+    count: Annotated[int, Query(ge=1, le=MAX_POINTS_PER_REQUEST)] = POINTS_PER_REQUEST,
+) -> Response:  # fmt: skip
+    """The reads a map result draws, fetched by its map after the page has painted, a few
+    hundred at a time, each answer naming the next.
 
     A plate seen thousands of times has thousands of points, each a read fetched by its
-    primary key: half of the results page's time when they were part of it, and asked for
-    again on every page of the table. Same checks and scope as the page; the search's log
-    entry already counts these reads.
+    primary key from wherever its month put it: half of the results page's time when they
+    were part of it, and asked for again on every page of the table. In slices, the first
+    points show at once and no request waits on a thousand scattered pages. Same checks and
+    scope as the page; the search's log entry already counts these reads.
     """
     result = result_for(request, session, result_id)
     if result.kind not in MAP_KINDS:
         raise Refused(404, f"results {result_id}: not a map search")
     refuse_unless_allowed(request, session, _action_of(result.kind))
     state = app_state(request)
+    end = min(start + count, len(result.entries), MAX_MAP_POINTS)
     with state.db.connect() as connection, scoped(scope_for(connection, session.user, result.kind)):
-        points = map_points(connection, result.entries[:MAX_MAP_POINTS])
+        points = map_points(connection, result.entries[start:end])
     zone = state.settings.web.time_zone
     groups = result.extra.get("groups", {})
     drawn = [
@@ -131,8 +140,11 @@ def map_reads(request: Request, session: Searcher, result_id: str) -> Response:
         }
         for p in points
     ]  # fmt: skip
+    following = None
+    if end < min(len(result.entries), MAX_MAP_POINTS):
+        following = f"/results/{result.id}/map-points?start={end}&count={count}"
     headers = {**page_headers(state.settings), "Cache-Control": "private, no-store"}
-    return JSONResponse({"reads": drawn}, headers=headers)
+    return JSONResponse({"reads": drawn, "next": following}, headers=headers)
 
 
 @router.get("/results/{result_id}/crops/{read_id}")

@@ -240,12 +240,23 @@ def test_a_timelines_map_draws_exactly_its_reads_on_every_page(
         assert "reads" not in data  # the page itself no longer fetches them
         points = client.get(data["points"])
         assert points.status_code == 200 and points.headers["cache-control"] == "private, no-store"
+        assert points.json()["next"] is None  # 60 reads: one answer
         listed = list(dict.fromkeys(re.findall(r"/reads/([0-9a-f-]{36})", page)))
         return points.json()["reads"], listed
 
     drawn, first = shown(1)
     drawn_again, second = shown(2)
     assert drawn == drawn_again and len(drawn) == 60
+    in_slices, sizes = [], []
+    following: str | None = done.headers["location"] + "/map-points?count=25"
+    while following:
+        answer = client.get(following).json()
+        in_slices += answer["reads"]
+        sizes.append(len(answer["reads"]))
+        following = answer["next"]
+    assert in_slices == drawn and sizes == [25, 25, 10]
+    too_many = client.get(done.headers["location"] + "/map-points?count=100000")
+    assert too_many.status_code == 422
     assert [p["id"] for p in drawn] == first + second and len(second) == 10
     engine = open_database(settings.database_url())
     with engine.connect() as connection:

@@ -41,8 +41,8 @@
   }
   drawShape(data.shape, overlay);
   var markers = {};
+  var drawnPoints = [];
   function drawReads(reads) {
-    var readPoints = [];
     reads.forEach(function (read) {
       var marker = L.circleMarker([read.lat, read.lon], { radius: 6, color: "#0b3d91", weight: 2, fillColor: "#2f7de1", fillOpacity: 0.8 })
         .bindTooltip(read.plate + " · " + read.at + " · " + read.camera).addTo(map);
@@ -51,15 +51,18 @@
         if (row) { row.scrollIntoView({ block: "center" }); select(read.id); }
       });
       markers[read.id] = marker;
-      readPoints.push([read.lat, read.lon]);
+      drawnPoints.push(read);
     });
-    if (data.shape && data.shape.path && readPoints.length > 1) {
-      L.polyline(readPoints, { color: "#0b3d91", weight: 2, dashArray: "4 4" }).addTo(map);
-    }
-    fit(reads);
-    holder.setAttribute("data-reads-drawn", String(reads.length));
   }
-  // A result's reads come in their own request, so the table paints without waiting for them.
+  function finish() {
+    if (data.shape && data.shape.path && drawnPoints.length > 1) {
+      L.polyline(drawnPoints.map(function (r) { return [r.lat, r.lon]; }), { color: "#0b3d91", weight: 2, dashArray: "4 4" }).addTo(map);
+    }
+    fit(drawnPoints);
+    holder.setAttribute("data-reads-drawn", String(drawnPoints.length));
+  }
+  // A result's reads come in their own requests, a few hundred at a time, so the table paints
+  // without waiting for them and the first points show while the rest are on their way.
   if (data.points) {
     var status = document.createElement("p");
     status.className = "hint";
@@ -67,17 +70,29 @@
     status.textContent = "Drawing " + data.count + " read(s) on the map…";
     holder.insertAdjacentElement("afterend", status);
     holder.setAttribute("aria-busy", "true");
-    fetch(data.points, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) {
-        if (!response.ok) throw new Error("the server answered " + response.status);
-        return response.json();
-      })
-      .then(function (body) {
-        drawReads(body.reads);
-        status.textContent = body.reads.length + " read(s) on the map.";
+    var fetchFrom = function (url) {
+      return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("the server answered " + response.status);
+          return response.json();
+        })
+        .then(function (body) {
+          drawReads(body.reads);
+          if (body.next) {
+            if (drawnPoints.length === body.reads.length) fit(drawnPoints);
+            return fetchFrom(body.next);
+          }
+          return null;
+        });
+    };
+    fetchFrom(data.points)
+      .then(function () {
+        finish();
+        status.textContent = drawnPoints.length + " read(s) on the map.";
       })
       .catch(function (error) {
-        status.textContent = "The reads could not be drawn on the map (" + error.message + "); the table lists them all.";
+        finish();
+        status.textContent = "Not every read could be drawn on the map (" + error.message + "); the table lists them all.";
       })
       .finally(function () { holder.removeAttribute("aria-busy"); });
   }
