@@ -126,6 +126,28 @@ def test_an_untouched_log_verifies_against_its_checkpoints(signed: Settings) -> 
     assert "intact: 30 entries" in done.output
 
 
+def test_the_stored_subtrees_are_exactly_the_published_algorithms(signed: Settings) -> None:
+    """Each entry's leaf and the subtrees it completes, as ``append`` stores them (its left
+    siblings read in one statement), equal the frontier's over the entries, at 30 entries and
+    at 100 (sizes whose last leaf completes none, one and several subtrees)."""
+    engine = open_database(signed.database_url())
+    for more in (0, 33, 1, 36):
+        log_entries(engine, more, start=1000)
+        with engine.connect() as connection:
+            rows = connection.execute(select(access_log).order_by(access_log.c.leaf_index)).all()
+            stored = {
+                (r.level, r.position): bytes.fromhex(r.hash)
+                for r in connection.execute(select(access_log_nodes))
+            }
+        frontier, expected = Frontier(), {}
+        for row in rows:
+            for level, position, value in frontier.append(entry_leaf(row._mapping)):
+                expected[(level, position)] = value
+        assert stored == expected, len(rows)
+    assert len(rows) == 100
+    engine.dispose()
+
+
 def test_the_triggers_refuse_update_delete_and_truncate(signed: Settings) -> None:
     engine = open_database(signed.database_url())
     statements = [
