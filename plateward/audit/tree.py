@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, tuple_
 
 from plateward.audit.merkle import (
+    Frontier,
     NodeLookup,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
-    node_hash,
     root_at,
 )
 from plateward.audit.schema import access_log_nodes
@@ -87,12 +87,14 @@ def add_leaf(connection: Connection, index: int, leaf: bytes) -> None:
         if len(siblings) != joins:
             missing = [f"({lv}, {pos})" for lv, pos in wanted if lv not in siblings]
             raise LookupError(f"access log tree: node {', '.join(missing)} is missing")
-    new = [{"level": 0, "position": index, "hash": leaf.hex()}]
-    current = leaf
-    for level in range(joins):
-        current = node_hash(siblings[level], current)
-        new.append({"level": level + 1, "position": index >> (level + 1), "hash": current.hex()})
-    connection.execute(insert(nodes), new)
+    # The frontier's stack needs only the subtrees this leaf joins, smallest (level 0) last.
+    frontier = Frontier(index, [siblings[level] for level in reversed(range(joins))])
+    completed = frontier.append(leaf)
+    connection.execute(
+        insert(nodes),
+        [{"level": level, "position": position, "hash": value.hex()}
+         for level, position, value in completed],
+    )  # fmt: skip
 
 
 def tree_size(connection: Connection) -> int:

@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from plateward.hotlist.rules import read_state
 from plateward.recognition.confusions import CONFUSION_CLASSES
@@ -144,6 +145,10 @@ class _Pattern:
     regex: re.Pattern[str]
     min_len: int
     max_len: int | None
+
+    @property
+    def entry_id(self) -> int:
+        return self.watch.entry_id
 
 
 @dataclass(slots=True)
@@ -343,11 +348,11 @@ class Matcher:
         shape_id, key = self._slots.pop(watch.entry_id)
         if shape_id is not None:
             shape = self._shapes[shape_id]
-            _discard_pattern(shape.table, key, watch.entry_id)
+            _discard(shape.table, key, watch.entry_id)
             if not shape.table:
                 del self._shapes[shape_id]
             return
-        _discard_pattern(self._patterns, key, watch.entry_id)
+        _discard(self._patterns, key, watch.entry_id)
         self._gram_counts[len(key)] -= 1
         if not self._gram_counts[len(key)]:
             del self._gram_counts[len(key)]
@@ -368,10 +373,10 @@ class Matcher:
         keys a pattern (its characters at a shape's places, or a piece), or its folded plate
         keys a look-alike.
         """
-        plates_set = set(plates)
-        passing = self._exact_plates.intersection(plates_set)
         if len(plates) != len(alternatives):
             raise ValueError("one list of alternatives per plate")
+        plates_set = set(plates)
+        passing = self._exact_plates.intersection(plates_set)
         alternatives_passing = self._exact_plates.intersection(
             [a for alts in alternatives for a in alts]
         )
@@ -491,16 +496,16 @@ class Matcher:
         )
 
 
-def _discard_pattern(index: dict[str, list[_Pattern]], key: str, entry_id: int) -> None:
-    kept = [p for p in index.get(key, ()) if p.watch.entry_id != entry_id]
-    if kept:
-        index[key] = kept
-    else:
-        index.pop(key, None)
+class _Entry(Protocol):
+    @property
+    def entry_id(self) -> int: ...
 
 
-def _discard(index: dict[str, list[Watch]], key: str, entry_id: int) -> None:
-    kept = [w for w in index.get(key, ()) if w.entry_id != entry_id]
+_E = TypeVar("_E", bound=_Entry)
+
+
+def _discard(index: dict[str, list[_E]], key: str, entry_id: int) -> None:
+    kept = [item for item in index.get(key, ()) if item.entry_id != entry_id]
     if kept:
         index[key] = kept
     else:

@@ -127,7 +127,8 @@ def map_reads(
         raise Refused(404, f"results {result_id}: not a map search")
     refuse_unless_allowed(request, session, _action_of(result.kind))
     state = app_state(request)
-    end = min(start + count, len(result.entries), MAX_MAP_POINTS)
+    mapped = _mapped(result)
+    end = min(start + count, mapped)
     with state.db.connect() as connection, scoped(scope_for(connection, session.user, result.kind)):
         points = map_points(connection, result.entries[start:end])
     zone = state.settings.web.time_zone
@@ -141,7 +142,7 @@ def map_reads(
         for p in points
     ]  # fmt: skip
     following = None
-    if end < min(len(result.entries), MAX_MAP_POINTS):
+    if end < mapped:
         following = f"/results/{result.id}/map-points?start={end}&count={count}"
     headers = {**page_headers(state.settings), "Cache-Control": "private, no-store"}
     return JSONResponse({"reads": drawn, "next": following}, headers=headers)
@@ -267,8 +268,13 @@ def map_data(request: Request, result: ResultSet, sites: list[dict[str, Any]]) -
         "shape": result.extra.get("shape"),
         "sites": sites,
         "points": f"/results/{result.id}/map-points" if result.entries else None,
-        "count": min(len(result.entries), MAX_MAP_POINTS),
+        "count": _mapped(result),
     }
+
+
+def _mapped(result: ResultSet) -> int:
+    """How many of the result's reads its map draws (the first ``MAX_MAP_POINTS``)."""
+    return min(len(result.entries), MAX_MAP_POINTS)
 
 
 def _marker(result: ResultSet) -> Any:
