@@ -296,6 +296,9 @@ def test_access_log_filters_and_the_chain(
     page = laptop
     sign_in(page, server, agency["user"], agency["password"])
     search(page, server, "7ABC123")
+    # A request of the results page still in flight could set cookies again after the clear,
+    # and the next sign-in form would then be refused as expired (seen once under load).
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     sign_in(page, server, agency["internal_affairs"], agency["password"])
     shown = page.goto(f"{server}/access-log")
