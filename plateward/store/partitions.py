@@ -9,11 +9,13 @@ months of each batch; the answer is cached per process, so steady ingest costs n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, event, text
 
 _known: set[tuple[str, str]] = set()
+_CREATED = "plateward.partitions_created"
+"""Key in a connection's ``info``: the partitions its open transaction created."""
 
 
 def month_start(moment: dt.datetime) -> dt.date:
@@ -26,25 +28,47 @@ def partition_name(month: dt.date) -> str:
     return f"reads_y{month.year:04d}m{month.month:02d}"
 
 
-def ensure_partitions(connection: Connection, moments: Sequence[dt.datetime]) -> None:
-    """Create the monthly partitions that ``moments`` fall in; no-op on SQLite."""
-    if connection.dialect.name != "postgresql" or not moments:
-        return
-    database = str(connection.engine.url)
+def months_of(moments: Sequence[dt.datetime]) -> set[dt.date]:
+    """The months ``moments`` fall in."""
+    if not moments:
+        return set()
     # A batch nearly always falls in one month: when its first and last do, that is the only
     # one, and converting each of 500 times to UTC (1 ms a batch) is not needed.
     first, last = month_start(min(moments)), month_start(max(moments))
-    months = {first} if first == last else {month_start(m) for m in moments}
+    return {first} if first == last else {month_start(m) for m in moments}
+
+
+def ensure_partitions(connection: Connection, moments: Sequence[dt.datetime]) -> None:
+    """Create the monthly partitions that ``moments`` fall in; no-op on SQLite."""
+    if connection.dialect.name == "postgresql" and moments:
+        ensure_months(connection, months_of(moments))
+
+
+def ensure_months(connection: Connection, months: Iterable[dt.date]) -> None:
+    """Create the partitions of these months (each a month's first day) where missing."""
+    database = str(connection.engine.url)
+    created: set[tuple[str, str]] = connection.info.setdefault(_CREATED, set())
     for month in sorted(months):
         key = (database, partition_name(month))
-        if key in _known:
+        if key in _known or key in created:
             continue
         # The owner's function (migration 0013) creates it, so the application's role needs
         # no right to create tables; it locks the month, so two servers racing wait in turn.
         connection.execute(
             text("SELECT plateward_create_reads_partition(:month)"), {"month": month}
         )
-        _known.add(key)
+        created.add(key)
+
+
+@event.listens_for(Engine, "commit")
+def _committed(connection: Connection) -> None:
+    _known.update(connection.info.pop(_CREATED, ()))
+
+
+@event.listens_for(Engine, "rollback")
+@event.listens_for(Engine, "rollback_savepoint")
+def _rolled_back(connection: Connection, *_savepoint: object) -> None:
+    connection.info.pop(_CREATED, None)
 
 
 def forget_partitions() -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 import uuid
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
@@ -13,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from plateward.store.cameras import add_camera, ensure_agency
 from plateward.store.database import open_database
 from plateward.store.migrate import upgrade
-from plateward.store.reads import NewRead, Stored, store_reads
+from plateward.store.reads import NewRead, Stored, joined, rows_json, store_reads
 from plateward.store.schema import plates, reads
 
 WHEN = dt.datetime(2026, 11, 3, 14, 0, tzinfo=dt.UTC)
@@ -71,6 +72,45 @@ def test_a_batch_spanning_months_is_stored_whole(database_url: str) -> None:
     batch = [read("1AAA111", months[0]), read("1AAA112", months[2]), read("1AAA113", months[1])]
     with engine.begin() as connection:
         assert store_reads(connection, 1, batch) == Stored(3, 0)
+    engine.dispose()
+
+
+def test_a_month_created_in_a_rolled_back_transaction_is_created_again(
+    database_url: str,
+) -> None:
+    """PostgreSQL: a refused import or failed batch takes its new partition with it, and
+    the next batch for that month must not be told it exists."""
+    engine = fresh_store(database_url)
+    december = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+
+    class Refused(Exception):
+        pass
+
+    try:
+        with engine.begin() as connection:
+            store_reads(connection, 1, [read("2DEC001", december)])
+            raise Refused
+    except Refused:
+        pass
+    with engine.begin() as connection:
+        assert store_reads(connection, 1, [read("2DEC002", december)]) == Stored(1, 0)
+    engine.dispose()
+
+
+def test_reads_given_as_postgresql_json_are_stored_alike(database_url: str) -> None:
+    """An import's workers hand PostgreSQL its JSON made in advance; parts join into one."""
+    engine = fresh_store(database_url)
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as connection, pytest.raises(TypeError):
+            store_reads(connection, 1, rows_json([read("3JSN001")]))
+        return
+    first, second = [read("3JSN001")], [read("3JSN002", WHEN + dt.timedelta(days=40))]
+    with engine.begin() as connection:
+        batch = joined([rows_json(first), rows_json([]), rows_json(second)])
+        assert batch.count == 2
+        assert store_reads(connection, 1, batch) == Stored(2, 0)
+        assert store_reads(connection, 1, rows_json(first)) == Stored(0, 1)
+    assert set(stored_ids(engine)) == {first[0].id, second[0].id}
     engine.dispose()
 
 
