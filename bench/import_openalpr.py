@@ -1,12 +1,14 @@
 """Importing OpenALPR alpr_group records: reads per second and memory, on a fresh database.
 
-    python bench/import_openalpr.py [--records 1000000] [--db postgresql sqlite] [--docs]
+    python bench/import_openalpr.py [--records 1000000] [--db postgresql sqlite] [--workers N]
+                                    [--docs]
 
 Writes ``--records`` agent groups as JSON lines (the shape of the agent's webhook, with
 candidates, vehicle attributes and a travel direction, no images), about 1.4 KB each, then
 runs ``plateward import openalpr`` on them as its own process against a fresh database and
-reports the reads stored per second and the importer's peak memory: the most anonymous memory
-(``RssAnon``) it held, sampled every 50 ms, and its peak resident set. Plates repeat the way
+reports the reads stored per second, the CPU the importer, its workers and PostgreSQL spent
+per read, and their peak memory: the most anonymous memory (``RssAnon``) the importer and its
+workers held together, sampled every 50 ms, and their peak resident sets. Plates repeat the way
 a county's traffic does (a fifth of the groups are new plates). PostgreSQL needs
 PLATEWARD_TEST_POSTGRES (a server URL whose user may create databases). ``--docs`` writes
 the figures into docs/benchmarks.md.
@@ -129,10 +131,19 @@ def backends(database: str | None) -> dict[int, tuple[str, float]]:
     return found
 
 
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
 class Memory:
-    """The peak ``RssAnon`` and ``VmHWM`` of a process, sampled from /proc while it runs, and
-    the CPU time it and its database's PostgreSQL backends used: the machine is shared, so
-    CPU per read says what the import costs whatever else runs beside it."""
+    """The peak ``RssAnon`` and ``VmHWM`` of the importer and its worker processes, sampled
+    from /proc while it runs, and the CPU time they and their database's PostgreSQL backends
+    used: the machine is shared, so CPU per read says what the import costs whatever else runs
+    beside it. The workers' memory is summed with the importer's: pages they still share
+    since the fork are counted in each, so the sum is an upper bound."""
 
     def __init__(self, pid: int, database: str | None) -> None:
         self.pid = pid
@@ -140,27 +151,37 @@ class Memory:
         self.anon_kib = 0
         self.rss_kib = 0
         self.cpu_s = 0.0
+        self.workers_cpu: dict[int, float] = {}
+        self.workers_seen = 0
         self.postgres: dict[int, tuple[str, float]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        status = Path(f"/proc/{self.pid}/status")
         ticks = 0
         while not self._stop.wait(0.05):
             ticks += 1
             try:
-                for line in status.read_text().splitlines():
-                    if line.startswith("RssAnon:"):
-                        self.anon_kib = max(self.anon_kib, int(line.split()[1]))
-                    elif line.startswith("VmHWM:"):
-                        self.rss_kib = max(self.rss_kib, int(line.split()[1]))
+                anon = rss = 0
+                workers = children(self.pid)
+                for pid in (self.pid, *workers):
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("RssAnon:"):
+                            anon += int(line.split()[1])
+                        elif line.startswith("VmHWM:"):
+                            rss += int(line.split()[1])
+                self.anon_kib = max(self.anon_kib, anon)
+                self.rss_kib = max(self.rss_kib, rss)
                 self.cpu_s = cpu_seconds(self.pid)
+                for pid in workers:
+                    self.workers_cpu[pid] = cpu_seconds(pid)
+                self.workers_seen = max(self.workers_seen, len(workers))
                 if ticks % 20 == 0:  # scanning every process is costly: once a second
                     self.postgres.update(backends(self.database))
             except (OSError, ValueError):
-                return
+                if not Path(f"/proc/{self.pid}").exists():
+                    return
 
     def stop(self) -> None:
         self._stop.set()
@@ -183,6 +204,22 @@ def database_url(kind: str, folder: Path) -> tuple[str, str | None]:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     return admin.set(database=name).render_as_string(hide_password=False), name
+
+
+def server_settings() -> str:
+    """The server settings an import's speed depends on, as the docs should quote them."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    server = make_url(os.environ["PLATEWARD_TEST_POSTGRES"]).set(drivername="postgresql+psycopg")
+    engine = create_engine(server)
+    with engine.connect() as connection:
+        found = [
+            f"{name} {connection.execute(text(f'SHOW {name}')).scalar_one()}"
+            for name in ("server_version", "shared_buffers", "max_wal_size")
+        ]
+    engine.dispose()
+    return ", ".join(found)
 
 
 def drop_database(name: str) -> None:
@@ -219,7 +256,7 @@ def _setup(url: str) -> str:
     return token
 
 
-def run(kind: str, data: Path, folder: Path) -> dict[str, float]:
+def run(kind: str, data: Path, folder: Path, workers: int | None) -> dict[str, float]:
     url, pg_name = database_url(kind, folder)
     env = {**os.environ, "PLATEWARD_DB": url, "PLATEWARD_DATA_DIR": str(folder / "data")}
     plateward = [sys.executable, "-m", "plateward"]
@@ -231,7 +268,8 @@ def run(kind: str, data: Path, folder: Path) -> dict[str, float]:
         )
         began = time.perf_counter()
         process = subprocess.Popen(
-            [*plateward, "import", "openalpr", str(data), "--camera-map", str(camera_map)],
+            [*plateward, "import", "openalpr", str(data), "--camera-map", str(camera_map),
+             *([] if workers is None else ["--workers", str(workers)])],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         memory = Memory(process.pid, pg_name)
@@ -252,6 +290,8 @@ def run(kind: str, data: Path, folder: Path) -> dict[str, float]:
         "anon_mib": memory.anon_kib / 1024,
         "rss_mib": memory.rss_kib / 1024,
         "importer_us": memory.cpu_s / stored * 1e6,
+        "workers": float(memory.workers_seen),
+        "workers_us": sum(memory.workers_cpu.values()) / stored * 1e6,
         "postgres_us": sum(s for r, s in memory.postgres.values() if r == "backend") / stored * 1e6,
         "autovacuum_us": sum(s for r, s in memory.postgres.values() if r != "backend")
         / stored
@@ -263,6 +303,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), nargs="+", default=["postgresql"])
+    parser.add_argument("--workers", type=int, help="the import's --workers (else its default)")
     parser.add_argument("--docs", action="store_true", help="write docs/benchmarks.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -272,16 +313,20 @@ def main() -> None:
         print(f"{args.records} groups, {size / 1024**2:.1f} MiB")
         results = []
         for kind in args.db:
-            result = run(kind, data, folder)
+            result = run(kind, data, folder, args.workers)
             results.append((kind, result))
             print(
                 f"{kind}: {result['reads']:.0f} reads in {result['seconds']:.1f} s ="
                 f" {result['reads_per_s']:,.0f} reads/s; peak own memory"
                 f" {result['anon_mib']:.1f} MiB, peak RSS {result['rss_mib']:.1f} MiB; CPU per"
-                f" read: importer {result['importer_us']:.0f} us, PostgreSQL backend"
+                f" read: importer {result['importer_us']:.0f} us,"
+                f" {result['workers']:.0f} worker(s) {result['workers_us']:.0f} us, PostgreSQL backend"
                 f" {result['postgres_us']:.0f} us, autovacuum {result['autovacuum_us']:.0f} us"
             )
     if args.docs:
+        workers_text = (
+            "its default workers" if args.workers is None else f"--workers {args.workers}"
+        )
         lines = [
             "## Importing OpenALPR alpr_group records (bench/import_openalpr.py)",
             "",
@@ -290,24 +335,26 @@ def main() -> None:
                 f"- Command: `python bench/import_openalpr.py --records {args.records}"
                 f" --db {' '.join(args.db)} --docs`"
             ),
-            (
-                f"- Machine: {machine_description()}; shared with other developers' work, load"
-                f" average at the end {os.getloadavg()[0]:.1f}"
-            ),
+            f"- Machine: {machine_description()}; load average at the end {os.getloadavg()[0]:.1f}",
+            f"- PostgreSQL: {server_settings()}" if "postgresql" in args.db else "",
             (
                 f"- {args.records:,} groups as JSON lines ({size / 1024**2:,.0f} MiB), one agent,"
-                " 8 cameras (a --camera-map), no images; one `plateward import openalpr` process, one"
-                " transaction, batches of 1,000 reads. Own memory is the importer's peak RssAnon."
+                " 8 cameras (a --camera-map), no images; one `plateward import openalpr` process"
+                f" ({workers_text}), one transaction, batches of 1,000 reads. Memory: the peak of"
+                " the importer's and its workers' RssAnon summed (pages a worker still shares"
+                " with the importer since the fork count twice) and of their VmHWM summed."
             ),
             "",
             (
-                "| database | reads | seconds | reads/s | peak own memory | peak RSS"
-                " | importer CPU per read | PostgreSQL backend CPU per read | autovacuum |"
+                "| database | reads | seconds | reads/s | peak memory | peak RSS | importer CPU"
+                " per read | workers | workers' CPU per read | PostgreSQL backend CPU per read"
+                " | autovacuum |"
             ),
-            "|---|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
             *(
                 f"| {kind} | {r['reads']:,.0f} | {r['seconds']:,.0f} | {r['reads_per_s']:,.0f}"
                 f" | {r['anon_mib']:.0f} MiB | {r['rss_mib']:.0f} MiB | {r['importer_us']:.0f} us"
+                f" | {r['workers']:.0f} | {r['workers_us']:.0f} us"
                 f" | {r['postgres_us']:.0f} us | {r['autovacuum_us']:.0f} us |"
                 for kind, r in results
             ),

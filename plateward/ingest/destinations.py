@@ -151,9 +151,13 @@ class FileDestinations:
             return self.cameras[source.key]
         if self.default is None:
             raise BadRecord(sighting.where, "the record names no camera; give --camera")
-        if source is not None and len(self.seen) > 1:
+        if source is not None and self.too_many_sources():
             raise SeveralSources()
         return self.default
+
+    def too_many_sources(self) -> bool:
+        """Reads of several sources met where the import puts them all at one camera."""
+        return self.map is None and not self.sources_are_cameras and len(self.seen) > 1
 
     def several_sources(self, path: Path) -> InvalidInput:
         listed = "; ".join(s.describe() for s in self.seen.values())

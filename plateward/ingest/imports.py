@@ -24,8 +24,9 @@ import csv
 import dataclasses
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select
@@ -39,7 +40,12 @@ from plateward.ingest.formats.csv_reads import csv_reads, plateward_csv_records
 from plateward.ingest.formats.encoding import Encoding, choose_encoding, open_text
 from plateward.ingest.formats.flock import flock_reads
 from plateward.ingest.formats.genetec import genetec_reads, genetec_records
-from plateward.ingest.formats.json_records import json_records
+from plateward.ingest.formats.json_records import (
+    LineBlock,
+    block_records,
+    json_line_blocks,
+    json_records,
+)
 from plateward.ingest.formats.openalpr import openalpr_reads
 from plateward.ingest.formats.openalpr_forensic import forensic_reads, forensic_records
 from plateward.ingest.formats.platerecognizer import platerecognizer_reads
@@ -49,11 +55,13 @@ from plateward.ingest.formats.sniff import csv_format, describe_binary, json_for
 from plateward.ingest.formats.times import Clock, TimeProblem, capture_time
 from plateward.ingest.formats.verkada import verkada_reads
 from plateward.ingest.gps_track import load_track
+from plateward.ingest.import_workers import BlockOutcome, Job, Workers, default_workers
 from plateward.ingest.models import ReadIn
 from plateward.ingest.sightings import new_read, read_in
 from plateward.settings import HotlistSettings
+from plateward.store.cameras import Camera
 from plateward.store.images import ImageStore
-from plateward.store.reads import NewRead, store_reads
+from plateward.store.reads import NewRead, RowsJson, joined, rows_json, store_reads
 from plateward.store.schema import images as images_table
 from plateward.zones import parse_zone
 
@@ -71,13 +79,21 @@ class Format:
     sources_are_cameras: bool = False
     """The file names Plateward cameras (its own CSV), not a vendor's."""
     needs_video_start: bool = False
+    line_blocks: Callable[[Path, Encoding, int], Iterator[LineBlock] | None] | None = None
+    """Cuts a file of one record a line into blocks for worker processes (None: it is not)."""
+    block_records: Callable[[Path, Encoding, LineBlock], Iterator[Record]] | None = None
+
+
+def _json_format(name: str, title: str, reads: Callable[[Record, Context], list[Found]]) -> Format:
+    """A vendor's JSON records: read by worker processes when the file holds one a line."""
+    return Format(
+        name, title, json_records, reads, line_blocks=json_line_blocks, block_records=block_records
+    )
 
 
 FORMATS = {
-    "openalpr": Format("openalpr", "OpenALPR / Rekor", json_records, openalpr_reads),
-    "platerecognizer": Format(
-        "platerecognizer", "Plate Recognizer", json_records, platerecognizer_reads
-    ),
+    "openalpr": _json_format("openalpr", "OpenALPR / Rekor", openalpr_reads),
+    "platerecognizer": _json_format("platerecognizer", "Plate Recognizer", platerecognizer_reads),
     "platerecognizer-csv": Format(
         "platerecognizer-csv", "Plate Recognizer Stream CSV", stream_csv_records, stream_csv_reads
     ),
@@ -86,8 +102,8 @@ FORMATS = {
         forensic_reads, needs_video_start=True,
     ),
     "genetec": Format("genetec", "Genetec AutoVu reads export", genetec_records, genetec_reads),
-    "flock": Format("flock", "Flock Safety", json_records, flock_reads),
-    "verkada": Format("verkada", "Verkada", json_records, verkada_reads),
+    "flock": _json_format("flock", "Flock Safety", flock_reads),
+    "verkada": _json_format("verkada", "Verkada", verkada_reads),
     "csv": Format(
         "csv", "Plateward CSV", plateward_csv_records, csv_reads, sources_are_cameras=True
     ),
@@ -123,6 +139,8 @@ class ImportOptions:
     encoding: str | None = None
     gps_track: Path | None = None
     video_start: str | None = None
+    workers: int | None = None
+    """Processes reading the records; None: ``default_workers``."""
 
 
 def import_reads(
@@ -145,6 +163,8 @@ def import_reads(
     against the hot lists (``lists``, loaded from the database when not given) in the same
     transaction, as the cameras' API matches its batches. ``on_done`` runs last in the same
     transaction (the access log entry, so the reads and their record land together).
+    Records are read by worker processes (``import_workers.py``) as ``options.workers`` says:
+    by default one per core for a large file of one record a line.
     """
     options = options or ImportOptions()
     camera = camera_code or options.camera
@@ -162,8 +182,9 @@ def import_reads(
         lists = CurrentLists(engine, HotlistSettings())
     if not lists.loaded:
         lists.load()
+    workers = options.workers or default_workers(path.stat().st_size)
+    skips = _Skips(skip_bad, on_skip, report)
     with engine.begin() as connection:
-        batch = _Batch(connection, images, report, batch_reads, lists)
         destinations = FileDestinations(
             connection,
             camera=camera,
@@ -171,35 +192,24 @@ def import_reads(
             map_name=str(options.camera_map),
             track=track,
             sources_are_cameras=form.sources_are_cameras,
-            lock=batch.lock,
         )
-        records = form.records(path, encoding)
-        foreign: InvalidInput | None = None
+        screen = lists.matcher.worth_matching if engine.dialect.name == "postgresql" else None
+        parallel = (
+            _start_workers(
+                form, path, encoding, workers, batch_reads, context, destinations, screen
+            )
+            if workers > 1
+            else None
+        )
+        batch = _Batch(connection, images, report, batch_reads, lists, skips.bad)
+        destinations.lock = batch.lock
         try:
-            for record in records:
-                report.records += 1
-                try:
-                    if record.problem is not None:
-                        raise BadRecord(record.where, record.problem)
-                    found = form.reads(record, context)
-                    if not any(isinstance(item, Sighting) for item in found):
-                        report.ignored += 1
-                    for item in found:
-                        if isinstance(item, Sighting):
-                            batch.add(item, destinations)
-                except SeveralSources:
-                    _collect_sources(records, form, context, destinations)
-                    raise destinations.several_sources(path) from None
-                except BadRecord as exc:
-                    if report.records == 1:
-                        foreign = _foreign(path, form, record)
-                        if foreign is not None and not skip_bad:
-                            raise foreign from None
-                    if not skip_bad:
-                        raise
-                    report.skipped += 1
-                    if on_skip is not None:
-                        on_skip(exc)
+            if parallel is not None:
+                _read_in_workers(*parallel, path, batch, destinations, skips)
+            else:
+                _read_here(
+                    form.records(path, encoding), form, context, path, batch, destinations, skips
+                )
             batch.finish()
         except WrongHeader as exc:
             raise InvalidInput(exc.message + _csv_hint(exc.header, form)) from None
@@ -209,14 +219,138 @@ def import_reads(
             raise
         finally:
             batch.close()
-        if foreign is not None and report.skipped == report.records and not report.stored:
-            raise foreign  # every record skipped: the file is another format's
+            if parallel is not None:
+                parallel[0].close()
+        if skips.foreign is not None and report.skipped == report.records and not report.stored:
+            raise skips.foreign  # every record skipped: the file is another format's
         if on_done is not None:
             on_done(connection, report)
     return report
 
 
-Pending = list[tuple[Sighting, ReadIn]]
+def _start_workers(
+    form: Format,
+    path: Path,
+    encoding: Encoding,
+    count: int,
+    block_lines: int,
+    context: Context,
+    destinations: FileDestinations,
+    screen: Callable[[Sequence[str], Sequence[Sequence[str]]], list[int]] | None,
+) -> tuple[Workers, Iterator[LineBlock]] | None:
+    """Workers and the blocks they read, when the file can be cut into blocks of records.
+
+    ``screen``: the hot lists' screen, for PostgreSQL (the workers then make its JSON).
+    """
+    if form.line_blocks is None or form.block_records is None or form.sources_are_cameras:
+        return None
+    blocks = form.line_blocks(path, encoding, block_lines)
+    if blocks is None:
+        return None
+    job = Job(
+        partial(form.block_records, path, encoding),
+        form.reads,
+        context,
+        destinations,
+        partial(_foreign, path, form),
+        screen=screen,
+    )
+    return Workers(job, count), blocks
+
+
+@dataclass
+class _Skips:
+    """What becomes of a bad record: the import fails, or (``skip_bad``) it is counted."""
+
+    skip_bad: bool
+    on_skip: Callable[[BadRecord], None] | None
+    report: ImportReport
+    foreign: InvalidInput | None = None
+    """The file's refusal when its first record, bad, is another format's."""
+
+    def bad(self, exc: BadRecord, foreign: InvalidInput | None = None) -> None:
+        """Raises unless bad records are skipped; ``foreign`` only for the file's first."""
+        if foreign is not None:
+            self.foreign = foreign
+            if not self.skip_bad:
+                raise foreign from None
+        if not self.skip_bad:
+            raise exc
+        self.report.skipped += 1
+        if self.on_skip is not None:
+            self.on_skip(exc)
+
+
+def _read_here(
+    records: Iterator[Record],
+    form: Format,
+    context: Context,
+    path: Path,
+    batch: _Batch,
+    destinations: FileDestinations,
+    skips: _Skips,
+) -> None:
+    """Every record read and validated in this process, as they come."""
+    report = skips.report
+    for record in records:
+        report.records += 1
+        try:
+            if record.problem is not None:
+                raise BadRecord(record.where, record.problem)
+            found = form.reads(record, context)
+            if not any(isinstance(item, Sighting) for item in found):
+                report.ignored += 1
+            for item in found:
+                if isinstance(item, Sighting):
+                    batch.add(item, destinations)
+        except SeveralSources:
+            _collect_sources(records, form, context, destinations)
+            raise destinations.several_sources(path) from None
+        except BadRecord as exc:
+            skips.bad(exc, _foreign(path, form, record) if report.records == 1 else None)
+
+
+def _read_in_workers(
+    pool: Workers,
+    blocks: Iterator[LineBlock],
+    path: Path,
+    batch: _Batch,
+    destinations: FileDestinations,
+    skips: _Skips,
+) -> None:
+    """Every record read and validated by the workers; their outcomes taken in file order."""
+    report = skips.report
+    outcomes = pool.outcomes(blocks)
+    for outcome in outcomes:
+        before = report.records
+        for position, where, reason in outcome.bad:
+            report.records = before + position
+            first = before == 0 and position == 1 and outcome.foreign is not None
+            skips.bad(
+                BadRecord(where, reason), InvalidInput(str(outcome.foreign)) if first else None
+            )
+        report.records = before + outcome.records
+        report.ignored += outcome.ignored
+        _merge_sources(destinations, outcome)
+        if outcome.several_sources or destinations.too_many_sources():
+            for rest in outcomes:
+                _merge_sources(destinations, rest)
+            raise destinations.several_sources(path)
+        for camera_id, reads in outcome.reads.items():
+            batch.extend(outcome.cameras[camera_id], reads)
+        for camera_id, rows in outcome.rows.items():
+            batch.extend_rows(outcome.cameras[camera_id], rows, outcome.screened[camera_id])
+        for camera, sighting, read in outcome.with_images:
+            batch.append(camera, (sighting, read))
+
+
+def _merge_sources(destinations: FileDestinations, outcome: BlockOutcome) -> None:
+    for key, source in outcome.sources.items():
+        destinations.seen.setdefault(key, source)
+
+
+Unmade = tuple[Sighting, ReadIn]
+"""A read whose images are still to be stored (or whose image digests to be checked)."""
 
 
 @dataclass(frozen=True)
@@ -249,14 +383,16 @@ class _Batch:
         report: ImportReport,
         size: int,
         lists: CurrentLists,
+        on_bad: Callable[[BadRecord], None],
     ) -> None:
         self.connection = connection
         self.lists = lists
         self.images = images
         self.report = report
         self.size = size
+        self.on_bad = on_bad
         self.received = dt.datetime.now(dt.UTC)
-        self.pending: dict[_Camera, Pending] = {}
+        self.pending: dict[_Camera, _Pending] = {}
         self.waiting = 0
         self.lock = threading.Lock()
         self.storing: concurrent.futures.Future[None] | None = None
@@ -267,28 +403,67 @@ class _Batch:
 
     def add(self, sighting: Sighting, destinations: FileDestinations) -> None:
         destination = destinations.of(sighting)
-        read = read_in(sighting, destination)
-        found = destination.camera
+        self.append(destination.camera, (sighting, read_in(sighting, destination)))
+
+    def append(self, found: Camera, read: NewRead | Unmade) -> None:
+        pending = self._pending(found)
+        pending.reads.append(read)
+        self._added(found, 1)
+
+    def extend(self, found: Camera, reads: list[NewRead]) -> None:
+        self._pending(found).reads.extend(reads)
+        self._added(found, len(reads))
+
+    def extend_rows(self, found: Camera, rows: RowsJson, screened: list[NewRead]) -> None:
+        """Reads a worker made into PostgreSQL's JSON; ``screened``: those worth matching."""
+        pending = self._pending(found)
+        pending.rows.append(rows)
+        pending.screened.extend(screened)
+        self._added(found, rows.count)
+
+    def _pending(self, found: Camera) -> _Pending:
+        return self.pending.setdefault(_Camera(found.id, found.code, found.agency_id), _Pending())
+
+    def _added(self, found: Camera, count: int) -> None:
         camera = _Camera(found.id, found.code, found.agency_id)
-        reads = self.pending.setdefault(camera, [])
-        reads.append((sighting, read))
-        self.waiting += 1
-        if len(reads) >= self.size:
+        pending = self.pending[camera]
+        pending.count += count
+        self.waiting += count
+        if pending.count >= self.size:
             self._hand_over(camera)
         elif self.waiting >= 4 * self.size:
-            self._hand_over(max(self.pending, key=lambda c: len(self.pending[c])))
+            self._hand_over(max(self.pending, key=lambda c: self.pending[c].count))
 
     def _hand_over(self, camera: _Camera) -> None:
         """Give one camera's pending reads to the store (after the batch before them)."""
         pending = self.pending.pop(camera)
-        self.waiting -= len(pending)
+        self.waiting -= pending.count
+        made: list[NewRead] = []
+        digests_named = False
         with self.lock:
-            made = [new_read(self.connection, s, r, self.images) for s, r in pending]
-        if self.images is not None:
-            self.report.images_stored += sum(len(s.images) for s, _ in pending)
-        digests_named = any(s.image_digests for s, _ in pending)
+            for item in pending.reads:
+                if isinstance(item, NewRead):
+                    made.append(item)
+                    continue
+                sighting, read = item
+                try:
+                    made.append(new_read(self.connection, sighting, read, self.images))
+                except BadRecord as exc:
+                    self.on_bad(exc)  # raises unless bad records are skipped
+                    continue
+                if self.images is not None:
+                    self.report.images_stored += len(sighting.images)
+                digests_named = digests_named or bool(sighting.image_digests)
+        if digests_named:
+            with self.lock:
+                made = _known_images_only(self.connection, made, self.report)
+        batch: list[NewRead] | RowsJson = made
+        matched = made
+        if pending.rows:
+            batch = joined([*pending.rows, rows_json(made)])
+            matched = pending.screened + made
         self.wait()
-        self.storing = self.pool.submit(self._store, camera, made, digests_named)
+        self.storing = self.pool.submit(self._store, camera, batch, matched)
 
     def wait(self) -> None:
         """Until the batch being stored is stored; its error, if any, is raised here."""
@@ -308,23 +483,36 @@ class _Batch:
         if self.storing is not None and not self.storing.cancelled():
             self.storing.exception()  # waited for; an error here is the caller's to raise
 
-    def _store(self, camera: _Camera, reads: list[NewRead], digests_named: bool) -> None:
+    def _store(
+        self, camera: _Camera, batch: list[NewRead] | RowsJson, matched: list[NewRead]
+    ) -> None:
+        """Store a batch and raise its alerts; ``matched`` holds every read of the batch that
+        the hot lists' screen could pass (all of them, unless a worker screened them)."""
         with self.lock:
-            if digests_named:
-                reads = _known_images_only(self.connection, reads, self.report)
-            stored = store_reads(self.connection, camera.id, reads, self.received)
+            stored = store_reads(self.connection, camera.id, batch, self.received)
             raised = raise_alerts(
                 self.connection,
                 camera_id=camera.id,
                 agency_id=camera.agency_id,
-                reads=reads,
+                reads=matched,
                 matcher=self.lists.matcher,
                 now=self.received,
             )
+        count = stored.stored + stored.duplicates
         self.report.stored += stored.stored
         self.report.duplicates += stored.duplicates
         self.report.alerts += len(raised.ids)
-        self.report.cameras[camera.code] = self.report.cameras.get(camera.code, 0) + len(reads)
+        self.report.cameras[camera.code] = self.report.cameras.get(camera.code, 0) + count
+
+
+@dataclass
+class _Pending:
+    """One camera's reads waiting for their batch, as they came."""
+
+    reads: list[NewRead | Unmade] = field(default_factory=list)
+    rows: list[RowsJson] = field(default_factory=list)
+    screened: list[NewRead] = field(default_factory=list)
+    count: int = 0
 
 
 def _collect_sources(

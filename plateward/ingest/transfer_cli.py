@@ -94,6 +94,15 @@ VideoStartOption = Annotated[
     str | None,
     typer.Option("--video-start", help="When the video began (forensic CSV): ISO 8601 time."),
 ]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Processes that read the records (default: one per core for a file of JSON lines"
+        " over 8 MB, else 1).",
+    ),
+]
 
 IMPORTS = {
     "openalpr": (
@@ -148,6 +157,7 @@ def _import_command(name: str, summary: str, file_help: str) -> None:
         gps_track: GpsTrackOption = None,
         video_start: VideoStartOption = None,
         skip_bad: SkipBadOption = False,
+        workers: WorkersOption = None,
         db: DbOption = None,
         token: TokenOption = None,
     ) -> None:
@@ -158,6 +168,7 @@ def _import_command(name: str, summary: str, file_help: str) -> None:
             encoding=encoding,
             gps_track=gps_track,
             video_start=video_start,
+            workers=workers,
         )
         _import(ctx, name, file, options, skip_bad, db, token)
 

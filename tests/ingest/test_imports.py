@@ -424,7 +424,7 @@ def test_cli_imports_and_refuses(
     assert "nothing was imported" in result.output
     assert count(engine) == 1
 
-    result = runner.invoke(app, [*args, "--skip-bad"])
+    result = runner.invoke(app, [*args, "--skip-bad", "--workers", "2"])
     assert result.exit_code == 0, result.output
     assert f"skipped: {bad} line 2" in result.output
     assert count(engine) == 2
