@@ -1,21 +1,21 @@
 """Reading a large import's records in worker processes, so the importer only stores them.
 
 Reading a vendor's record, mapping it to a read and validating that read cost one process
-about 100 us a read, as much as PostgreSQL spends storing it: in one process the import ran at
-the pace of that Python, with the database's core half idle. Here the importing process cuts
-the file into blocks of lines; worker processes parse each block's records, map them, pick each
-read's camera and validate it with ``ReadIn``, and give back the block's reads ready to store
-(for PostgreSQL as the JSON its statement takes, with the few reads the hot lists' screen
-passes as objects), its bad records and the sources they met. The importer takes the blocks back in
-file order, so a bad record is reported, and an import without ``--skip-bad`` fails, at the
-same record as in one process, and what is stored is the same.
+about 136 us a read, three times what PostgreSQL spends storing it: in one process the import
+ran at the pace of that Python. Here the importing process cuts the file into blocks of lines;
+worker processes parse each block's records, map them, pick each read's camera and validate
+it with ``ReadIn``, and give back the block's reads ready to store (for PostgreSQL as the JSON
+its statement takes, with the few reads the hot lists' screen passes as objects), its bad
+records and the sources they met. The importer takes the blocks back in file order, so a bad
+record is reported, and an import without ``--skip-bad`` fails, at the same record as in one
+process, and what is stored is the same.
 
 Workers are forked once the import's format, destinations, clock and hot lists are loaded, so
 they start in milliseconds and share those objects without pickling them; each worker freezes
 what it inherited out of its garbage collector, whose scans would otherwise copy the hot
-lists' pages into every worker. At most ``IN_FLIGHT_PER_WORKER`` blocks per worker are read ahead, which bounds memory
-whatever the file's size. Images in a record (bytes) are written by the importer, which holds
-the database connection: a worker hands such a read back unstored.
+lists' pages into every worker. At most ``IN_FLIGHT_PER_WORKER`` blocks per worker are read
+ahead, which bounds memory whatever the file's size. Images in a record (bytes) are written
+by the importer, which holds the database connection: a worker hands such a read back unmade.
 """
 
 from __future__ import annotations
