@@ -45,3 +45,20 @@ def machine_description() -> str:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return f"{cores} CPUs (nproc), {cpu}, {ram} RAM, Python {platform.python_version()}"
+
+
+def server_settings(url: str) -> str:
+    """The PostgreSQL settings a figure depends on, as the docs quote them beside it; read
+    from the server's own database, since the bench's may be dropped by then."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    server = make_url(url).set(drivername="postgresql+psycopg", database="postgres")
+    engine = create_engine(server)
+    with engine.connect() as connection:
+        found = [
+            f"{name} {connection.execute(text(f'SHOW {name}')).scalar_one()}"
+            for name in ("server_version", "shared_buffers", "max_wal_size")
+        ]
+    engine.dispose()
+    return ", ".join(found)

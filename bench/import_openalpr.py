@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.docs_section import machine_description, replace_section
+from bench.docs_section import machine_description, replace_section, server_settings
 
 LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 AGENT = "BenchAgent0001"
@@ -206,22 +206,6 @@ def database_url(kind: str, folder: Path) -> tuple[str, str | None]:
     return admin.set(database=name).render_as_string(hide_password=False), name
 
 
-def server_settings() -> str:
-    """The server settings an import's speed depends on, as the docs should quote them."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    server = make_url(os.environ["PLATEWARD_TEST_POSTGRES"]).set(drivername="postgresql+psycopg")
-    engine = create_engine(server)
-    with engine.connect() as connection:
-        found = [
-            f"{name} {connection.execute(text(f'SHOW {name}')).scalar_one()}"
-            for name in ("server_version", "shared_buffers", "max_wal_size")
-        ]
-    engine.dispose()
-    return ", ".join(found)
-
-
 def drop_database(name: str) -> None:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -336,7 +320,9 @@ def main() -> None:
                 f" --db {' '.join(args.db)} --docs`"
             ),
             f"- Machine: {machine_description()}; load average at the end {os.getloadavg()[0]:.1f}",
-            f"- PostgreSQL: {server_settings()}" if "postgresql" in args.db else "",
+            f"- PostgreSQL: {server_settings(os.environ['PLATEWARD_TEST_POSTGRES'])}"
+            if "postgresql" in args.db
+            else "",
             (
                 f"- {args.records:,} groups as JSON lines ({size / 1024**2:,.0f} MiB), one agent,"
                 " 8 cameras (a --camera-map), no images; one `plateward import openalpr` process"

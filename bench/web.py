@@ -38,7 +38,7 @@ if str(REPO) not in sys.path:
 import httpx
 from sqlalchemy import Engine, func, insert, select, text
 
-from bench.docs_section import machine_description, replace_section
+from bench.docs_section import machine_description, replace_section, server_settings
 from bench.search import load, new_database
 from plateward.access.training import today_utc
 from plateward.access.training_courses import list_courses
@@ -288,6 +288,7 @@ def main() -> None:
             f"- Command: `python bench/web.py {_shown_arguments(args)}`",
             (f"- Machine: {machine_description()};"
              f" load average at the end {os.getloadavg()[0]:.1f}"),
+            *([f"- PostgreSQL: {server_settings(url)}"] if args.db == "postgresql" else []),
             (f"- {args.db}, {args.size:,} synthetic reads (bench/search.py's builder), one"
              " uvicorn process; each page requested over loopback as a signed-in browser would,"
              " different plates and places each time; ms, round trip (server time + ~1 ms"
