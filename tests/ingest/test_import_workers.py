@@ -235,3 +235,24 @@ def test_images_in_records_are_stored_by_the_importer(
 
 def _json(value: Any) -> bytes:
     return json.dumps(value).encode()
+
+
+@pytest.mark.parametrize("shape", ["array", "latin-1 lines"])
+def test_files_workers_cannot_cut_are_read_in_one_process(
+    import_db: Engine, stored: Stored, sample: Load, tmp_path: Path, shape: str
+) -> None:
+    """An array has no line to cut at, and a Latin-1 file's lines are not UTF-8: asked for
+    workers, the import reads them in one process and stores them whole."""
+    values = groups(sample, 20)
+    values[4]["web_server_config"] = {"camera_label": "Caf\u00e9 Ave"}
+    path = tmp_path / "file.json"
+    if shape == "array":
+        path.write_text(json.dumps(values, indent=2), encoding="utf-8")
+    else:
+        path.write_bytes(
+            "".join(json.dumps(v, ensure_ascii=False) + "\n" for v in values).encode("latin-1")
+        )
+    report, _ = run(import_db, path, 2, camera_map=camera_map(tmp_path))
+    assert (report.records, report.stored) == (20, 20)
+    assert report.encoding.startswith("utf-8" if shape == "array" else "cp1252")
+    assert len(stored(import_db)) == 20
