@@ -123,10 +123,14 @@ class FileDestinations:
         with self.lock:
             return Destination(camera_by_code(self.connection, code), track)
 
-    def of(self, sighting: Sighting) -> Destination:
-        source = sighting.source
+    def saw(self, source: Source | None) -> None:
+        """Note a source met (for the several-sources check and its message)."""
         if source is not None and source.key not in self.seen:
             self.seen[source.key] = source
+
+    def of(self, sighting: Sighting) -> Destination:
+        source = sighting.source
+        self.saw(source)
         if self.map is not None:
             if source is None:
                 if self.default is None:

@@ -31,7 +31,15 @@ from dataclasses import dataclass, field
 from plateward.errors import InvalidInput
 from plateward.ingest.destinations import FileDestinations, SeveralSources
 from plateward.ingest.formats.json_records import LineBlock
-from plateward.ingest.formats.records import BadRecord, Context, Found, Record, Sighting, Source
+from plateward.ingest.formats.records import (
+    BadRecord,
+    Context,
+    Found,
+    Record,
+    Sighting,
+    Source,
+    sightings_in,
+)
 from plateward.ingest.models import ReadIn
 from plateward.ingest.sightings import read_in
 from plateward.store.cameras import Camera
@@ -108,18 +116,14 @@ def read_block(block: LineBlock) -> BlockOutcome:
     for record in job.block_records(block):
         out.records += 1
         try:
-            if record.problem is not None:
-                raise BadRecord(record.where, record.problem)
-            found = job.reads(record, job.context)
-            sightings = [item for item in found if isinstance(item, Sighting)]
+            sightings = sightings_in(record, job.reads, job.context)
             if not sightings:
                 out.ignored += 1
             for sighting in sightings:
                 if out.several_sources:
-                    if sighting.source is not None:
-                        destinations.seen.setdefault(sighting.source.key, sighting.source)
-                    continue
-                _take(out, sighting, destinations)
+                    destinations.saw(sighting.source)  # only the sources, for the refusal
+                else:
+                    _take(out, sighting, destinations)
         except SeveralSources:
             out.several_sources = True
         except BadRecord as exc:

@@ -50,7 +50,14 @@ from plateward.ingest.formats.openalpr import openalpr_reads
 from plateward.ingest.formats.openalpr_forensic import forensic_reads, forensic_records
 from plateward.ingest.formats.platerecognizer import platerecognizer_reads
 from plateward.ingest.formats.platerecognizer_csv import stream_csv_reads, stream_csv_records
-from plateward.ingest.formats.records import BadRecord, Context, Found, Record, Sighting
+from plateward.ingest.formats.records import (
+    BadRecord,
+    Context,
+    Found,
+    Record,
+    Sighting,
+    sightings_in,
+)
 from plateward.ingest.formats.sniff import csv_format, describe_binary, json_format, xml_description
 from plateward.ingest.formats.times import Clock, TimeProblem, capture_time
 from plateward.ingest.formats.verkada import verkada_reads
@@ -295,14 +302,11 @@ def _read_here(
     for record in records:
         report.records += 1
         try:
-            if record.problem is not None:
-                raise BadRecord(record.where, record.problem)
-            found = form.reads(record, context)
-            if not any(isinstance(item, Sighting) for item in found):
+            sightings = sightings_in(record, form.reads, context)
+            if not sightings:
                 report.ignored += 1
-            for item in found:
-                if isinstance(item, Sighting):
-                    batch.add(item, destinations)
+            for sighting in sightings:
+                batch.add(sighting, destinations)
         except SeveralSources:
             _collect_sources(records, form, context, destinations)
             raise destinations.several_sources(path) from None
@@ -345,8 +349,8 @@ def _read_in_workers(
 
 
 def _merge_sources(destinations: FileDestinations, outcome: BlockOutcome) -> None:
-    for key, source in outcome.sources.items():
-        destinations.seen.setdefault(key, source)
+    for source in outcome.sources.values():
+        destinations.saw(source)
 
 
 Unmade = tuple[Sighting, ReadIn]
@@ -406,27 +410,25 @@ class _Batch:
         self.append(destination.camera, (sighting, read_in(sighting, destination)))
 
     def append(self, found: Camera, read: NewRead | Unmade) -> None:
-        pending = self._pending(found)
-        pending.reads.append(read)
-        self._added(found, 1)
+        self.extend(found, [read])
 
-    def extend(self, found: Camera, reads: list[NewRead]) -> None:
-        self._pending(found).reads.extend(reads)
-        self._added(found, len(reads))
+    def extend(self, found: Camera, reads: list[NewRead] | list[NewRead | Unmade]) -> None:
+        camera, pending = self._pending(found)
+        pending.reads.extend(reads)
+        self._added(camera, pending, len(reads))
 
     def extend_rows(self, found: Camera, rows: RowsJson, screened: list[NewRead]) -> None:
         """Reads a worker made into PostgreSQL's JSON; ``screened``: those worth matching."""
-        pending = self._pending(found)
+        camera, pending = self._pending(found)
         pending.rows.append(rows)
         pending.screened.extend(screened)
-        self._added(found, rows.count)
+        self._added(camera, pending, rows.count)
 
-    def _pending(self, found: Camera) -> _Pending:
-        return self.pending.setdefault(_Camera(found.id, found.code, found.agency_id), _Pending())
-
-    def _added(self, found: Camera, count: int) -> None:
+    def _pending(self, found: Camera) -> tuple[_Camera, _Pending]:
         camera = _Camera(found.id, found.code, found.agency_id)
-        pending = self.pending[camera]
+        return camera, self.pending.setdefault(camera, _Pending())
+
+    def _added(self, camera: _Camera, pending: _Pending, count: int) -> None:
         pending.count += count
         self.waiting += count
         if pending.count >= self.size:
@@ -521,12 +523,11 @@ def _collect_sources(
     """Read the rest of the file for its sources only, to name them all in the refusal."""
     for record in records:
         try:
-            found = [] if record.problem else form.reads(record, context)
+            sightings = sightings_in(record, form.reads, context)
         except InvalidInput:
             continue
-        for item in found:
-            if isinstance(item, Sighting) and item.source is not None:
-                destinations.seen.setdefault(item.source.key, item.source)
+        for sighting in sightings:
+            destinations.saw(sighting.source)
 
 
 def _foreign(path: Path, form: Format, record: Record) -> InvalidInput | None:

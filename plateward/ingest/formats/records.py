@@ -17,7 +17,7 @@ import hashlib
 import math
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +125,16 @@ class Context:
 
 
 Found = Sighting | Heartbeat
+
+
+def sightings_in(
+    record: Record, reads: Callable[[Record, Context], list[Found]], context: Context
+) -> list[Sighting]:
+    """The plate reads a format finds in a record (none: a heartbeat, a preview); a record
+    that could not even be read raises ``BadRecord``, as a format's refusal does."""
+    if record.problem is not None:
+        raise BadRecord(record.where, record.problem)
+    return [item for item in reads(record, context) if isinstance(item, Sighting)]
 
 
 def normalise_plate(text: str) -> str:
