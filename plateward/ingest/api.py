@@ -33,7 +33,11 @@ def camera_from_key(
     state = app_state(request)
     if not authorization or not authorization.startswith("Bearer "):
         raise HTTPException(401, "camera key missing: send 'Authorization: Bearer <key>'")
-    with state.db.connect() as connection:
+    # Ended with COMMIT, not the ROLLBACK a read-only block ends with: psycopg forgets every
+    # statement it prepared on a connection at each ROLLBACK, so with a rollback per batch the
+    # batch's own statements (the alerts', the lists' revision) were never prepared and
+    # PostgreSQL planned them on every batch.
+    with state.db.begin() as connection:
         camera = camera_for_key(connection, authorization.removeprefix("Bearer ").strip())
     if camera is None:
         raise HTTPException(401, "camera key not recognised")
