@@ -84,6 +84,27 @@ def test_limit_keeps_the_best_and_filters_apply(
         search_tolerant(engine, "7ABC123", justification=why, max_edits=3)
 
 
+def test_a_limit_inside_a_score_keeps_that_scores_newest_reads(
+    engine: Engine, add_read: AddRead, why: Justification, t0: dt.datetime
+) -> None:
+    # Two look-alikes of one score, their reads interleaved in time, cut by the limit after
+    # the plate's own two reads: the cut takes the newest of both plates, not all of one.
+    for hours in (0, 1):
+        add_read("7ABC123", at=t0 + dt.timedelta(hours=hours))
+    for hours, plate in enumerate(["7A8C123", "7ABC1Z3", "7A8C123", "7ABC1Z3", "7A8C123"]):
+        add_read(plate, at=t0 + dt.timedelta(hours=10 + hours))
+    add_read("7ABX123", at=t0 + dt.timedelta(hours=30))  # newer, but a worse score
+
+    hits = search_tolerant(engine, "7ABC123", justification=why, filters=Filters(limit=5))
+
+    assert [h.plate for h in hits] == ["7ABC123", "7ABC123", "7A8C123", "7ABC1Z3", "7A8C123"]
+    assert [h.captured_at for h in hits[2:]] == [
+        t0 + dt.timedelta(hours=14),
+        t0 + dt.timedelta(hours=13),
+        t0 + dt.timedelta(hours=12),
+    ]
+
+
 def test_every_index_path_finds_exactly_the_tolerant_matches(
     engine: Engine, add_read: AddRead, why: Justification
 ) -> None:
