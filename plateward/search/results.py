@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(slots=True)
@@ -68,3 +69,16 @@ class ClonePair:
     elapsed_s: float
     speed_kmh: float
     """Implied speed; ``inf`` when both reads were taken at the same instant."""
+
+
+class RankedRead(NamedTuple):
+    """A ranked search's hit as a kept result set needs it: which read, and its score.
+
+    The web pages keep only this of a search and read each page's rows when shown, so the
+    search need not fetch, convert and send a thousand hits' other columns (each with its
+    camera's code looked up) for a result set that keeps none of them.
+    """
+
+    id: uuid.UUID
+    captured_at: dt.datetime
+    score: float

@@ -22,8 +22,8 @@ from plateward.errors import InvalidInput
 from plateward.search.filters import Filters
 from plateward.search.patterns import ANY, ONE
 from plateward.search.plates import search_partial, search_plate
-from plateward.search.results import ReadHit
-from plateward.search.tolerant import search_tolerant
+from plateward.search.results import RankedRead, ReadHit
+from plateward.search.tolerant import rank_tolerant
 from plateward.vehicle import BODY_TYPES, COLORS, DIRECTIONS
 from plateward.web.clock import parse_local
 from plateward.web.guards import check_csrf, submitted_csrf
@@ -85,7 +85,7 @@ def search(
     except InvalidInput as exc:
         return _page(request, session, form=form, error=exc.message, status=400)
     partial = ONE in text or ANY in text
-    find: Callable[..., list[ReadHit]]
+    find: Callable[..., list[ReadHit] | list[RankedRead]]
     if partial:
         action, key, find, title = (
             "search.partial",
@@ -94,10 +94,11 @@ def search(
             f"Pattern {text.upper()}",
         )
     elif tolerant:
+        # Ranked reads, not hits: the result set keeps only which reads and their scores.
         action, key, find, title = (
             "search.tolerant",
             "plate",
-            search_tolerant,
+            rank_tolerant,
             f"Like {text.upper()}",
         )
     else:
