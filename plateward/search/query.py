@@ -7,14 +7,15 @@ mean the same thing everywhere and a hit always has the same columns.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Engine, Select, func, literal_column, select
 
 from plateward.search.filters import Filters
-from plateward.search.results import ReadHit
+from plateward.search.results import ReadHit, ResultKey
 from plateward.search.scope import visible
 from plateward.store.schema import cameras, reads
 
@@ -129,3 +130,23 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC)
+
+
+H = TypeVar("H", ReadHit, ResultKey)
+
+
+@dataclass(frozen=True)
+class HitShape(Generic[H]):
+    """What a search selects of each read it finds, and how a row becomes its hit."""
+
+    select_reads: Callable[[Filters], Select[Any]]
+    hit: Callable[[Any, float | None], H]
+
+
+HITS: HitShape[ReadHit] = HitShape(select_hits, lambda row, score: to_hit(row, score=score))
+"""Whole hits: the API, the console, exports."""
+KEYS: HitShape[ResultKey] = HitShape(
+    lambda filters: narrow(select(reads.c.id, reads.c.captured_at), filters),
+    lambda row, score: ResultKey(row[0], as_utc(row[1]), score),
+)
+"""Keys and scores only: what a web page's kept result set holds (``ResultKey``)."""

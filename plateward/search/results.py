@@ -71,14 +71,14 @@ class ClonePair:
     """Implied speed; ``inf`` when both reads were taken at the same instant."""
 
 
-class RankedRead(NamedTuple):
-    """A ranked search's hit as a kept result set needs it: which read, and its score.
+class ResultKey(NamedTuple):
+    """A hit as a kept result set holds it: which read, and its score where the search ranks.
 
-    The web pages keep only this of a search and read each page's rows when shown, so the
-    search need not fetch, convert and send a thousand hits' other columns (each with its
+    The web pages keep only this of a search and read each page's rows when it is shown, so
+    the search need not fetch, convert and send a thousand hits' other columns (each with its
     camera's code looked up) for a result set that keeps none of them.
     """
 
     id: uuid.UUID
     captured_at: dt.datetime
-    score: float
+    score: float | None = None

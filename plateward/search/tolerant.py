@@ -10,14 +10,12 @@ rather than whichever the database happened to return first.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from collections.abc import Sequence
+from typing import TypeVar
 
 from sqlalchemy import (
     Connection,
     Float,
-    Select,
     Text,
     bindparam,
     column,
@@ -43,13 +41,12 @@ from plateward.search.likeness import (
 )
 from plateward.search.patterns import LIKE_ESCAPE, ONE
 from plateward.search.plates import NO_FILTERS, plate_text
-from plateward.search.query import Bind, as_utc, connected, narrow, select_hits, to_hit
-from plateward.search.results import RankedRead, ReadHit
+from plateward.search.query import HITS, KEYS, Bind, H, HitShape, connected
+from plateward.search.results import ReadHit, ResultKey
 from plateward.store.plate_index import matching_plates, plates_like_any
 from plateward.store.schema import plates, reads
 
 T = TypeVar("T")
-H = TypeVar("H", ReadHit, RankedRead)
 
 IN_CHUNK = 500
 WILD_CHUNK = 50
@@ -68,43 +65,28 @@ def search_tolerant(
 
     Each hit's ``score`` is its plate's likeness, 1.0 for the plate itself; ties go newest first.
     """
-    return _search(bind, plate, justification, filters, max_edits, _HITS)
+    return _search(bind, plate, justification, filters, max_edits, HITS)
 
 
-def rank_tolerant(
+def tolerant_keys(
     bind: Bind,
     plate: str,
     *,
     justification: Justification,
     filters: Filters = NO_FILTERS,
     max_edits: int = MAX_EDITS,
-) -> list[RankedRead]:
+) -> list[ResultKey]:
     """The same search, each hit only as its read's key and score: what a kept result set
     holds (the web pages). On ten million reads, fetching, converting and sending a thousand
     hits' other columns (each with its camera's code) was a quarter of the reads' step at the
     median and 40% of it at p95 (a one-off harness, 60 plates).
     """
-    return _search(bind, plate, justification, filters, max_edits, _RANKED)
-
-
-@dataclass(frozen=True)
-class _Shape(Generic[H]):
-    """What the reads' step selects of each read, and how a row becomes a hit of a score."""
-
-    select_reads: Callable[[Filters], Select[Any]]
-    hit: Callable[[Any, float], H]
-
-
-_HITS: _Shape[ReadHit] = _Shape(select_hits, lambda row, score: to_hit(row, score=score))
-_RANKED: _Shape[RankedRead] = _Shape(
-    lambda filters: narrow(select(reads.c.id, reads.c.captured_at), filters),
-    lambda row, score: RankedRead(row[0], as_utc(row[1]), score),
-)
+    return _search(bind, plate, justification, filters, max_edits, KEYS)
 
 
 def _search(
     bind: Bind, plate: str, justification: Justification, filters: Filters, max_edits: int,
-    shape: _Shape[H],
+    shape: HitShape[H],
 ) -> list[H]:  # fmt: skip
     require_justification(justification)
     if not 0 <= max_edits <= MAX_EDITS:
@@ -168,7 +150,7 @@ def _has_piece(pattern: str) -> bool:
 
 def _reads_of(
     connection: Connection, plates: list[str], score: float, filters: Filters, limit: int,
-    shape: _Shape[H],
+    shape: HitShape[H],
 ) -> list[H]:  # fmt: skip
     """SQLite: the newest ``limit`` reads of plates of one score."""
     hits: list[H] = []
@@ -185,7 +167,7 @@ def _reads_of(
 
 
 def _best_reads(
-    connection: Connection, tiers: dict[float, list[str]], filters: Filters, shape: _Shape[H]
+    connection: Connection, tiers: dict[float, list[str]], filters: Filters, shape: HitShape[H]
 ) -> list[H]:
     """PostgreSQL: the best ``filters.limit`` reads of the scored plates, in one statement.
 

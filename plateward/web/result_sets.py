@@ -28,7 +28,7 @@ from plateward.access.sessions import Session
 from plateward.errors import NotFound
 from plateward.search.justification import Justification
 from plateward.search.query import as_utc
-from plateward.search.results import RankedRead, ReadHit
+from plateward.search.results import ReadHit, ResultKey
 from plateward.search.scope import visible
 from plateward.store.read_keys import ReadKey, among
 from plateward.store.schema import cameras, reads
@@ -65,7 +65,7 @@ class ResultSet:
         return None
 
 
-def entries_of(hits: Sequence[ReadHit] | Sequence[RankedRead]) -> list[Entry]:
+def entries_of(hits: Sequence[ReadHit] | Sequence[ResultKey]) -> list[Entry]:
     return [
         Entry(h.id, h.captured_at, h.score, h.distance_m if isinstance(h, ReadHit) else None)
         for h in hits

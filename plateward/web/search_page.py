@@ -21,9 +21,9 @@ from plateward.access.sessions import Session
 from plateward.errors import InvalidInput
 from plateward.search.filters import Filters
 from plateward.search.patterns import ANY, ONE
-from plateward.search.plates import search_partial, search_plate
-from plateward.search.results import RankedRead, ReadHit
-from plateward.search.tolerant import rank_tolerant
+from plateward.search.plates import partial_keys, plate_keys
+from plateward.search.results import ResultKey
+from plateward.search.tolerant import tolerant_keys
 from plateward.vehicle import BODY_TYPES, COLORS, DIRECTIONS
 from plateward.web.clock import parse_local
 from plateward.web.guards import check_csrf, submitted_csrf
@@ -85,24 +85,24 @@ def search(
     except InvalidInput as exc:
         return _page(request, session, form=form, error=exc.message, status=400)
     partial = ONE in text or ANY in text
-    find: Callable[..., list[ReadHit] | list[RankedRead]]
+    # Keys, not hits: the result set keeps only which reads and their scores.
+    find: Callable[..., list[ResultKey]]
     if partial:
         action, key, find, title = (
             "search.partial",
             "pattern",
-            search_partial,
+            partial_keys,
             f"Pattern {text.upper()}",
         )
     elif tolerant:
-        # Ranked reads, not hits: the result set keeps only which reads and their scores.
         action, key, find, title = (
             "search.tolerant",
             "plate",
-            rank_tolerant,
+            tolerant_keys,
             f"Like {text.upper()}",
         )
     else:
-        action, key, find, title = "search.plate", "plate", search_plate, f"Plate {text.upper()}"
+        action, key, find, title = "search.plate", "plate", plate_keys, f"Plate {text.upper()}"
     query: dict[str, Any] = {key: text, **narrowing(filters)}
     try:
         result_id = keep_inquiry(

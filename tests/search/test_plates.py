@@ -12,7 +12,13 @@ from sqlalchemy import Engine
 from plateward.errors import InvalidInput
 from plateward.search.filters import Filters
 from plateward.search.justification import Justification
-from plateward.search.plates import plate_timeline, search_partial, search_plate
+from plateward.search.plates import (
+    partial_keys,
+    plate_keys,
+    plate_timeline,
+    search_partial,
+    search_plate,
+)
 
 HOUR = dt.timedelta(hours=1)
 AddRead = Callable[..., uuid.UUID]
@@ -60,6 +66,24 @@ def test_partial_patterns(engine: Engine, add_read: AddRead, why: Justification)
         search_partial(engine, "7B3%", justification=why)
     with pytest.raises(InvalidInput, match="at least one known"):
         search_partial(engine, "**?", justification=why)
+
+
+def test_keys_are_the_hits_reads_in_their_order(
+    engine: Engine, add_read: AddRead, why: Justification, t0: dt.datetime
+) -> None:
+    # What the web pages keep of a search: the same reads as the hits, in the same order,
+    # with the filters and the limit applied alike; ties in time broken the same way.
+    for k, plate in enumerate(["7ABC123", "7ABD123", "7ABC123", "8XYZ999", "7ABC123"]):
+        add_read(plate, at=t0 + HOUR * (k // 2), camera="POLE-2" if k == 4 else "POLE-1")
+    for filters in (Filters(), Filters(limit=2), Filters(cameras=("POLE-1",))):
+        hits = search_plate(engine, "7ABC123", justification=why, filters=filters)
+        keys = plate_keys(engine, "7ABC123", justification=why, filters=filters)
+        assert keys == [(h.id, h.captured_at, None) for h in hits]
+        assert hits
+        hits = search_partial(engine, "7AB*", justification=why, filters=filters)
+        keys = partial_keys(engine, "7AB*", justification=why, filters=filters)
+        assert keys == [(h.id, h.captured_at, None) for h in hits]
+        assert len(hits) == min(filters.limit, 4 if not filters.cameras else 3)
 
 
 def test_timeline_is_in_the_order_seen(

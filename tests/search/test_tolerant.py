@@ -14,7 +14,7 @@ from plateward.errors import InvalidInput
 from plateward.search.filters import Filters
 from plateward.search.justification import Justification
 from plateward.search.likeness import MAX_EDITS, is_tolerant_match
-from plateward.search.tolerant import rank_tolerant, search_tolerant
+from plateward.search.tolerant import search_tolerant, tolerant_keys
 
 AddRead = Callable[..., uuid.UUID]
 ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
@@ -104,7 +104,7 @@ def test_a_limit_inside_a_score_keeps_that_scores_newest_reads(
         t0 + dt.timedelta(hours=12),
     ]
     # What the web pages keep of the same search: the same reads, scores and order.
-    ranked = rank_tolerant(engine, "7ABC123", justification=why, filters=Filters(limit=5))
+    ranked = tolerant_keys(engine, "7ABC123", justification=why, filters=Filters(limit=5))
     assert ranked == [(h.id, h.captured_at, h.score) for h in hits]
 
 
