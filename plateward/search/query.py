@@ -1,7 +1,8 @@
 """The one select every search starts from: reads with their camera's code, and the filters.
 
 Each search adds its own condition (a plate, a pattern, a place) to this query, so the filters
-mean the same thing everywhere and a hit always has the same columns.
+mean the same thing everywhere and a hit always has the same columns. A search whose result
+only a web page keeps can select the reads' keys instead, under the same filters (``KEYS``).
 """
 
 from __future__ import annotations
