@@ -23,7 +23,6 @@ from plateward.search.query import (
     HitShape,
     connected,
     plate_order,
-    select_hits,
 )
 from plateward.search.results import ReadHit, ResultKey
 from plateward.store.plate_index import matching_plates
@@ -64,19 +63,17 @@ def plate_timeline(
     bind: Bind, plate: str, *, justification: Justification, filters: Filters = NO_FILTERS
 ) -> list[ReadHit]:
     """Every read of a plate in the order it was seen: where the vehicle went, and when."""
-    require_justification(justification)
-    wanted = plate_text(plate)
-    query = select_hits(filters).where(reads.c.plate == wanted)
-    return _in_capture_order(bind, query, filters, HITS, newest_first=False)
+    return _plate(bind, plate, justification, filters, HITS, newest_first=False)
 
 
 def _plate(
-    bind: Bind, plate: str, justification: Justification, filters: Filters, shape: HitShape[H]
-) -> list[H]:
+    bind: Bind, plate: str, justification: Justification, filters: Filters,
+    shape: HitShape[H], *, newest_first: bool = True,
+) -> list[H]:  # fmt: skip
     require_justification(justification)
     wanted = plate_text(plate)
     query = shape.select_reads(filters).where(reads.c.plate == wanted)
-    return _in_capture_order(bind, query, filters, shape, newest_first=True)
+    return _in_capture_order(bind, query, filters, shape, newest_first=newest_first)
 
 
 def _partial(
