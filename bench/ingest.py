@@ -2,7 +2,7 @@
 
     python bench/ingest.py [--reads 100000] [--batch 500] [--clients 2] [--workers 1]
                            [--new-plates 1.0] [--db sqlite postgresql] [--hotlist 0 1000000]
-                           [--repeat 3]
+                           [--repeat 3] [--pairs 40]
 
 Starts the server as its own process (uvicorn, one worker) on a fresh database, registers a
 camera, builds every batch's JSON before the clock starts (so the client's own work is only
@@ -23,11 +23,16 @@ those of ``--warm-up`` reads posted before the clock starts, spread over the yea
 timed ones so that PostgreSQL holds a year of monthly partitions. The CPU each process used
 while the clock ran (server, PostgreSQL, the bench's client) is printed per batch: on two
 shared cores it says which side bounds the rate.
+
+``--pairs N`` with two ``--hotlist`` sizes measures what the list costs: both servers run at
+once and the timed reads go to each in N alternating segments, so every pair of rates is taken
+a moment apart (``run_paired``); separate rounds swung by +-30% on a shared host.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -41,6 +46,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Self
 
 import httpx
 
@@ -176,103 +182,137 @@ def bench_camera(url: str) -> str:
     return key
 
 
-def run(args: argparse.Namespace) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        url, pg_name = database_url(args.db, folder)
+def timed_bodies(args: argparse.Namespace) -> tuple[list[dict[str, object]], list[str]]:
+    """The warm-up reads and the timed batches' JSON bodies: the same for every server of a run
+    (one seed), so paired servers store the very same reads."""
+    rng = random.Random(42)
+    start = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+    # The warm-up reads span the year before, so PostgreSQL holds a year of monthly
+    # partitions, as a deployment keeping reads for a year would.
+    year_ago = start - dt.timedelta(days=365)
+    spread = 365 * 86400 / max(1, args.warm_up)
+    warm_up = [synthetic_read(rng, year_ago, n, None, spread) for n in range(args.warm_up)]
+    known = [str(read["plate"]) for read in warm_up]
+
+    def plate() -> str | None:
+        if known and rng.random() >= args.new_plates:
+            return rng.choice(known)
+        return None
+
+    numbers = iter(range(args.reads))
+    bodies = [
+        json.dumps(
+            {
+                "reads": [
+                    synthetic_read(rng, start, next(numbers), plate()) for _ in range(args.batch)
+                ]
+            }
+        )
+        for _ in range(args.reads // args.batch)
+    ]
+    return warm_up, bodies
+
+
+class BenchServer:
+    """``plateward serve`` on a fresh database of its own, with its camera, its hot list and
+    the warm-up reads stored; ``post`` times a run of batches against it."""
+
+    def __init__(self, args: argparse.Namespace, warm_up: list[dict[str, object]]) -> None:
+        self.args = args
+        self.warm_up = warm_up
+        self._tmp = tempfile.TemporaryDirectory()
+        self.pg_name: str | None = None
+        self.server: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Self:
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        args = self.args
+        folder = Path(self._tmp.name)
+        url, self.pg_name = database_url(args.db, folder)
         env = {**os.environ, "PLATEWARD_DB": url, "PLATEWARD_DATA_DIR": str(folder)}
-        plateward = [sys.executable, "-m", "plateward"]
         key = bench_camera(url)
         if args.hotlist:
             load_hotlist(url, folder, args.hotlist)
         port = free_port()
-        server = subprocess.Popen(
-            [*plateward, "serve", "--port", str(port), "--workers", str(args.workers)],
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "plateward", "serve", "--port", str(port),
+             "--workers", str(args.workers)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60 + args.hotlist / 5000  # a big list loads first
-            while True:
-                try:
-                    httpx.get(f"{base}/healthz", timeout=1)
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise SystemExit("server did not start") from None
-                    time.sleep(0.2)
-            rng = random.Random(42)
-            start = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
-            # The warm-up reads span the year before, so PostgreSQL holds a year of monthly
-            # partitions, as a deployment keeping reads for a year would.
-            year_ago = start - dt.timedelta(days=365)
-            spread = 365 * 86400 / max(1, args.warm_up)
-            warm_up = [synthetic_read(rng, year_ago, n, None, spread) for n in range(args.warm_up)]
-            headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-            for k in range(0, len(warm_up), args.batch):
-                body = json.dumps({"reads": warm_up[k : k + args.batch]})
-                httpx.post(
-                    f"{base}/api/v1/reads", content=body, headers=headers, timeout=60
-                ).raise_for_status()
-            known = [str(read["plate"]) for read in warm_up]
-            settle(url)
+        self.base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60 + args.hotlist / 5000  # a big list loads first
+        while True:
+            try:
+                httpx.get(f"{self.base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or self.server.poll() is not None:
+                    raise SystemExit("server did not start") from None
+                time.sleep(0.2)
+        self.headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        for k in range(0, len(self.warm_up), args.batch):
+            body = json.dumps({"reads": self.warm_up[k : k + args.batch]})
+            httpx.post(
+                f"{self.base}/api/v1/reads", content=body, headers=self.headers, timeout=60
+            ).raise_for_status()
+        settle(url)
 
-            def plate() -> str | None:
-                if known and rng.random() >= args.new_plates:
-                    return rng.choice(known)
-                return None
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.terminate()
+            self.server.wait(30)
+            self.server = None
+        if self.pg_name:
+            drop_database(self.pg_name)
+            self.pg_name = None
+        self._tmp.cleanup()
 
-            numbers = iter(range(args.reads))
-            bodies = [
-                json.dumps(
-                    {
-                        "reads": [
-                            synthetic_read(rng, start, next(numbers), plate())
-                            for _ in range(args.batch)
-                        ]
-                    }
-                )
-                for _ in range(args.reads // args.batch)
-            ]
-            latencies: list[float] = []
-            stored = 0
-            alerts = 0
-            lock = threading.Lock()
-            queue = list(reversed(bodies))
+    def post(self, bodies: list[str]) -> dict[str, float]:
+        """Posts the batches from ``--clients`` threads; reads/s, latencies, CPU per batch."""
+        assert self.server is not None
+        latencies: list[float] = []
+        stored = 0
+        alerts = 0
+        lock = threading.Lock()
+        queue = list(reversed(bodies))
 
-            def client() -> None:
-                nonlocal stored, alerts
-                with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
-                    while True:
-                        with lock:
-                            if not queue:
-                                return
-                            body = queue.pop()
-                        t0 = time.perf_counter()
-                        response = http.post("/api/v1/reads", content=body)
-                        response.raise_for_status()
-                        with lock:
-                            latencies.append(time.perf_counter() - t0)
-                            stored += response.json()["stored"]
-                            alerts += response.json()["alerts"]
+        def client() -> None:
+            nonlocal stored, alerts
+            with httpx.Client(base_url=self.base, headers=self.headers, timeout=60) as http:
+                while True:
+                    with lock:
+                        if not queue:
+                            return
+                        body = queue.pop()
+                    t0 = time.perf_counter()
+                    response = http.post("/api/v1/reads", content=body)
+                    response.raise_for_status()
+                    with lock:
+                        latencies.append(time.perf_counter() - t0)
+                        stored += response.json()["stored"]
+                        alerts += response.json()["alerts"]
 
-            began = time.perf_counter()
-            with CpuWatch(server.pid) as watch:
-                threads = [threading.Thread(target=client) for _ in range(args.clients)]
-                for t in threads:
-                    t.start()
-                for t in threads:
-                    t.join()
-            elapsed = time.perf_counter() - began
-            cpu = watch.split()
-        finally:
-            server.terminate()
-            server.wait(30)
-            if pg_name:
-                drop_database(pg_name)
+        began = time.perf_counter()
+        with CpuWatch(self.server.pid) as watch:
+            threads = [threading.Thread(target=client) for _ in range(self.args.clients)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        elapsed = time.perf_counter() - began
+        cpu = watch.split()
         latencies.sort()
-        batches = len(bodies)
-        per_batch = {f"cpu_ms {k}": v * 1000 / batches for k, v in cpu.items()}
+        per_batch = {f"cpu_ms {k}": v * 1000 / len(bodies) for k, v in cpu.items()}
         return {
             "reads": float(stored),
             "alerts": float(alerts),
@@ -282,6 +322,42 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             "batch_ms_p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
             **per_batch,
         }
+
+
+def run(args: argparse.Namespace) -> dict[str, float]:
+    warm_up, bodies = timed_bodies(args)
+    with BenchServer(args, warm_up) as server:
+        return server.post(bodies)
+
+
+def run_paired(args: argparse.Namespace, sizes: list[int]) -> list[dict[int, dict[str, float]]]:
+    """Two servers side by side, one per hot list size, fed the same reads in alternating
+    segments: each segment's pair of rates is taken a moment apart, on one host in one state.
+
+    Separate rounds (``--repeat``) each load their own database and list, minutes apart, and
+    on a shared two-core host their rates swung by +-30% from one round to the next, more
+    than the difference to measure. The order within a pair alternates (ABBA), so a host that
+    speeds up or slows down over the run weighs on both servers alike.
+    """
+    warm_up, bodies = timed_bodies(args)
+    size = max(1, len(bodies) // args.pairs)
+    segments = [bodies[k : k + size] for k in range(0, len(bodies), size)]
+    results: list[dict[int, dict[str, float]]] = []
+    with contextlib.ExitStack() as stack:
+        servers = {
+            entries: stack.enter_context(
+                BenchServer(argparse.Namespace(**{**vars(args), "hotlist": entries}), warm_up)
+            )
+            for entries in sizes
+        }
+        for number, segment in enumerate(segments):
+            order = sizes if number % 2 == 0 else list(reversed(sizes))
+            pair = {entries: servers[entries].post(segment) for entries in order}
+            results.append(pair)
+            print(args.db, f"segment {number + 1}/{len(segments)}",
+                  *(f"hot list {e:,}: {pair[e]['reads_per_s']:,.0f} reads/s" for e in sizes),
+                  flush=True)  # fmt: skip
+    return results
 
 
 def _row(kind: str, share: float, entries: int, results: list[dict[str, float]]) -> str:
@@ -297,6 +373,73 @@ def _row(kind: str, share: float, entries: int, results: list[dict[str, float]])
         f" {median('reads_per_s'):,.0f} | {rates} | {median('batch_ms_median'):.0f} |"
         f" {median('batch_ms_p95'):.0f} | {median('cpu_ms server'):.0f} | {database_cpu:.0f} |"
     )
+
+
+def _paired_row(kind: str, share: float, sizes: list[int],
+                segments: list[dict[int, dict[str, float]]]) -> str:  # fmt: skip
+    without, with_list = sizes
+
+    def total_rate(entries: int) -> float:
+        reads = sum(s[entries]["reads"] for s in segments)
+        return reads / sum(s[entries]["seconds"] for s in segments)
+
+    def cpu(entries: int, prefix: str) -> float:
+        return statistics.median(
+            sum(v for k, v in s[entries].items() if k.startswith(prefix)) for s in segments
+        )
+
+    changes = sorted(s[with_list]["reads_per_s"] / s[without]["reads_per_s"] - 1 for s in segments)
+    q1, median, q3 = statistics.quantiles(changes, n=4) if len(changes) > 1 else changes * 3
+    alerts = sum(s[with_list]["alerts"] for s in segments)
+    return (
+        f"| {kind} | {share:.0%} | {len(segments)} | {sum(s[without]['reads'] for s in segments):,.0f}"
+        f" | {without:,} / {with_list:,} | {total_rate(without):,.0f} | {total_rate(with_list):,.0f}"
+        f" | {total_rate(with_list) / total_rate(without) - 1:+.1%} | {median:+.1%}"
+        f" | {q1:+.1%} to {q3:+.1%} | {alerts:,.0f}"
+        f" | {cpu(without, 'cpu_ms server'):.0f} / {cpu(with_list, 'cpu_ms server'):.0f}"
+        f" | {cpu(without, 'cpu_ms postgres'):.0f} / {cpu(with_list, 'cpu_ms postgres'):.0f} |"
+    )
+
+
+def main_paired(args: argparse.Namespace) -> None:
+    sizes = list(args.hotlist)
+    rows = []
+    for share in args.new_plates:
+        for kind in args.db:
+            config = argparse.Namespace(**{**vars(args), "db": kind, "new_plates": share})
+            rows.append(_paired_row(kind, share, sizes, run_paired(config, sizes)))
+            print(rows[-1], flush=True)
+    if args.docs:
+        load = os.getloadavg()[0]
+        replace_section(
+            "bench/ingest.py --pairs",
+            [
+                "## Hot list matching's cost to ingest, paired (bench/ingest.py --pairs)",
+                "",
+                f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+                f"- Command: `python bench/ingest.py {' '.join(sys.argv[1:])}`",
+                f"- Machine: {machine_description()}; load average at the end {load:.1f}",
+                (
+                    "- Two servers run side by side on databases of their own, one without a hot"
+                    " list and one matching every batch against the list; both store the same"
+                    f" {args.warm_up:,} warm-up reads, then the same timed reads, split into"
+                    " segments that go to one server and then the other (the order alternating"
+                    " from segment to segment), so each pair of rates is taken a moment apart."
+                    ' "Change": the rate with the list against the rate without it, over the'
+                    ' whole run; "median segment" and "middle half": the same per segment pair.'
+                    " CPU columns: median milliseconds of CPU per batch in a segment, without /"
+                    " with the list. Other settings as in the section above."
+                ),
+                "",
+                (
+                    "| database | new plates | segments | reads each | hot list entries"
+                    " | reads/s without | reads/s with | change | median segment | middle half"
+                    " | alerts | server CPU ms | PostgreSQL CPU ms |"
+                ),
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+                *rows,
+            ],
+        )
 
 
 def main() -> None:
@@ -315,8 +458,16 @@ def main() -> None:
                         help="hot list entries every batch is matched against, one run each")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds of every configuration; figures are their medians")  # fmt: skip
+    parser.add_argument("--pairs", type=int, default=0,
+                        help="with two --hotlist sizes: run both servers at once and post the "
+                             "reads to each in this many alternating segments")  # fmt: skip
     parser.add_argument("--docs", action="store_true", help="write docs/benchmarks.md")
     args = parser.parse_args()
+    if args.pairs:
+        if len(args.hotlist) != 2:
+            parser.error("--pairs compares two hot list sizes: give --hotlist A B")
+        main_paired(args)
+        return
     rows = []
     for share in args.new_plates:
         for kind in args.db:
