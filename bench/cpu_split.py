@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -55,6 +56,24 @@ def _machine_busy() -> float:
     # The machine's line: user, nice, system, idle, iowait, irq, softirq, ... in ticks.
     ticks = [int(v) for v in (_PROC / "stat").read_text().splitlines()[0].split()[1:8]]
     return (sum(ticks[:3]) + sum(ticks[5:7])) / _TICK
+
+
+def wait_until_quiet(*, busy_cores: float = 0.2, every_s: float = 0.2, max_s: float = 5.0) -> None:
+    """Return once the machine used less than ``busy_cores`` of CPU over ``every_s``.
+
+    Between two timed phases, what the first leaves behind (a server's work after its last
+    response, PostgreSQL's writers) would otherwise be charged to the second.
+    """
+    if not (_PROC / "stat").is_file():
+        return
+    deadline = time.monotonic() + max_s
+    before = _machine_busy()
+    while time.monotonic() < deadline:
+        time.sleep(every_s)
+        now = _machine_busy()
+        if (now - before) / every_s < busy_cores:
+            return
+        before = now
 
 
 class CpuWatch:

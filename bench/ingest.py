@@ -54,7 +54,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.cpu_split import CpuWatch
+from bench.cpu_split import CpuWatch, wait_until_quiet
 from bench.docs_section import machine_description, replace_section
 
 LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
@@ -352,7 +352,10 @@ def run_paired(args: argparse.Namespace, sizes: list[int]) -> list[dict[int, dic
         }
         for number, segment in enumerate(segments):
             order = sizes if number % 2 == 0 else list(reversed(sizes))
-            pair = {entries: servers[entries].post(segment) for entries in order}
+            pair = {}
+            for entries in order:
+                wait_until_quiet()
+                pair[entries] = servers[entries].post(segment)
             results.append(pair)
             print(args.db, f"segment {number + 1}/{len(segments)}",
                   *(f"hot list {e:,}: {pair[e]['reads_per_s']:,.0f} reads/s" for e in sizes),
