@@ -427,7 +427,8 @@ def main_paired(args: argparse.Namespace) -> None:
                     " list and one matching every batch against the list; both store the same"
                     f" {args.warm_up:,} warm-up reads, then the same timed reads, split into"
                     " segments that go to one server and then the other (the order alternating"
-                    " from segment to segment), so each pair of rates is taken a moment apart."
+                    " from segment to segment), each once the machine is quiet, so each pair of"
+                    " rates is taken a moment apart."
                     ' "Change": the rate with the list against the rate without it, over the'
                     ' whole run; "median segment" and "middle half": the same per segment pair.'
                     " CPU columns: median milliseconds of CPU per batch in a segment, without /"
