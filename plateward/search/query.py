@@ -30,8 +30,12 @@ A lookup, not a join: PostgreSQL estimates a partial-plate search's reads as the
 two independent conditions (the plate's pieces, then its LIKE), about one row, and so joined the
 3,000 it really found to the 400 cameras by comparing every pair, 260 of a 375 ms search on 10
 million reads. A lookup by the cameras' key costs the same for every row whatever the estimate,
-and after a limit only the rows kept are looked up.
+and after a limit only the rows kept are looked up. Reads fetched by their keys (a result's
+page, its map, its export) are estimated at one row too, and are looked up the same way.
 """
+
+CAMERA_NAME = select(cameras.c.name).where(cameras.c.id == reads.c.camera_id).scalar_subquery()
+"""The name of a read's camera, looked up as ``CAMERA_CODE`` is."""
 
 HIT_COLUMNS = (
     reads.c.id,

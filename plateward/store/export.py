@@ -19,10 +19,11 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, Select, select
 
 from plateward.errors import InvalidInput
+from plateward.search.query import CAMERA_CODE
 from plateward.search.scope import visible
 from plateward.store.cameras import camera_by_code
 from plateward.store.read_keys import ReadKey, among
-from plateward.store.schema import cameras, reads
+from plateward.store.schema import reads
 
 STREAM_ROWS = 1000
 COLUMNS = (
@@ -116,32 +117,28 @@ def _statement(connection: Connection, selection: ExportFilter) -> Select[Any]:
             f"export range {selection.start.isoformat()} to {selection.end.isoformat()}:"
             " the start must be before the end"
         )
-    statement = (
-        select(
-            reads.c.id,
-            reads.c.captured_at,
-            reads.c.received_at,
-            cameras.c.code.label("camera"),
-            reads.c.plate,
-            reads.c.raw_text,
-            reads.c.confidence,
-            reads.c.alternatives,
-            reads.c.region,
-            reads.c.region_confidence,
-            reads.c.latitude,
-            reads.c.longitude,
-            reads.c.heading,
-            reads.c.plate_image,
-            reads.c.context_image,
-            reads.c.vehicle_make,
-            reads.c.vehicle_model,
-            reads.c.vehicle_color,
-            reads.c.vehicle_body_type,
-            reads.c.vehicle_direction,
-        )
-        .join(cameras, reads.c.camera_id == cameras.c.id)
-        .order_by(reads.c.captured_at, reads.c.id)
-    )
+    statement = select(
+        reads.c.id,
+        reads.c.captured_at,
+        reads.c.received_at,
+        CAMERA_CODE.label("camera"),
+        reads.c.plate,
+        reads.c.raw_text,
+        reads.c.confidence,
+        reads.c.alternatives,
+        reads.c.region,
+        reads.c.region_confidence,
+        reads.c.latitude,
+        reads.c.longitude,
+        reads.c.heading,
+        reads.c.plate_image,
+        reads.c.context_image,
+        reads.c.vehicle_make,
+        reads.c.vehicle_model,
+        reads.c.vehicle_color,
+        reads.c.vehicle_body_type,
+        reads.c.vehicle_direction,
+    ).order_by(reads.c.captured_at, reads.c.id)
     if selection.start is not None:
         statement = statement.where(reads.c.captured_at >= selection.start.astimezone(dt.UTC))
     if selection.end is not None:

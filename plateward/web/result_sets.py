@@ -27,11 +27,11 @@ from plateward.access.session_schema import sessions
 from plateward.access.sessions import Session
 from plateward.errors import NotFound
 from plateward.search.justification import Justification
-from plateward.search.query import as_utc
+from plateward.search.query import CAMERA_CODE, CAMERA_NAME, as_utc
 from plateward.search.results import ReadHit, ResultKey
 from plateward.search.scope import visible
 from plateward.store.read_keys import ReadKey, among
-from plateward.store.schema import cameras, reads
+from plateward.store.schema import reads
 from plateward.vehicle import describe_vehicle
 from plateward.web.result_schema import result_sets
 
@@ -165,8 +165,8 @@ def read_rows(connection: Connection, entries: Sequence[Entry]) -> list[ReadRow]
         reads.c.plate,
         reads.c.raw_text,
         reads.c.captured_at,
-        cameras.c.code,
-        cameras.c.name,
+        CAMERA_CODE.label("code"),
+        CAMERA_NAME.label("name"),
         reads.c.latitude,
         reads.c.longitude,
         reads.c.heading,
@@ -216,8 +216,8 @@ def map_points(connection: Connection, entries: Sequence[Entry]) -> list[MapPoin
     vehicle) for each point was most of that page's time.
     """
     found = _in_order(
-        connection, entries, reads.c.id, reads.c.plate, reads.c.captured_at, cameras.c.code,
-        reads.c.latitude, reads.c.longitude,
+        connection, entries, reads.c.id, reads.c.plate, reads.c.captured_at,
+        CAMERA_CODE.label("code"), reads.c.latitude, reads.c.longitude,
     )  # fmt: skip
     return [
         MapPoint(row.id, row.plate, as_utc(row.captured_at), row.code, row.latitude, row.longitude)
@@ -228,14 +228,15 @@ def map_points(connection: Connection, entries: Sequence[Entry]) -> list[MapPoin
 def _in_order(
     connection: Connection, entries: Sequence[Entry], *columns: ColumnElement[Any]
 ) -> list[tuple[Entry, Any]]:
-    """Each entry with its read's ``columns`` (cameras joined), in the entries' order; reads
-    removed since the search, or no longer visible to the inquiry, are left out."""
+    """Each entry with its read's ``columns``, in the entries' order; reads removed since the
+    search, or no longer visible to the inquiry, are left out. A camera's columns are looked
+    up per read (``CAMERA_CODE``), not joined."""
     if not entries:
         return []
     rows = connection.execute(
-        select(*columns)
-        .join(cameras, cameras.c.id == reads.c.camera_id)
-        .where(*among(connection, [ReadKey(e.read_id, e.captured_at) for e in entries]), *visible())
+        select(*columns).where(
+            *among(connection, [ReadKey(e.read_id, e.captured_at) for e in entries]), *visible()
+        )
     ).all()
     found = {row.id: row for row in rows}
     return [(entry, found[entry.read_id]) for entry in entries if entry.read_id in found]
