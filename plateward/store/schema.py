@@ -56,6 +56,8 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         moment: dt.datetime = value
+        if moment.tzinfo is dt.UTC:  # PostgreSQL's sessions are in UTC (store/database.py)
+            return moment
         if moment.tzinfo is None:
             return moment.replace(tzinfo=dt.UTC)
         return moment.astimezone(dt.UTC)
