@@ -35,7 +35,6 @@ from plateward.search.likeness import (
     WILD,
     allowed_edits,
     edit_patterns,
-    is_tolerant_match,
     likeness,
     lookalike_variants,
 )
@@ -94,10 +93,11 @@ def _search(
     query = plate_text(plate)
     with connected(bind) as connection:
         plates = _candidate_plates(connection, query, filters, max_edits)
+        # Every candidate already meets the rule (``is_tolerant_match``): the variants and
+        # edit patterns it is looked up by match nothing further (tests/search/test_tolerant.py).
         tiers: dict[float, list[str]] = defaultdict(list)
         for found in plates:
-            if is_tolerant_match(query, found, max_edits):
-                tiers[likeness(query, found)].append(found)
+            tiers[likeness(query, found)].append(found)
         if connection.dialect.name == "postgresql":
             return _best_reads(connection, tiers, filters, shape)
         hits: list[H] = []
