@@ -885,7 +885,8 @@ class Settings(BaseSettings):
         description=(
             "Database URL (sqlite:///PATH or postgresql://USER:PASSWORD@HOST/NAME); by default"
             " a SQLite file in data_dir. The environment variable is PLATEWARD_DB. PostgreSQL"
-            " sessions run with JIT off; ?options=-c%20jit%3Don in the URL turns it back on."
+            " sessions run with JIT off and in UTC; ?options=-c%20jit%3Don in the URL turns JIT"
+            " back on."
         ),
     )
     recognition: RecognitionSettings = Field(default_factory=lambda: RecognitionSettings())
