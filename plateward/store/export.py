@@ -131,27 +131,9 @@ def _statement(connection: Connection, selection: ExportFilter) -> Select[Any]:
             f"export range {selection.start.isoformat()} to {selection.end.isoformat()}:"
             " the start must be before the end"
         )
+    # Built from COLUMNS, so write_csv can take each row's cells in the header's order.
     statement = select(
-        reads.c.id,
-        reads.c.captured_at,
-        reads.c.received_at,
-        CAMERA_CODE.label("camera"),
-        reads.c.plate,
-        reads.c.raw_text,
-        reads.c.confidence,
-        reads.c.alternatives,
-        reads.c.region,
-        reads.c.region_confidence,
-        reads.c.latitude,
-        reads.c.longitude,
-        reads.c.heading,
-        reads.c.plate_image,
-        reads.c.context_image,
-        reads.c.vehicle_make,
-        reads.c.vehicle_model,
-        reads.c.vehicle_color,
-        reads.c.vehicle_body_type,
-        reads.c.vehicle_direction,
+        *(CAMERA_CODE.label("camera") if name == "camera" else reads.c[name] for name in COLUMNS)
     ).order_by(reads.c.captured_at, reads.c.id)
     if selection.start is not None:
         statement = statement.where(reads.c.captured_at >= selection.start.astimezone(dt.UTC))
