@@ -171,11 +171,7 @@ def _alternatives(value: list[Any] | None) -> str:
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
+    return "" if value is None else str(value)
 
 
 _CSV_CELL: dict[str, Callable[[Any], str]] = {
