@@ -6,6 +6,11 @@ Running its ONNX models here instead lets the reader
 
 * find the plate's main character line with the text detector, so state names, slogans, dealer
   frames and small stacked characters at the edge are not read (the biggest single gain);
+* read a two-line plate (motorcycle plates: A12 over 0EVP) line by line, top line first,
+  where the detector finds a second line nearly as tall as the first right above or below it
+  (``line_boxes``): read as one line, such a plate gave only its wider line ("DEVP"). On the
+  real crops (us, eu, br, ar: 744) this changed the four two-line Argentine plates from wrong
+  to right and no other plate's reading;
 * read that line (or, with ``read_whole_crop``, the whole crop too, averaging the two). The
   line's ends are followed along the text map down to a low probability, because the map
   fades over a faint or shadowed end character (California's "7" in 7EAV033) that a single
@@ -59,6 +64,13 @@ DET_END_THRESHOLD = 0.05
 """How far the main line's ends are followed: while its rows' text probability exceeds this."""
 MIN_LINE_HEIGHT_SHARE = 0.3
 """A main line lower than this share of the crop is a slogan found on an unreadable plate."""
+STACKED_LINE_HEIGHT = 0.75
+"""A line at least this share of the main line's height, right above or below it, makes the
+two a two-line plate (``line_boxes``)."""
+STACKED_WIDTH_RATIO = 0.5
+"""The narrower of two stacked lines is at least this share of the wider one's width."""
+STACKED_MIN_HEIGHT_SHARE = 0.2
+"""Each line of a two-line plate must be at least this share of the crop's height."""
 
 BEAM_WIDTH = 10
 CHAR_PRUNE = 1e-3
@@ -96,48 +108,64 @@ class RapidOcrReader:
         self.plate_columns, self.other_columns = _plate_columns(self.rec)
 
     def read(self, crops: Sequence[Image]) -> list[list[Reading]]:
-        variants: list[list[Image]] = []
+        jobs: list[tuple[bool, list[Image]]] = []
         for index, crop in enumerate(crops):
             image = _as_bgr(crop, index)
             if image.shape[0] < 2 or image.shape[1] < 2:
-                variants.append([])
+                jobs.append((False, []))
                 continue
-            views = [image]
-            box = self.main_line(image)
-            if box is not None:
-                x1, y1, x2, y2 = box
-                line = image[y1:y2, x1:x2]
-                views = [image, line] if self.read_whole_crop else [line]
-            variants.append(views)
-        probs = self._recognise([v for views in variants for v in views])
+            boxes = self.lines(image)
+            cut = [image[y1:y2, x1:x2] for x1, y1, x2, y2 in boxes]
+            if len(cut) == 2:
+                jobs.append((True, cut))
+            elif cut:
+                jobs.append((False, [image, cut[0]] if self.read_whole_crop else cut))
+            else:
+                jobs.append((False, [image]))
+        probs = self._recognise([v for _, views in jobs for v in views])
         out: list[list[Reading]] = []
         start = 0
-        for views in variants:
+        for stacked, views in jobs:
             per_view = [decode(p, self.hypotheses) for p in probs[start : start + len(views)]]
             start += len(views)
+            if stacked:
+                per_view = [join_lines(per_view[0], per_view[1], self.hypotheses)]
             out.append(merge_views(per_view, self.hypotheses))
         return out
 
-    def main_line(self, image: Image) -> LineBox | None:
-        """The box of the plate's main character line inside a crop, or None if unsure."""
+    def lines(self, image: Image) -> list[LineBox]:
+        """The boxes of the plate's character lines inside a crop, top first: one, the two of
+        a two-line plate, or none where unsure (then the whole crop is read)."""
         if self.det is None:
-            return None
+            return []
         h, w = image.shape[:2]
         det_w = max(32, round(w * DET_HEIGHT_PX / h / 32) * 32)
         resized = cv2.resize(image, (det_w, DET_HEIGHT_PX)).astype(np.float32)
         tensor = ((resized / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]
         (prob,) = self.det.run(None, {self.det.get_inputs()[0].name: tensor})[:1]
-        box = main_line_box(np.asarray(prob, dtype=np.float32)[0, 0])
-        if box is None:
-            return None
+        found = line_boxes(np.asarray(prob, dtype=np.float32)[0, 0])
         fx, fy = w / det_w, h / DET_HEIGHT_PX
-        x1, y1 = max(0, int(box[0] * fx)), max(0, int(box[1] * fy))
-        x2, y2 = min(w, round(box[2] * fx)), min(h, round(box[3] * fy))
-        if y2 - y1 < max(MIN_LINE_HEIGHT_SHARE * h, 2) or x2 - x1 < 2:
-            return None
-        if (x1, y1, x2, y2) == (0, 0, w, h):
-            return None
-        return x1, y1, x2, y2
+        boxes = [
+            (max(0, int(x1 * fx)), max(0, int(y1 * fy)), min(w, round(x2 * fx)),
+             min(h, round(y2 * fy)))
+            for x1, y1, x2, y2 in found
+        ]  # fmt: skip
+        least = MIN_LINE_HEIGHT_SHARE if len(boxes) == 1 else STACKED_MIN_HEIGHT_SHARE
+        if any(y2 - y1 < max(least * h, 2) or x2 - x1 < 2 for x1, y1, x2, y2 in boxes):
+            return self._main_only(boxes, h)
+        if boxes == [(0, 0, w, h)]:
+            return []
+        return boxes
+
+    @staticmethod
+    def _main_only(boxes: list[LineBox], height: int) -> list[LineBox]:
+        """Of two stacked lines one of which is too low, the taller alone if it is tall enough."""
+        if len(boxes) < 2:
+            return []
+        tallest = max(boxes, key=lambda b: b[3] - b[1])
+        if tallest[3] - tallest[1] < max(MIN_LINE_HEIGHT_SHARE * height, 2):
+            return []
+        return [tallest]
 
     def _recognise(self, images: Sequence[Image]) -> list[FloatArray]:
         """Per image, its (frames x 38) probabilities: blank, A-Z0-9, anything else."""
@@ -208,34 +236,77 @@ def reduce_classes(
     return np.concatenate([blank, plate, other], axis=1).astype(np.float32)
 
 
-def main_line_box(prob: FloatArray) -> tuple[float, float, float, float] | None:
-    """The main character line in a text-probability map: the tallest text region.
+def line_boxes(prob: FloatArray) -> list[tuple[float, float, float, float]]:
+    """The plate's character lines in a text-probability map: its main line, or the two
+    lines of a two-line plate, top first. Coordinates are in the map's pixels.
 
-    Plate characters are the tallest text on a plate, so the tallest region is the registration;
-    regions beside it of similar height and on the same line (the two halves of a plate split
-    by an emblem) are joined to it, and the line's ends are followed while its rows stay above
-    ``DET_END_THRESHOLD``. The map holds shrunk text kernels, so the box is then grown as
-    PaddleOCR's unclip does. Coordinates are in the map's pixels.
+    Plate characters are the tallest text on a plate, so the tallest region is the registration
+    (``_line_around``). A second region nearly as tall (``STACKED_LINE_HEIGHT``), right above
+    or below it and under it across, makes a two-line plate: motorcycle and some trailer
+    plates (A12 over 0EVP). State names, slogans and stacked county codes are far lower than
+    the registration, so they never pair with it.
     """
+    regions = _text_regions(prob)
+    if not regions:
+        return []
+    best = max(regions, key=lambda r: (r[3] - r[1], r[2] - r[0]))
+    partner = _stacked_partner(regions, best)
+    if partner is None:
+        return [_line_around(prob, regions, best)]
+    top, bottom = sorted((best, partner), key=lambda r: r[1])
+    # Each line's box grows past its kernel; the lines part halfway between their kernels.
+    middle = (top[3] + bottom[1]) / 2
+    upper, lower = _line_around(prob, regions, top), _line_around(prob, regions, bottom)
+    return [(*upper[:3], min(upper[3], middle)), (lower[0], max(lower[1], middle), *lower[2:])]
+
+
+Region = tuple[int, int, int, int]
+
+
+def _text_regions(prob: FloatArray) -> list[Region]:
     mask = (prob > DET_PIXEL_THRESHOLD).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
-    regions: list[tuple[int, int, int, int]] = []
+    regions: list[Region] = []
     for k in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[k])
         if w < 3 or h < 3 or float(prob[labels == k].mean()) < DET_BOX_THRESHOLD:
             continue
         regions.append((x, y, x + w, y + h))
-    if not regions:
-        return None
-    best = max(regions, key=lambda r: (r[3] - r[1], r[2] - r[0]))
+    return regions
+
+
+def _stacked_partner(regions: Sequence[Region], best: Region) -> Region | None:
+    """The tallest region that sits on a line of its own right above or below ``best``."""
     height = best[3] - best[1]
-    x1, x2 = best[0], best[2]
+    partners = []
     for r in regions:
-        overlap = min(r[3], best[3]) - max(r[1], best[1])
+        if r == best or r[3] - r[1] < STACKED_LINE_HEIGHT * height:
+            continue
+        gap = max(r[1] - best[3], best[1] - r[3])
+        widths = sorted((r[2] - r[0], best[2] - best[0]))
+        across = min(r[2], best[2]) - max(r[0], best[0])
+        # Lines of three and four characters: a slogan over a fragment is far wider than it.
+        alike = widths[0] >= STACKED_WIDTH_RATIO * widths[1]
+        if 0 <= gap <= height and alike and across >= 0.5 * widths[0]:
+            partners.append(r)
+    return max(partners, key=lambda r: r[3] - r[1], default=None)
+
+
+def _line_around(
+    prob: FloatArray, regions: Sequence[Region], seed: Region
+) -> tuple[float, float, float, float]:
+    """The line ``seed`` stands on: regions beside it of similar height and on the same line
+    (the two halves of a plate split by an emblem) are joined to it, and its ends are followed
+    while its rows stay above ``DET_END_THRESHOLD``. The map holds shrunk text kernels, so
+    the box is then grown as PaddleOCR's unclip does."""
+    height = seed[3] - seed[1]
+    x1, x2 = seed[0], seed[2]
+    for r in regions:
+        overlap = min(r[3], seed[3]) - max(r[1], seed[1])
         if overlap > 0.6 * height and r[3] - r[1] > 0.7 * height:
             x1, x2 = min(x1, r[0]), max(x2, r[2])
     map_h, map_w = prob.shape
-    profile = prob[best[1] : best[3]].max(axis=0)
+    profile = prob[seed[1] : seed[3]].max(axis=0)
     while x1 > 0 and profile[x1 - 1] > DET_END_THRESHOLD:
         x1 -= 1
     while x2 < map_w and profile[x2] > DET_END_THRESHOLD:
@@ -244,9 +315,9 @@ def main_line_box(prob: FloatArray) -> tuple[float, float, float, float] | None:
     grow = width * height * DET_UNCLIP_RATIO / (2 * (width + height))
     return (
         max(0.0, x1 - grow),
-        max(0.0, best[1] - grow),
+        max(0.0, seed[1] - grow),
         min(float(map_w), x2 + grow),
-        min(float(map_h), best[3] + grow),
+        min(float(map_h), seed[3] + grow),
     )
 
 
@@ -351,3 +422,18 @@ def merge_views(per_view: Sequence[Sequence[Hypothesis]], top: int) -> list[Read
                 best[h.text] = h
     ranked = sorted(totals, key=lambda text: -totals[text])[:top]
     return [Reading(text, min(1.0, totals[text]), best[text].char_confidences) for text in ranked]
+
+
+def join_lines(
+    upper: Sequence[Hypothesis], lower: Sequence[Hypothesis], top: int
+) -> list[Hypothesis]:
+    """A two-line plate's texts: each reading of its top line followed by each of its bottom
+    line, their probabilities multiplied; the ``top`` most probable."""
+    joined = [
+        Hypothesis(
+            a.text + b.text, a.log_prob + b.log_prob, a.char_confidences + b.char_confidences
+        )
+        for a in upper
+        for b in lower
+    ]
+    return sorted(joined, key=lambda h: -h.log_prob)[:top]

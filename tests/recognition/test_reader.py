@@ -76,8 +76,7 @@ def test_main_line_is_the_tallest_text_and_joins_its_other_half() -> None:
     prob[30:70, 10:80] = 0.9  # left half of the registration
     prob[32:68, 110:180] = 0.9  # right half, after an emblem
     prob[80:90, 40:150] = 0.9  # slogan
-    box = rr.main_line_box(prob)
-    assert box is not None
+    (box,) = rr.line_boxes(prob)
     x1, y1, x2, y2 = box
     assert x1 < 10 and x2 > 180
     # The map holds shrunk text kernels, so the box grows past them; it stays centred on them.
@@ -86,7 +85,47 @@ def test_main_line_is_the_tallest_text_and_joins_its_other_half() -> None:
 
 
 def test_main_line_of_an_empty_map_is_none() -> None:
-    assert rr.main_line_box(np.zeros((96, 192), dtype=np.float32)) is None
+    assert rr.line_boxes(np.zeros((96, 192), dtype=np.float32)) == []
+
+
+def test_two_stacked_lines_of_like_size_are_a_two_line_plate() -> None:
+    prob = np.zeros((96, 128), dtype=np.float32)
+    prob[58:80, 15:105] = 0.9  # the bottom line, a character more: the tallest region
+    prob[30:49, 20:95] = 0.9  # the top line
+    upper, lower = rr.line_boxes(prob)
+    assert upper[1] < 30 and 49 < upper[3] <= lower[1] < 58 and lower[3] > 80
+    assert upper[3] == lower[1] == (49 + 58) / 2  # they part halfway between their kernels
+
+
+@pytest.mark.parametrize(
+    ("second", "why"),
+    [
+        ((4, 14, 20, 110), "a state name: too low"),
+        ((28, 40, 40, 60), "a fragment under the registration: far narrower"),
+        ((4, 14, 110, 128), "beside the registration, not under it"),
+    ],
+)
+def test_other_text_above_or_below_makes_no_second_line(
+    second: tuple[int, int, int, int], why: str
+) -> None:
+    prob = np.zeros((96, 128), dtype=np.float32)
+    prob[50:75, 10:100] = 0.9
+    y1, y2, x1, x2 = second
+    prob[y1:y2, x1:x2] = 0.9
+    assert len(rr.line_boxes(prob)) == 1, why
+
+
+def test_join_lines_reads_the_top_line_first_and_multiplies() -> None:
+    upper = [
+        Hypothesis("A12", math.log(0.9), (0.9,) * 3),
+        Hypothesis("A1Z", math.log(0.1), (0.1,) * 3),
+    ]
+    lower = [Hypothesis("0EVP", math.log(0.8), (0.8,) * 4)]
+    joined = rr.join_lines(upper, lower, 5)
+    assert [h.text for h in joined] == ["A120EVP", "A1Z0EVP"]
+    assert math.exp(joined[0].log_prob) == pytest.approx(0.72)
+    assert joined[0].char_confidences == (0.9,) * 3 + (0.8,) * 4
+    assert len(rr.join_lines(upper, lower, 1)) == 1
 
 
 def test_rec_tensor_keeps_height_and_pads_to_the_trained_width() -> None:
@@ -122,9 +161,22 @@ def test_reads_a_rendered_plate(reader: RapidOcrReader) -> None:
 
 
 def test_finds_the_main_line_below_the_state_name(reader: RapidOcrReader) -> None:
-    box = reader.main_line(rendered_plate("HBX4927"))
-    assert box is not None
+    (box,) = reader.lines(rendered_plate("HBX4927"))
     assert box[1] > 30  # below "Ohio"
+
+
+def test_reads_a_rendered_two_line_plate(reader: RapidOcrReader) -> None:
+    """A motorcycle plate: three characters over four, read top line first."""
+    plate = np.full((150, 200, 3), 235, dtype=np.uint8)
+    cv2.rectangle(plate, (3, 3), (196, 146), (40, 40, 40), 2)
+    for text, (x, y) in (("B47", (45, 68)), ("3KMR", (20, 122))):
+        cv2.putText(
+            plate, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 1.8, (20, 20, 20), 5, cv2.LINE_AA
+        )
+    assert len(reader.lines(plate)) == 2
+    (readings,) = reader.read([plate])
+    assert readings[0].text == "B473KMR"
+    assert len(readings[0].char_confidences) == 7
 
 
 def test_batch_keeps_order_and_copes_with_odd_crops(reader: RapidOcrReader) -> None:
@@ -174,9 +226,8 @@ def test_main_line_follows_its_faint_ends_but_not_across_a_gap() -> None:
     strong_only = prob.copy()
     strong_only[:, :60] = 0
     strong_only[:, 170:] = 0
-    followed = rr.main_line_box(prob)
-    cut = rr.main_line_box(strong_only)
-    assert followed is not None and cut is not None
+    (followed,) = rr.line_boxes(prob)
+    (cut,) = rr.line_boxes(strong_only)
     assert followed[0] < 30 < cut[0]
     # The gap stops it before the frame edge: only the growth, which scales with width, moves.
     assert cut[2] <= followed[2] < cut[2] + 5 < 200
