@@ -48,10 +48,15 @@ def train_command(
     seed: Annotated[int, typer.Option(help="Seed of the sample stream and the weights.")] = 17,
     steps: Annotated[int, typer.Option(help="Optimizer steps (batches).")] = 1600,
     batch: Annotated[int, typer.Option(help="Samples per step.")] = 64,
+    lr: Annotated[float, typer.Option(help="Peak learning rate of the one-cycle schedule.")] = 2e-3,
     real_share: Annotated[float, typer.Option(help="Share of real crops per batch.")] = 0.3,
     threads: Annotated[int, typer.Option(help="PyTorch threads.")] = 2,
     workers: Annotated[int, typer.Option(help="Processes drawing samples.")] = 1,
     fresh: Annotated[bool, typer.Option(help="Ignore a checkpoint in the run folder.")] = False,
+    init_from: Annotated[
+        Path | None,
+        typer.Option(help="Start from this exported model's weights (ONNX), not random ones."),
+    ] = None,
 ) -> None:
     """Train the reader; resumes from the run folder's checkpoint unless --fresh."""
     # Idle OpenMP threads would spin for work; on a shared machine that burns the cores the
@@ -66,10 +71,14 @@ def train_command(
         seed=seed,
         steps=steps,
         batch=batch,
+        lr=lr,
         real_share=real_share,
         threads=threads,
         workers=workers,
+        init_from=init_from,
     )
+    if init_from is not None and not init_from.is_file():
+        _fail(ConfigurationError(f"{init_from}: model to start from not found"))
     try:
         model = train(config, resume=not fresh)
     except PlatewardError as exc:

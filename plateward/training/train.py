@@ -39,11 +39,15 @@ from plateward.training import fonts
 from plateward.training.augment import degrade, jitter_box
 from plateward.training.model import ExportWrapper, PlateNet
 from plateward.training.synth import photograph, random_flat_plate, synthetic_plate
+from plateward.training.warm_start import load_onnx_weights
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_"
 PAD = "_"
 
 log = logging.getLogger("plateward.training")
+
+CALIBRATION_SAMPLES = 256
+"""Training samples whose activations set a warm start's normalisations (``warm_start``)."""
 
 
 @dataclass
@@ -68,11 +72,13 @@ class TrainConfig:
     ema_decay: float = 0.998
     label_smoothing: float = 0.05
     label_files: list[Path] = field(default_factory=list)
+    init_from: Path | None = None
+    """An exported model (ONNX) whose weights a new run starts from, instead of random ones."""
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
-        for key in ("data", "out"):
-            out[key] = str(out[key])
+        for key in ("data", "out", "init_from"):
+            out[key] = None if out[key] is None else str(out[key])
         out["label_files"] = [str(p) for p in self.label_files]
         return out
 
@@ -217,6 +223,14 @@ def train(config: TrainConfig, *, resume: bool = True) -> Path:
         len(real) - len(train_real),
     )
     net = PlateNet(config.slots, len(ALPHABET), config.height, config.width, config.width_mult)
+    stream = PlateStream(config, train_real)
+    checkpoint = config.out / "checkpoint.pt"
+    resuming = resume and checkpoint.is_file()
+    if config.init_from is not None and not resuming:
+        calibration = torch.stack([stream[i][0] for i in range(CALIBRATION_SAMPLES)])
+        load_onnx_weights(net, config.init_from, calibration.permute(0, 3, 1, 2).float() / 255.0)
+        net.train()
+        log.info("weights from %s", config.init_from)
     optimizer = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimizer,
@@ -228,8 +242,7 @@ def train(config: TrainConfig, *, resume: bool = True) -> Path:
     )
     ema = _Ema(net, config.ema_decay)
     step = 0
-    checkpoint = config.out / "checkpoint.pt"
-    if resume and checkpoint.is_file():
+    if resuming:
         state = torch.load(checkpoint, weights_only=False)
         net.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
@@ -238,7 +251,6 @@ def train(config: TrainConfig, *, resume: bool = True) -> Path:
         step = int(state["step"])
         log.info("resumed at step %d", step)
     (config.out / "config.json").write_text(json.dumps(config.to_json(), indent=2))
-    stream = PlateStream(config, train_real)
     indices = range(step * config.batch, config.steps * config.batch)
     loader: DataLoader[Any] = DataLoader(
         torch.utils.data.Subset(stream, indices),
@@ -374,7 +386,9 @@ def export_checkpoint(
     Returns the model's path, its temperature and its exact-match share on each held-out set.
     """
     config_json = json.loads((checkpoint.parent / "config.json").read_text())
-    config = TrainConfig(**{k: v for k, v in config_json.items() if k != "label_files"})
+    config = TrainConfig(
+        **{k: v for k, v in config_json.items() if k not in ("label_files", "init_from")}
+    )
     config.data, config.out = Path(data or config.data), Path(config.out)
     state = torch.load(checkpoint, weights_only=False)
     ema = _Ema(
