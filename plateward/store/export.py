@@ -53,12 +53,21 @@ COLUMNS = (
 
 @dataclass(frozen=True)
 class ExportFilter:
-    """Which reads: captured in [start, end), from these cameras (all when empty), and, when
-    ``reads`` is given, only those reads (a search's results)."""
+    """Which reads: captured in [start, end), from these cameras (all when empty), of these
+    plates (all when empty), and, when ``reads`` is given, only those reads (a search's
+    results).
+
+    A search of one plate names its plate with its reads: PostgreSQL then finds each read
+    through the (plate, capture time) index whose pages the search itself just read, where by
+    the primary key each read cost a leaf of a random-keyed index besides its heap page (the
+    1,000 reads of a plate at ten million reads: 54.5 -> 32.4 ms median, 15 plates each way,
+    alternating, one process).
+    """
 
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     cameras: tuple[str, ...] = ()
+    plates: tuple[str, ...] = ()
     reads: tuple[ReadKey, ...] = ()
 
 
@@ -142,6 +151,8 @@ def _statement(connection: Connection, selection: ExportFilter) -> Select[Any]:
     if selection.cameras:
         ids = [camera_by_code(connection, code).id for code in selection.cameras]
         statement = statement.where(reads.c.camera_id.in_(ids))
+    if selection.plates:
+        statement = statement.where(reads.c.plate.in_(selection.plates))
     if selection.reads:
         statement = statement.where(*among(connection, selection.reads))
     # Whose reads the running export may see (search/scope.py): only its own agency's and

@@ -225,7 +225,10 @@ def export(
     if format not in ("csv", "geojson"):
         raise Refused(400, f"format {format!r}: choose csv or geojson")
     result = result_for(request, session, result_id)
-    selection = ExportFilter(reads=tuple(ReadKey(e.read_id, e.captured_at) for e in result.entries))
+    selection = ExportFilter(
+        plates=_one_plate(result),
+        reads=tuple(ReadKey(e.read_id, e.captured_at) for e in result.entries),
+    )
     writer = write_csv if format == "csv" else write_geojson
     query = {"result_of": result.kind, "query": result.query, "reads": len(result.entries)}
     inquiry = _inquiry(request, session, result, f"export.{format}", query)
@@ -270,6 +273,17 @@ def map_data(request: Request, result: ResultSet, sites: list[dict[str, Any]]) -
         "points": f"/results/{result.id}/map-points" if result.entries else None,
         "count": _mapped(result),
     }
+
+
+ONE_PLATE_KINDS = {"search.plate", "search.timeline", "search.cloned"}
+"""Searches whose every read is of the plate their query names (a cloned-plate check of every
+plate names none)."""
+
+
+def _one_plate(result: ResultSet) -> tuple[str, ...]:
+    """The plate every read of the result has, where its search was of one plate."""
+    plate = result.query.get("plate") if result.kind in ONE_PLATE_KINDS else None
+    return (plate_text(str(plate)),) if plate else ()
 
 
 def _mapped(result: ResultSet) -> int:

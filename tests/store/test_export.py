@@ -122,6 +122,20 @@ def test_filters_by_time_range_and_camera(engine: Engine) -> None:
     assert rows(csv_text(engine, from_local))[0]["plate"] == "4DEF567"
 
 
+def test_filters_by_plate_alone_or_with_named_reads(engine: Engine) -> None:
+    two = ExportFilter(plates=("7ABC123", "5TRU123"))
+    assert [r["plate"] for r in rows(csv_text(engine, two))] == ["7ABC123", "5TRU123"]
+    every = rows(csv_text(engine))
+    named = tuple(
+        export.ReadKey(uuid.UUID(r["id"]), dt.datetime.fromisoformat(r["captured_at"]))
+        for r in every
+        if r["plate"] != "8XYZ987"
+    )
+    of_one = ExportFilter(plates=("4DEF567",), reads=named)
+    assert [r["plate"] for r in rows(csv_text(engine, of_one))] == ["4DEF567"]
+    assert rows(csv_text(engine, ExportFilter(plates=("8XYZ987",), reads=named))) == []
+
+
 def test_bad_filters_are_refused(engine: Engine) -> None:
     with pytest.raises(NotFound, match="camera POLE-9"):
         csv_text(engine, ExportFilter(cameras=("POLE-9",)))
