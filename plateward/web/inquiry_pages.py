@@ -19,7 +19,8 @@ from plateward.access.sessions import Session
 from plateward.search.inquiry import Inquiry, run_inquiry
 from plateward.search.justification import Justification
 from plateward.search.purpose import justify
-from plateward.web.result_sets import Entry, save_result
+from plateward.web.result_entries import Entry
+from plateward.web.result_sets import save_result
 from plateward.web.state import app_state
 
 T = TypeVar("T")

@@ -28,7 +28,8 @@ from plateward.web.clock import parse_local
 from plateward.web.guards import check_csrf, submitted_csrf
 from plateward.web.inquiry_pages import Purpose, keep_inquiry
 from plateward.web.page_access import page_for
-from plateward.web.result_sets import Entry, entries_of
+from plateward.web.result_entries import Entry
+from plateward.web.result_sets import entries_of
 from plateward.web.results_pages import camera_sites
 from plateward.web.search_page import LIMIT, narrowing
 from plateward.web.state import app_state

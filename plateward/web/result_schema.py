@@ -8,7 +8,7 @@ session and dies with it (``result_sets.py`` drops those of ended sessions).
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 
 from plateward.store.schema import UtcDateTime, metadata
 
@@ -26,11 +26,12 @@ result_sets = Table(
     Column("query", JSON, nullable=False),
     Column("case_number", String(64)),
     Column("reason", Text),
-    Column("entries", JSON, nullable=False),
+    Column("entries", LargeBinary, nullable=False),
     Column("extra", JSON, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_result_sets_session_id", "session_id"),
 )
 """``kind`` is the access log action of the inquiry (``search.plate``, ``search.grid``, ...);
-``entries`` are ``[read id, capture time (UTC ISO), score, distance_m]`` in the search's order;
+``entries`` are the reads (id, capture time, score, distance_m) in the search's order, packed
+(``result_entries.py``);
 ``extra`` is what a kind needs besides (the shape searched, stakeout groups, clone pairs)."""

@@ -33,17 +33,8 @@ from plateward.search.scope import visible
 from plateward.store.read_keys import ReadKey, among
 from plateward.store.schema import reads
 from plateward.vehicle import describe_vehicle
+from plateward.web.result_entries import Entry, PackedEntries, pack_entries
 from plateward.web.result_schema import result_sets
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One read of a result, in the search's order."""
-
-    read_id: uuid.UUID
-    captured_at: dt.datetime
-    score: float | None = None
-    distance_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -54,15 +45,12 @@ class ResultSet:
     title: str
     query: dict[str, Any]
     justification: Justification
-    entries: tuple[Entry, ...]
+    entries: PackedEntries
     extra: dict[str, Any]
     created_at: dt.datetime
 
     def position(self, read_id: uuid.UUID) -> int | None:
-        for i, entry in enumerate(self.entries):
-            if entry.read_id == read_id:
-                return i
-        return None
+        return self.entries.index_of(read_id)
 
 
 def entries_of(hits: Sequence[ReadHit] | Sequence[ResultKey]) -> list[Entry]:
@@ -91,15 +79,7 @@ def save_result(
             query=query,
             case_number=justification.case_number,
             reason=justification.reason,
-            entries=[
-                [
-                    str(e.read_id),
-                    e.captured_at.astimezone(dt.UTC).isoformat(),
-                    e.score,
-                    e.distance_m,
-                ]
-                for e in entries
-            ],
+            entries=pack_entries(entries),
             extra=extra or {},
             created_at=dt.datetime.now(dt.UTC),
         )
@@ -124,9 +104,7 @@ def load_result(connection: Connection, result_id: str, session: Session) -> Res
         title=row.title,
         query=row.query,
         justification=Justification(row.case_number, row.reason),
-        entries=tuple(
-            Entry(uuid.UUID(e[0]), dt.datetime.fromisoformat(e[1]), e[2], e[3]) for e in row.entries
-        ),
+        entries=PackedEntries(row.entries),
         extra=row.extra,
         created_at=row.created_at,
     )
