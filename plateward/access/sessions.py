@@ -13,11 +13,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, or_, update
 
 from plateward.access.schema import users
 from plateward.access.session_schema import sessions
-from plateward.access.users import User, usable, user_by_id
+from plateward.access.users import User, usable, user_by_id, user_from_row, user_query
 
 TOUCH_EVERY = dt.timedelta(seconds=60)
 """How stale ``last_seen_at`` may get before a request rewrites it: a write per minute, not per
@@ -76,21 +76,27 @@ def session_for_token(
     """The live session this cookie token names; None if unknown or expired, or if its account
     is disabled or locked (a lockout ends open sessions at once)."""
     now = now or dt.datetime.now(dt.UTC)
+    # The person comes in the same row: every page asks, so a query less is a round trip less.
     row = connection.execute(
-        select(sessions)
-        .join(users, users.c.id == sessions.c.user_id)
+        user_query(
+            sessions.c.id.label("session_id"), sessions.c.csrf_token,
+            sessions.c.second_factor_passed, sessions.c.expires_at, sessions.c.last_seen_at,
+        )
+        .join(sessions, sessions.c.user_id == users.c.id)
         .where(sessions.c.id == _digest(token), usable(now))
-    ).first()
+    ).first()  # fmt: skip
     if row is None:
         return None
     if row.expires_at <= now or row.last_seen_at + lifetimes.idle <= now:
-        end_session(connection, row.id)
+        end_session(connection, row.session_id)
         return None
     if now - row.last_seen_at >= touch_every(lifetimes):
-        connection.execute(update(sessions).where(sessions.c.id == row.id).values(last_seen_at=now))
+        connection.execute(
+            update(sessions).where(sessions.c.id == row.session_id).values(last_seen_at=now)
+        )
     return Session(
-        id=row.id,
-        user=user_by_id(connection, row.user_id),
+        id=row.session_id,
+        user=user_from_row(row),
         csrf_token=row.csrf_token,
         second_factor_passed=row.second_factor_passed,
         expires_at=row.expires_at,

@@ -96,17 +96,17 @@ def set_password(connection: Connection, user_id: int, password: str) -> None:
 
 
 def user_by_id(connection: Connection, user_id: int) -> User:
-    row = connection.execute(_user_query().where(users.c.id == user_id)).first()
+    row = connection.execute(user_query().where(users.c.id == user_id)).first()
     if row is None:
         raise NotFound(f"user {user_id}: no such user")
-    return _user(row)
+    return user_from_row(row)
 
 
 def user_by_name(connection: Connection, username: str) -> User:
-    row = connection.execute(_user_query().where(users.c.username == username)).first()
+    row = connection.execute(user_query().where(users.c.username == username)).first()
     if row is None:
         raise NotFound(f"user {username}: no such user")
-    return _user(row)
+    return user_from_row(row)
 
 
 def sign_in(
@@ -170,7 +170,7 @@ def user_for_token(
     """The token's account; None if the token is unknown or revoked, or the account disabled
     or locked: a lockout stops the account everywhere, not only at the sign-in form."""
     row = connection.execute(
-        _user_query()
+        user_query()
         .join(api_tokens, api_tokens.c.user_id == users.c.id)
         .where(
             api_tokens.c.token_hash == _digest(token),
@@ -178,7 +178,7 @@ def user_for_token(
             usable(now or dt.datetime.now(dt.UTC)),
         )
     ).first()
-    return None if row is None else _user(row)
+    return None if row is None else user_from_row(row)
 
 
 def usable(now: dt.datetime) -> ColumnElement[bool]:
@@ -193,13 +193,15 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _user_query() -> Select[Any]:
+def user_query(*beside: ColumnElement[Any]) -> Select[Any]:
+    """The columns a ``User`` is made of (``user_from_row``), and ``beside`` them others of
+    the same row, so a lookup that needs both (a session and its person) is one query."""
     return select(
-        users.c.id, users.c.username, users.c.full_name, users.c.role, agencies.c.code
+        users.c.id, users.c.username, users.c.full_name, users.c.role, agencies.c.code, *beside
     ).join(agencies, agencies.c.id == users.c.agency_id)
 
 
-def _user(row: object) -> User:
+def user_from_row(row: object) -> User:
     m = row._mapping  # type: ignore[attr-defined]
     return User(
         id=m["id"], username=m["username"], full_name=m["full_name"], role=Role(m["role"]),
