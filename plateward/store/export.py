@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, Select, select
 
 from plateward.errors import InvalidInput
-from plateward.search.query import CAMERA_CODE
+from plateward.search.query import CAMERA_CODE, as_utc
 from plateward.search.scope import visible
 from plateward.store.cameras import camera_by_code
 from plateward.store.read_keys import ReadKey, among
@@ -170,11 +170,7 @@ def _plain(row: Any) -> dict[str, Any]:
 
 
 def _utc(moment: dt.datetime) -> str:
-    if moment.tzinfo is dt.UTC:
-        return moment.isoformat()
-    # SQLite hands back naive datetimes; everything is stored in UTC, so naive means UTC.
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(dt.UTC).isoformat()
+    return as_utc(moment).isoformat()
 
 
 def _alternatives(value: list[Any] | None) -> str:
