@@ -13,8 +13,9 @@ from sqlalchemy import Engine
 from plateward.errors import InvalidInput
 from plateward.search.filters import Filters
 from plateward.search.justification import Justification
-from plateward.search.likeness import MAX_EDITS, is_tolerant_match
+from plateward.search.likeness import MAX_EDITS, allowed_edits, edit_patterns, is_tolerant_match
 from plateward.search.tolerant import search_tolerant, tolerant_keys
+from plateward.store.plate_index import lookup_groups
 
 AddRead = Callable[..., uuid.UUID]
 ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
@@ -112,12 +113,19 @@ def test_every_index_path_finds_exactly_the_tolerant_matches(
     engine: Engine, add_read: AddRead, why: Justification
 ) -> None:
     # Misreads of a few plates with edits at every position, ends included, so each lookup
-    # path (a known start, a known end, the pieces in the middle) has matches and near-misses
-    # to tell apart; the search must agree with the rule applied to every stored plate. The
-    # five-character query has patterns with no two known characters side by side ("K_Q_X"),
-    # which no index narrows: PostgreSQL's scan of every plate.
+    # path (a known start, a known end, a known start after one or two unknown characters,
+    # the pieces in the middle) has matches and near-misses to tell apart; the search must
+    # agree with the rule applied to every stored plate. The five-character query has
+    # patterns with no two known characters side by side ("K_Q_X"), which no index narrows:
+    # PostgreSQL's scan of every plate. The plate of digits alone has patterns whose ranges
+    # are all too wide ("48_259_"), which go to the pieces.
     rng = random.Random(5)
-    queries = ["7ABC123", "HKJ493", "8LHG5924", "K7Q2X"]
+    queries = ["7ABC123", "HKJ493", "8LHG5924", "K7Q2X", "4825917"]
+    paths = set()
+    for query in queries:
+        exact, wild = edit_patterns(query, allowed_edits(query, MAX_EDITS))
+        paths |= {group["via"] for group in lookup_groups(wild, exact)}
+    assert paths == {"start", "end", "from2", "from3", "pieces", "all", "exact"}
     stored: set[str] = set()
     for query in queries:
         for _ in range(60):

@@ -130,6 +130,11 @@ def test_postgres_plate_columns_compare_bytes(database_url: str) -> None:
     engine.dispose()
     assert sorted(c for _, _, c in collations) == ["C"] * 2, collations
     assert not indexes & {"ix_reads_plate_trgm", "ix_reads_location"}
-    assert {"ix_plates_pieces", "ix_plates_reversed"} <= indexes
+    assert {
+        "ix_plates_pieces",
+        "ix_plates_reversed",
+        "ix_plates_from2",
+        "ix_plates_from3",
+    } <= indexes
     assert "ix_plates_pieces" in plan, plan
     assert joined == 2 * sum("7B" in p for p in PLATES)
