@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Select,
     Text,
@@ -102,7 +103,10 @@ def matching_plates(pattern: str, like: str, escape: str, dialect: str) -> Selec
     ``pattern`` is the user's normalised pattern (``?`` and ``*`` wildcards), ``like`` the same
     as a LIKE pattern with ``escape``, ``dialect`` the database's (``connection.dialect.name``).
     The plates holding the pieces of the pattern's known runs are the candidates; LIKE then
-    checks each candidate whole.
+    checks each candidate whole. On PostgreSQL a known start or end that narrows enough
+    (``_share``) is a range of the plates' key or of the reversed plates instead, read from
+    the index alone: the plates of ``5HU*`` took 6.1 ms through the pieces, each of the 386
+    computing its pieces again, against 0.3 ms as a range (EXPLAIN ANALYZE, ten million reads).
     """
     runs = [run for run in _LITERAL_RUNS.findall(pattern) if len(run) >= 2]
     matches = plates.c.plate.like(like, escape=escape)
@@ -110,6 +114,14 @@ def matching_plates(pattern: str, like: str, escape: str, dialect: str) -> Selec
         # No two known characters side by side (e.g. "*K?9*"): match the distinct plates,
         # still far fewer than the reads.
         return select(plates.c.plate).where(matches)
+    start, end = _known_start(pattern), _known_start(pattern[::-1])
+    if dialect == "postgresql" and min(_share(start), _share(end)) < RANGE_MAX_SHARE:
+        if _share(start) <= _share(end):
+            key: ColumnElement[str] = plates.c.plate
+            low = start[:RANGE_CHARS]
+        else:
+            key, low = func.reverse(plates.c.plate, type_=Text), end[:RANGE_CHARS]
+        return select(plates.c.plate).where(key >= low, key < _next_key(low), matches)
     pieces = sorted(set().union(*(bigrams(run) for run in runs)))
     if dialect == "postgresql":
         # GIN intersects the posting lists of every piece itself.
