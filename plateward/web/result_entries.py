@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import overload
 
 from plateward.search.query import as_utc
+from plateward.store.read_keys import PackedKeys
 
 _ENTRY = struct.Struct("<16sqdd")
 """Read id, capture time (microseconds since the epoch, UTC), score, distance (NaN: none)."""
@@ -89,6 +90,12 @@ class PackedEntries(Sequence[Entry]):
 
     def __iter__(self) -> Iterator[Entry]:
         return (_entry(*fields) for fields in _ENTRY.iter_unpack(self._data))
+
+    def read_keys(self) -> PackedKeys:
+        """Every entry's read key, cut from the packed value without decoding an entry."""
+        fields = list(_ENTRY.iter_unpack(self._data))
+        micros = struct.pack(f">{len(fields)}q", *(f[1] for f in fields))
+        return PackedKeys(b"".join(f[0] for f in fields), micros)
 
     def index_of(self, read_id: uuid.UUID) -> int | None:
         """Where the read is among the entries, or None."""

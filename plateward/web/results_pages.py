@@ -32,7 +32,6 @@ from plateward.search.scope import scoped
 from plateward.sharing.visibility import scope_for
 from plateward.store.export import ExportFilter, write_csv, write_geojson
 from plateward.store.images import media_type_of
-from plateward.store.read_keys import ReadKey
 from plateward.store.schema import cameras
 from plateward.web.clock import local
 from plateward.web.guards import Refused, check_csrf, refuse_unless_allowed, submitted_csrf
@@ -227,7 +226,7 @@ def export(
     result = result_for(request, session, result_id)
     selection = ExportFilter(
         plates=_one_plate(result),
-        reads=tuple(ReadKey(e.read_id, e.captured_at) for e in result.entries),
+        reads=result.entries.read_keys(),
     )
     writer = write_csv if format == "csv" else write_geojson
     query = {"result_of": result.kind, "query": result.query, "reads": len(result.entries)}

@@ -25,6 +25,7 @@ from plateward.store.cameras import add_camera, camera_by_code, ensure_agency
 from plateward.store.database import open_database
 from plateward.store.export import COLUMNS, ExportFilter, write_csv, write_geojson
 from plateward.store.migrate import upgrade
+from plateward.store.read_keys import PackedKeys, ReadKey, pack_keys
 from plateward.store.reads import NewRead, store_reads
 from plateward.store.schema import images, reads
 
@@ -134,6 +135,31 @@ def test_filters_by_plate_alone_or_with_named_reads(engine: Engine) -> None:
     of_one = ExportFilter(plates=("4DEF567",), reads=named)
     assert [r["plate"] for r in rows(csv_text(engine, of_one))] == ["4DEF567"]
     assert rows(csv_text(engine, ExportFilter(plates=("8XYZ987",), reads=named))) == []
+
+
+def test_named_reads_go_packed_or_one_by_one_alike(engine: Engine) -> None:
+    """A kept result names its reads as packed bytes (``PackedKeys``); the same reads as
+    ``ReadKey`` objects, across a month's partition and to the microsecond, export alike."""
+    with engine.begin() as connection:
+        pole1 = camera_by_code(connection, "POLE-1").id
+        odd = a_read(45, "6MIC222", captured_at=START + dt.timedelta(minutes=45, microseconds=7))
+        store_reads(connection, pole1, [odd])
+    every = rows(csv_text(engine))
+    named = [
+        export.ReadKey(uuid.UUID(r["id"]), dt.datetime.fromisoformat(r["captured_at"]))
+        for r in every
+        if r["plate"] != "8XYZ987"
+    ]
+    assert dt.datetime.fromisoformat(every[3]["captured_at"]).microsecond == 7
+    packed = pack_keys(named)
+    assert len(packed) == len(named) and packed.decoded() == named
+    one_by_one = csv_text(engine, ExportFilter(reads=named))
+    assert csv_text(engine, ExportFilter(reads=packed)) == one_by_one
+    assert [r["plate"] for r in rows(one_by_one)] == ["7ABC123", "4DEF567", "6MIC222", "5TRU123"]
+    just_a_second = ReadKey(named[2].id, named[2].captured_at + dt.timedelta(microseconds=1))
+    assert rows(csv_text(engine, ExportFilter(reads=pack_keys([just_a_second])))) == []
+    with pytest.raises(ValueError, match="packed keys"):
+        PackedKeys(packed.ids[:-1], packed.micros)
 
 
 def test_bad_filters_are_refused(engine: Engine) -> None:

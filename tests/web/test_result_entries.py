@@ -27,6 +27,7 @@ def test_entries_come_back_as_kept_in_their_order(entries: list[Entry]) -> None:
     for entry in entries:
         first = next(i for i, e in enumerate(entries) if e.read_id == entry.read_id)
         assert packed.index_of(entry.read_id) == first
+    assert packed.read_keys().decoded() == [(e.read_id, e.captured_at) for e in entries]
     if entries:
         assert packed[-1] == entries[-1]
         with pytest.raises(IndexError):
