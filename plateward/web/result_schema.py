@@ -3,7 +3,7 @@ reuse the one logged inquiry instead of searching (and logging) again.
 
 A result set holds the read ids a search returned, in its order, never copies of the reads:
 a read that retention removes is gone from every result set too. It belongs to one browser
-session and dies with it (``result_sets.py`` drops those of ended sessions).
+session and is deleted with it (a foreign key ON DELETE CASCADE, migration 0021).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ result_sets = Table(
     "result_sets",
     metadata,
     Column("id", String(RESULT_ID_CHARS), primary_key=True),
-    Column("session_id", String(64), nullable=False),
+    Column("session_id", String(64), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("kind", String(64), nullable=False),
     Column("title", String(300), nullable=False),

@@ -18,12 +18,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    delete,
     insert,
     select,
 )
 
-from plateward.access.session_schema import sessions
 from plateward.access.sessions import Session
 from plateward.errors import NotFound
 from plateward.search.justification import Justification
@@ -64,10 +62,7 @@ def save_result(
     connection: Connection, session: Session, *, kind: str, title: str, query: dict[str, Any],
     justification: Justification, entries: Sequence[Entry], extra: dict[str, Any] | None = None,
 ) -> str:  # fmt: skip
-    """Store a result set for ``session`` and return its id; drop those of ended sessions."""
-    connection.execute(
-        delete(result_sets).where(result_sets.c.session_id.not_in(select(sessions.c.id)))
-    )
+    """Store a result set for ``session`` and return its id (deleted with the session)."""
     result_id = secrets.token_urlsafe(32)
     connection.execute(
         insert(result_sets).values(

@@ -45,9 +45,22 @@ def log(settings: Settings) -> list[dict[str, Any]]:
     return rows
 
 
+def kept_result_sets(settings: Settings) -> int:
+    from sqlalchemy import func
+
+    from plateward.web.result_schema import result_sets
+
+    engine = open_database(settings.database_url())
+    with engine.connect() as connection:
+        count = int(connection.execute(select(func.count()).select_from(result_sets)).scalar_one())
+    engine.dispose()
+    return count
+
+
 def test_results_belong_to_the_session_that_searched(
-    server: str, agency: dict[str, str], http_sign_in: SignIn, token_in: Callable[[str], str]
-) -> None:
+    server: str, agency: dict[str, str], http_sign_in: SignIn, token_in: Callable[[str], str],
+    settings: Settings,
+) -> None:  # fmt: skip
     mine, _ = http_sign_in(agency["investigator"], agency["password"])
     results = run_search(mine, token_in, "7ABC123")
     page = mine.get(results)
@@ -59,8 +72,11 @@ def test_results_belong_to_the_session_that_searched(
     for path in (results, read_link, crop, read_link + "/plate"):
         refused = other.get(path)
         assert refused.status_code == 404 and "run the search again" in refused.text, path
-    # Signing out ends the results with the session.
+    # Signing out ends the results with the session: the database deletes them with it.
+    run_search(mine, token_in, "7ABC12")
+    assert kept_result_sets(settings) == 2
     mine.post("/logout", data={"csrf_token": token_in(mine.get("/search").text)})
+    assert kept_result_sets(settings) == 0
     again, _ = http_sign_in(agency["investigator"], agency["password"])
     assert again.get(results).status_code == 404
 
