@@ -103,3 +103,34 @@ def test_the_candidates_match_nothing_further_than_the_edits_allow(query: str, p
     exact, wild = edit_patterns(query, 1)
     if plate in exact or any(_matches(w, plate) for w in wild):
         assert edit_count(query, plate) <= 1
+
+
+def _weighted_levenshtein(a: str, b: str) -> float:
+    """The definition, written out: the whole table for every pair of plates."""
+
+    def swap(x: str, y: str) -> float:
+        return 0.0 if x == y else 0.25 if lookalike_swaps(x, y) == 1 else 1.0
+
+    table = [[float(i + j) if i == 0 or j == 0 else 0.0 for j in range(len(b) + 1)]
+             for i in range(len(a) + 1)]  # fmt: skip
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            table[i][j] = min(
+                table[i - 1][j] + 1,
+                table[i][j - 1] + 1,
+                table[i - 1][j - 1] + swap(a[i - 1], b[j - 1]),
+            )
+    return table[-1][-1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    a=st.text(alphabet="08BDOQ1I7AX", min_size=0, max_size=8),
+    b=st.text(alphabet="08BDOQ1I7AX", min_size=0, max_size=8),
+    same_length=st.booleans(),
+)
+def test_the_cost_is_the_weighted_edit_distance(a: str, b: str, same_length: bool) -> None:
+    # Plates of one length take a shortcut (their swaps alone) when those cost 2 or less.
+    if same_length:
+        b = (b + a)[: len(a)]
+    assert edit_cost(a, b) == pytest.approx(_weighted_levenshtein(a, b))
