@@ -160,6 +160,8 @@ def test_named_reads_go_packed_or_one_by_one_alike(engine: Engine) -> None:
     assert rows(csv_text(engine, ExportFilter(reads=pack_keys([just_a_second])))) == []
     with pytest.raises(ValueError, match="packed keys"):
         PackedKeys(packed.ids[:-1], packed.micros)
+    naive = ReadKey(named[0].id, named[0].captured_at.replace(tzinfo=None))
+    assert pack_keys([naive]) == pack_keys([named[0]])  # naive is UTC, as SQLite returns it
 
 
 def test_bad_filters_are_refused(engine: Engine) -> None:
