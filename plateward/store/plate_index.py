@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -212,17 +212,9 @@ def lookup_groups(likes: Iterable[str], exact: Sequence[str] = ()) -> list[dict[
 
 
 def _range_keys(like: str) -> list[tuple[str, str]]:
-    """The known characters that key each ranged index for a fixed-length pattern, in order
-    of preference on a tie: the plate's start (primary key), its end (reversed, migration
-    0018), and its start after the first one or two characters (migration 0020). A ``_``
-    stands for exactly one character, so ``like[1:]`` is what ``substr(plate, 2)`` must match.
-    """
-    return [
-        ("start", _known_start(like)),
-        ("end", _known_start(like[::-1])),
-        ("from2", _known_start(like[1:])),
-        ("from3", _known_start(like[2:])),
-    ]
+    """The known characters that key each ranged index for a fixed-length pattern, in
+    ``_RANGES``' order, which is the preference on a tie."""
+    return [(via, _known_start(view(like))) for via, (_, view) in _RANGES.items()]
 
 
 def _share(key: str) -> float:
@@ -241,23 +233,26 @@ def _next_key(key: str) -> str:
     return key[:-1] + chr(ord(key[-1]) + 1)
 
 
+_RANGES: dict[str, tuple[str, Callable[[str], str]]] = {
+    "start": ("plate", lambda like: like),  # the primary key
+    "end": ("reverse(plate)", lambda like: like[::-1]),  # migration 0018
+    "from2": ("substr(plate, 2)", lambda like: like[1:]),  # migration 0020
+    "from3": ("substr(plate, 3)", lambda like: like[2:]),  # migration 0020
+}
+"""Each ranged index of the plates: its expression, and the part of a fixed-length pattern
+whose known start keys a range of it. A ``_`` stands for exactly one character, so
+``like[1:]`` is what ``substr(plate, 2)`` must match."""
+
 _LIKE_ANY = text(
     "SELECT found.plate FROM json_to_recordset(CAST(:groups AS json))"
     " AS g(via text, low text, high text, pieces text[], likes text[])"
     " CROSS JOIN LATERAL ("
-    " SELECT plate FROM plates WHERE g.via = 'start' AND plate >= g.low COLLATE \"C\""
-    ' AND plate < g.high COLLATE "C" AND plate LIKE ANY (g.likes)'
-    " UNION ALL"
-    " SELECT plate FROM plates WHERE g.via = 'end' AND reverse(plate) >= g.low COLLATE \"C\""
-    ' AND reverse(plate) < g.high COLLATE "C" AND plate LIKE ANY (g.likes)'
-    " UNION ALL"
-    " SELECT plate FROM plates WHERE g.via = 'from2' AND substr(plate, 2) >= g.low COLLATE \"C\""
-    ' AND substr(plate, 2) < g.high COLLATE "C" AND plate LIKE ANY (g.likes)'
-    " UNION ALL"
-    " SELECT plate FROM plates WHERE g.via = 'from3' AND substr(plate, 3) >= g.low COLLATE \"C\""
-    ' AND substr(plate, 3) < g.high COLLATE "C" AND plate LIKE ANY (g.likes)'
-    " UNION ALL"
-    " SELECT plate FROM plates WHERE g.via = 'pieces' AND plate_pieces(plate) @> g.pieces"
+    + "".join(
+        f" SELECT plate FROM plates WHERE g.via = '{via}' AND {expression} >= g.low COLLATE \"C\""
+        f' AND {expression} < g.high COLLATE "C" AND plate LIKE ANY (g.likes) UNION ALL'
+        for via, (expression, _) in _RANGES.items()
+    )
+    + " SELECT plate FROM plates WHERE g.via = 'pieces' AND plate_pieces(plate) @> g.pieces"
     " AND plate LIKE ANY (g.likes)"
     " UNION ALL"
     " SELECT plate FROM plates WHERE g.via = 'all' AND plate LIKE ANY (g.likes)"

@@ -67,13 +67,13 @@ class PackedKeys:
 
 
 def pack_keys(keys: Sequence[ReadKey]) -> PackedKeys:
-    micros = [_micros(key.captured_at) for key in keys]
+    micros = [epoch_micros(key.captured_at) for key in keys]
     return PackedKeys(
         b"".join(key.id.bytes for key in keys), struct.pack(f">{len(keys)}q", *micros)
     )
 
 
-def _micros(moment: dt.datetime) -> int:
+def epoch_micros(moment: dt.datetime) -> int:
     """Microseconds since the epoch; a naive time is UTC, as SQLite hands times back."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
     return (aware - EPOCH) // MICROSECOND

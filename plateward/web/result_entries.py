@@ -19,13 +19,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
 
-from plateward.search.query import as_utc
-from plateward.store.read_keys import PackedKeys
+from plateward.store.read_keys import EPOCH, MICROSECOND, PackedKeys, epoch_micros
 
 _ENTRY = struct.Struct("<16sqdd")
 """Read id, capture time (microseconds since the epoch, UTC), score, distance (NaN: none)."""
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,7 @@ def pack_entries(entries: Sequence[Entry]) -> bytes:
         [
             _ENTRY.pack(
                 e.read_id.bytes,
-                (as_utc(e.captured_at) - _EPOCH) // _MICROSECOND,
+                epoch_micros(e.captured_at),
                 nan if e.score is None else e.score,
                 nan if e.distance_m is None else e.distance_m,
             )
@@ -110,7 +107,7 @@ class PackedEntries(Sequence[Entry]):
 def _entry(read_id: bytes, micros: int, score: float, distance: float) -> Entry:
     return Entry(
         uuid.UUID(bytes=read_id),
-        _EPOCH + micros * _MICROSECOND,
+        EPOCH + micros * MICROSECOND,
         None if math.isnan(score) else score,
         None if math.isnan(distance) else distance,
     )
