@@ -97,15 +97,36 @@ class RapidOcrReader:
         hypotheses: int = 8,
         find_main_line: bool = True,
         read_whole_crop: bool = False,
+        rec_model: Path | None = None,
     ) -> None:
         """``read_whole_crop=True`` also reads the whole crop and averages: about 2x slower,
-        as accurate overall on the dev data (see the module docstring)."""
-        self.rec = open_session(_model_path(REC_MODEL), threads=threads)
-        self.det = open_session(_model_path(DET_MODEL), threads=threads) if find_main_line else None
+        as accurate overall on the dev data (see the module docstring).
+        ``rec_model``: a recogniser to read the lines with instead of rapidocr's own, such as
+        the one fine-tuned on plates (``plate_rec_path``)."""
+        rec_path = rec_model or model_path(REC_MODEL)
+        self.rec = open_session(rec_path, threads=threads)
+        self.det = open_session(model_path(DET_MODEL), threads=threads) if find_main_line else None
         self.hypotheses = hypotheses
         self.read_whole_crop = read_whole_crop
         self.rec_input = self.rec.get_inputs()[0].name
-        self.plate_columns, self.other_columns = _plate_columns(self.rec)
+        self.plate_columns, self.other_columns = plate_columns(self.rec, rec_path)
+        self.rec_name = rec_path.name
+        self._check_output(rec_path)
+
+    def _check_output(self, path: Path) -> None:
+        """Refuse a recogniser of the wrong shape when it is loaded, naming its file, rather
+        than at the first plate."""
+        probe = np.zeros((1, 3, REC_HEIGHT_PX, REC_MIN_WIDTH_PX), dtype=np.float32)
+        try:
+            (raw,) = self.rec.run(None, {self.rec_input: probe})[:1]
+        except Exception as exc:  # onnxruntime raises several unrelated types
+            raise ConfigurationError(f"{path}: cannot run as a text recogniser: {exc}") from exc
+        shape = np.shape(raw)
+        if len(shape) != 3 or shape[2] != self.other_columns:
+            raise ConfigurationError(
+                f"{path}: output shape {shape}, expected (batch, frames, {self.other_columns})"
+                " for its character list"
+            )
 
     def read(self, crops: Sequence[Image]) -> list[list[Reading]]:
         jobs: list[tuple[bool, list[Image]]] = []
@@ -178,27 +199,35 @@ class RapidOcrReader:
             batch = np.stack([tensors[i] for i in indices])
             (raw,) = self.rec.run(None, {self.rec_input: batch})[:1]
             for i, probs in zip(indices, np.asarray(raw, dtype=np.float32), strict=True):
-                out[i] = reduce_classes(probs, self.plate_columns, self.other_columns)
+                out[i] = reduce_classes(
+                    probs, self.plate_columns, self.other_columns, self.rec_name
+                )
         return [p for p in out if p is not None]
 
 
-def _model_path(name: str) -> Path:
+def model_path(name: str) -> Path:
     path = Path(str(resources.files("rapidocr") / "models" / name))
     if not path.is_file():
         raise ConfigurationError(f"{path}: rapidocr model missing (reinstall rapidocr==3.10.0)")
     return path
 
 
-def _plate_columns(session: ort.InferenceSession) -> tuple[npt.NDArray[np.int64], int]:
-    """Output columns of A-Z0-9 (blank is column 0, the dictionary starts at 1)."""
+def plate_recogniser_path() -> Path:
+    """PP-OCR's recogniser fine-tuned on plates (``training/tune_ppocr.py``), in this package."""
+    return Path(str(resources.files("plateward.recognition") / "models" / "plate_rec.onnx"))
+
+
+def plate_columns(session: ort.InferenceSession, path: Path) -> tuple[npt.NDArray[np.int64], int]:
+    """Output columns of A-Z0-9 (blank is column 0, the dictionary starts at 1), and how
+    many columns the dictionary implies (it, blank and space)."""
     meta = session.get_modelmeta().custom_metadata_map
     if "character" not in meta:
-        raise ConfigurationError(f"{REC_MODEL}: model carries no character list")
+        raise ConfigurationError(f"{path}: model carries no character list")
     chars = meta["character"].splitlines()
     index = {c: i + 1 for i, c in enumerate(chars)}
     missing = [c for c in PLATE_CHARS if c not in index]
     if missing:
-        raise ConfigurationError(f"{REC_MODEL}: dictionary lacks {''.join(missing)}")
+        raise ConfigurationError(f"{path}: dictionary lacks {''.join(missing)}")
     return np.array([index[c] for c in PLATE_CHARS], dtype=np.int64), len(chars) + 2
 
 
@@ -223,12 +252,12 @@ def rec_tensor(image: Image) -> FloatArray:
 
 
 def reduce_classes(
-    probs: FloatArray, plate_columns: npt.NDArray[np.int64], n_columns: int
+    probs: FloatArray, plate_columns: npt.NDArray[np.int64], n_columns: int, name: str = REC_MODEL
 ) -> FloatArray:
     """Fold the dictionary into blank, the 36 plate characters and "other"."""
     if probs.shape[1] != n_columns:
         raise ConfigurationError(
-            f"{REC_MODEL}: output has {probs.shape[1]} classes, dictionary implies {n_columns}"
+            f"{name}: output has {probs.shape[1]} classes, dictionary implies {n_columns}"
         )
     blank = probs[:, :1]
     plate = probs[:, plate_columns]

@@ -108,6 +108,67 @@ def export_command(
     typer.echo(f"{model}: temperature {temperature:.2f}; held-out exact match: {held_out}")
 
 
+@reader_app.command("tune")
+def tune_command(
+    data: Annotated[Path, typer.Option(help="The shared data folder with the real crops.")] = Path(
+        "../shared/data"
+    ),
+    out: Annotated[Path, typer.Option(help="Run folder: log, checkpoint, model.")] = Path(
+        "runs/plate-rec"
+    ),
+    seed: Annotated[int, typer.Option(help="Seed of the sample stream.")] = 23,
+    steps: Annotated[int, typer.Option(help="Optimizer steps (batches).")] = 2000,
+    batch: Annotated[int, typer.Option(help="Lines per step.")] = 16,
+    lr: Annotated[float, typer.Option(help="Peak learning rate of the one-cycle schedule.")] = 1e-4,
+    real_share: Annotated[float, typer.Option(help="Share of real crops among samples.")] = 0.4,
+    threads: Annotated[int, typer.Option(help="PyTorch threads.")] = 2,
+    workers: Annotated[int, typer.Option(help="Processes drawing samples.")] = 1,
+    fresh: Annotated[bool, typer.Option(help="Ignore a checkpoint in the run folder.")] = False,
+) -> None:
+    """Fine-tune PP-OCR's recogniser on plates; resumes from the run's checkpoint unless --fresh."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    _torch_needed()
+    from plateward.training.tune_ppocr import TuneConfig, tune
+
+    config = TuneConfig(
+        data=data,
+        out=out,
+        seed=seed,
+        steps=steps,
+        batch=batch,
+        lr=lr,
+        real_share=real_share,
+        threads=threads,
+        workers=workers,
+    )
+    try:
+        model = tune(config, resume=not fresh)
+    except PlatewardError as exc:
+        _fail(exc)
+    typer.echo(f"{model}")
+
+
+@reader_app.command("tune-export")
+def tune_export_command(
+    checkpoint: Annotated[Path, typer.Argument(help="A tuning run's checkpoint.pt.")],
+    out: Annotated[Path, typer.Argument(help="The ONNX file to write.")],
+    data: Annotated[
+        Path, typer.Option(help="The shared data folder: its held-out crops calibrate it.")
+    ] = Path("../shared/data"),
+) -> None:
+    """Export a fine-tuning run's checkpoint (finished or not) as the plate recogniser."""
+    _torch_needed()
+    from plateward.training.tune_ppocr import export_checkpoint
+
+    if not checkpoint.is_file():
+        _fail(ConfigurationError(f"{checkpoint}: checkpoint not found"))
+    try:
+        model, temperature = export_checkpoint(checkpoint, out, data)
+    except PlatewardError as exc:
+        _fail(exc)
+    typer.echo(f"{model}: temperature {temperature:.2f}")
+
+
 @reader_app.command("samples")
 def samples_command(
     out: Annotated[Path, typer.Argument(help="PNG file to write.")],

@@ -111,15 +111,18 @@ class PlateStream(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         return self.config.steps * self.config.batch
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        image, plate = self.draw(index)
+        pixels = prepare_crop(image, self.config.width, self.config.height, grayscale=False)
+        return torch.from_numpy(pixels), torch.tensor(encode(plate, self.config.slots))
+
+    def draw(self, index: int) -> tuple[Image, str]:
+        """Sample ``index`` as a detector would hand it to a reader: a BGR crop and its plate."""
         rng = np.random.default_rng([self.config.seed, index])
         if self.real and rng.random() < self.config.real_share:
             crop = self.real[int(rng.integers(len(self.real)))]
-            image, plate = self._real(crop, rng), crop.plate
-        else:
-            flat, plate, _ = self._flat_plate(index // 2)
-            image = degrade(photograph(flat, rng), rng)
-        pixels = prepare_crop(image, self.config.width, self.config.height, grayscale=False)
-        return torch.from_numpy(pixels), torch.tensor(encode(plate, self.config.slots))
+            return self._real(crop, rng), crop.plate
+        flat, plate, _ = self._flat_plate(index // 2)
+        return degrade(photograph(flat, rng), rng), plate
 
     def _flat_plate(self, pair: int) -> tuple[Image, str, str]:
         if self._flat is None or self._flat[0] != pair:

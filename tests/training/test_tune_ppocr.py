@@ -1,0 +1,127 @@
+"""Fine-tuning PP-OCR's recogniser: the cut classifier, a short run end to end, its export."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+torch = pytest.importorskip("torch", reason="training needs the train extra (CI installs it)")
+
+from plateward.errors import ConfigurationError
+from plateward.recognition.reader_rapidocr import (
+    PLATE_CHARS,
+    REC_MODEL,
+    RapidOcrReader,
+    model_path,
+    plate_columns,
+)
+from plateward.training import fonts
+from plateward.training.synth import synthetic_plate
+from plateward.training.onnx_graph import OnnxGraph
+from plateward.training.tune_ppocr import (
+    TuneConfig,
+    export,
+    greedy_text,
+    plate_recogniser,
+    tune,
+)
+
+
+def run(model: onnx.ModelProto | Path, x: np.ndarray) -> np.ndarray:
+    source = model if isinstance(model, Path) else model.SerializeToString()
+    session = ort.InferenceSession(
+        source if isinstance(source, bytes) else str(source), providers=["CPUExecutionProvider"]
+    )
+    return np.asarray(session.run(None, {"x": x})[0])
+
+
+def test_the_cut_classifier_keeps_the_plate_characters_odds() -> None:
+    """Softmax over a subset of the logits: the kept columns' probabilities, renormalised."""
+    source = model_path(REC_MODEL)
+    cut = plate_recogniser(source)
+    x = np.random.default_rng(3).uniform(-1, 1, (1, 3, 48, 320)).astype(np.float32)
+    full, ours = run(source, x)[0], run(cut, x)[0]
+    session = ort.InferenceSession(str(source), providers=["CPUExecutionProvider"])
+    columns, n_columns = plate_columns(session, source)
+    keep = [0, *columns.tolist(), n_columns - 1]
+    expected = full[:, keep] / full[:, keep].sum(axis=1, keepdims=True)
+    assert ours.shape == (40, 38)
+    np.testing.assert_allclose(ours, expected, atol=2e-5)
+    meta = {p.key: p.value for p in cut.metadata_props}
+    assert meta["character"].splitlines() == list(PLATE_CHARS)
+
+
+def test_the_export_divides_the_logits_by_its_temperature(tmp_path: Path) -> None:
+    """softmax(z / T) is p ** (1 / T), renormalised; weights stored as float16 cost ~1e-3."""
+    x = np.random.default_rng(4).uniform(-1, 1, (1, 3, 48, 320)).astype(np.float32)
+    plain = plate_recogniser(model_path(REC_MODEL))
+    one = run(export(OnnxGraph(plain), plain, tmp_path / "one.onnx", 1.0), x)[0]
+    warm = plate_recogniser(model_path(REC_MODEL))
+    two = run(export(OnnxGraph(warm), warm, tmp_path / "two.onnx", 2.0), x)[0]
+    expected = np.sqrt(one) / np.sqrt(one).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(two, expected, atol=5e-3)
+    assert not np.allclose(two, one, atol=5e-2)
+    meta = {p.key: p.value for p in onnx.load(str(tmp_path / "two.onnx")).metadata_props}
+    assert meta["temperature"] == "2.00"
+
+
+def test_a_model_that_is_not_pp_ocr_is_refused_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "other.onnx"
+    model = onnx.load(str(model_path(REC_MODEL)))
+    del model.metadata_props[:]
+    onnx.save(model, str(path))
+    with pytest.raises(ConfigurationError, match=f"{path}: not a PP-OCR recogniser"):
+        plate_recogniser(path)
+    path.write_bytes(b"garbage")
+    with pytest.raises(ConfigurationError, match=f"{path}: cannot read ONNX model"):
+        plate_recogniser(path)
+
+
+def test_greedy_text_merges_repeats_and_drops_blank_and_space() -> None:
+    frames = [0, 11, 11, 0, 2, 37, 2, 0]  # blank, A, A, blank, 1, space, 1, blank
+    probs = torch.zeros(len(frames), 38)
+    probs[torch.arange(len(frames)), torch.tensor(frames)] = 1.0
+    assert greedy_text(probs) == "A11"
+
+
+@pytest.mark.slow
+def test_a_short_run_exports_a_recogniser_the_reader_runs_and_resumes(tmp_path: Path) -> None:
+    """Two steps on a few drawn plates: the file loads in the reader, reads in its shape, is
+    stored at half size, and a second call resumes at the checkpoint's step."""
+    fonts.require_all()
+    folder = tmp_path / "crops"
+    folder.mkdir()
+    rows = []
+    for i in range(12):
+        sample = synthetic_plate(np.random.default_rng([5, i]))
+        cv2.imwrite(str(folder / f"{i}.png"), sample.image)
+        rows.append({"image": f"{i}.png", "plate": sample.plate})
+    with (folder / "labels.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, ["image", "plate"])
+        writer.writeheader()
+        writer.writerows(rows)
+    config = TuneConfig(
+        data=tmp_path,
+        out=tmp_path / "run",
+        steps=2,
+        batch=2,
+        workers=0,
+        checkpoint_every=1,
+        label_files=[folder / "labels.csv"],
+    )
+    model = tune(config)
+    assert model == tmp_path / "run" / "plate_rec.onnx"
+    assert model.stat().st_size < 0.6 * model_path(REC_MODEL).stat().st_size
+    reader = RapidOcrReader(threads=1, rec_model=model)
+    (readings,) = reader.read([cv2.imread(str(folder / "0.png"))])
+    assert all(set(r.text) <= set(PLATE_CHARS) for r in readings)
+    weights = model.read_bytes()
+    assert tune(config) == model  # the finished run, called again: resumes at its end
+    assert "resumed at step 2" in (tmp_path / "run" / "train.log").read_text()
+    assert model.read_bytes() == weights
