@@ -19,6 +19,14 @@ reader_app = typer.Typer(
     no_args_is_help=True,
 )
 
+DataOption = Annotated[Path, typer.Option(help="The shared data folder with the real crops.")]
+RunOption = Annotated[Path, typer.Option(help="Run folder: log, checkpoint, model.")]
+StepsOption = Annotated[int, typer.Option(help="Optimizer steps (batches).")]
+LrOption = Annotated[float, typer.Option(help="Peak learning rate of the one-cycle schedule.")]
+ThreadsOption = Annotated[int, typer.Option(help="PyTorch threads.")]
+WorkersOption = Annotated[int, typer.Option(help="Processes drawing samples.")]
+FreshOption = Annotated[bool, typer.Option(help="Ignore a checkpoint in the run folder.")]
+
 
 def _fail(exc: PlatewardError) -> NoReturn:
     typer.echo(f"error: {exc.message}", err=True)
@@ -39,20 +47,16 @@ def _torch_needed() -> None:
 
 @reader_app.command("train")
 def train_command(
-    data: Annotated[Path, typer.Option(help="The shared data folder with the real crops.")] = Path(
-        "../shared/data"
-    ),
-    out: Annotated[Path, typer.Option(help="Run folder: log, checkpoint, model.")] = Path(
-        "runs/plate-reader"
-    ),
+    data: DataOption = Path("../shared/data"),
+    out: RunOption = Path("runs/plate-reader"),
     seed: Annotated[int, typer.Option(help="Seed of the sample stream and the weights.")] = 17,
-    steps: Annotated[int, typer.Option(help="Optimizer steps (batches).")] = 1600,
+    steps: StepsOption = 1600,
     batch: Annotated[int, typer.Option(help="Samples per step.")] = 64,
-    lr: Annotated[float, typer.Option(help="Peak learning rate of the one-cycle schedule.")] = 2e-3,
+    lr: LrOption = 2e-3,
     real_share: Annotated[float, typer.Option(help="Share of real crops per batch.")] = 0.3,
-    threads: Annotated[int, typer.Option(help="PyTorch threads.")] = 2,
-    workers: Annotated[int, typer.Option(help="Processes drawing samples.")] = 1,
-    fresh: Annotated[bool, typer.Option(help="Ignore a checkpoint in the run folder.")] = False,
+    threads: ThreadsOption = 2,
+    workers: WorkersOption = 1,
+    fresh: FreshOption = False,
     init_from: Annotated[
         Path | None,
         typer.Option(help="Start from this exported model's weights (ONNX), not random ones."),
@@ -110,20 +114,16 @@ def export_command(
 
 @reader_app.command("tune")
 def tune_command(
-    data: Annotated[Path, typer.Option(help="The shared data folder with the real crops.")] = Path(
-        "../shared/data"
-    ),
-    out: Annotated[Path, typer.Option(help="Run folder: log, checkpoint, model.")] = Path(
-        "runs/plate-rec"
-    ),
+    data: DataOption = Path("../shared/data"),
+    out: RunOption = Path("runs/plate-rec"),
     seed: Annotated[int, typer.Option(help="Seed of the sample stream.")] = 23,
-    steps: Annotated[int, typer.Option(help="Optimizer steps (batches).")] = 2000,
+    steps: StepsOption = 1500,
     batch: Annotated[int, typer.Option(help="Lines per step.")] = 16,
-    lr: Annotated[float, typer.Option(help="Peak learning rate of the one-cycle schedule.")] = 1e-4,
+    lr: LrOption = 1e-4,
     real_share: Annotated[float, typer.Option(help="Share of real crops among samples.")] = 0.4,
-    threads: Annotated[int, typer.Option(help="PyTorch threads.")] = 2,
-    workers: Annotated[int, typer.Option(help="Processes drawing samples.")] = 1,
-    fresh: Annotated[bool, typer.Option(help="Ignore a checkpoint in the run folder.")] = False,
+    threads: ThreadsOption = 2,
+    workers: WorkersOption = 1,
+    fresh: FreshOption = False,
 ) -> None:
     """Fine-tune PP-OCR's recogniser on plates; resumes from the run's checkpoint unless --fresh."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -70,7 +70,7 @@ class TuneConfig:
     data: Path
     out: Path
     seed: int = 23
-    steps: int = 2000
+    steps: int = 1500
     batch: int = 16
     lr: float = 1e-4
     weight_decay: float = 0.01
