@@ -1,9 +1,11 @@
 """Which reader to make the default, decided on the held-out training crops, never the test set.
 
-    python bench/reader_holdout.py [--readers plateward,plateward+rapidocr,rapidocr] [--no-docs]
+    python bench/reader_holdout.py [--readers rapidocr-tuned,plateward,plateward+rapidocr,rapidocr]
+        [--no-docs]
 
-The trained plate reader and PP-OCR are compared, alone and fused, on the fifth of each real
-crop set that training holds out (``plateward/training/crops.py``: us-crops, eu and br boxes,
+The plate readers trained here (PP-OCR's recogniser tuned on plates, the reader trained from
+scratch, and the latter fused with PP-OCR) and PP-OCR itself are compared on the fifth of each
+real crop set that training holds out (``plateward/training/crops.py``: us-crops, eu and br boxes,
 ar-crops), each through ``Engine.read_crop`` with ``plate_regions`` set to the set's region.
 The US whole images (the final test, bench/recognition.py) are not read here. Prints exact
 match per set, the mean over the sets, and the precision of reads at >= 0.9 confidence; a run
@@ -29,7 +31,7 @@ from plateward.settings import RecognitionSettings
 from plateward.training.crops import cut, default_label_files, load_all
 
 REGIONS = {"us-crops": "us", "eu": "eu", "br": "br", "ar-crops": "ar"}
-READERS = ("plateward", "plateward+rapidocr", "rapidocr")
+READERS = ("rapidocr-tuned", "plateward", "plateward+rapidocr", "rapidocr")
 ALERT_CONFIDENCE = 0.9
 
 

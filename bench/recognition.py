@@ -15,7 +15,10 @@ latency per image, for
 * plateward-trained: the engine reading with the plate reader trained here
   (``reader = "plateward"``, docs/recognizer.md), ``plate_regions`` set to the set's region;
 * plateward-fused: the trained reader and PP-OCR fused per character
-  (``reader = "plateward+rapidocr"``).
+  (``reader = "plateward+rapidocr"``);
+* plateward-tuned: PP-OCR with its recogniser fine-tuned on plates here
+  (``reader = "rapidocr-tuned"``);
+* plateward-ppocr: PP-OCR as rapidocr ships it (``reader = "rapidocr"``).
 
 For the engine pipelines the detector's and the reader's own time per image are measured too
 (medians), with the precision of reads at or above an alert threshold of 0.9 confidence and
@@ -55,9 +58,22 @@ from plateward.recognition.interfaces import Image
 from plateward.recognition.types import PlateRead
 from plateward.settings import RecognitionSettings
 
-PIPELINES = ("baseline", "plateward", "plateward-any", "plateward-trained", "plateward-fused")
+PIPELINES = (
+    "baseline",
+    "plateward",
+    "plateward-any",
+    "plateward-trained",
+    "plateward-fused",
+    "plateward-tuned",
+    "plateward-ppocr",
+)
 DEFAULT_PIPELINES = PIPELINES
-READERS = {"plateward-trained": "plateward", "plateward-fused": "plateward+rapidocr"}
+READERS = {
+    "plateward-trained": "plateward",
+    "plateward-fused": "plateward+rapidocr",
+    "plateward-tuned": "rapidocr-tuned",
+    "plateward-ppocr": "rapidocr",
+}
 ALERT_CONFIDENCE = 0.9
 """The confidence an agency would alert on: reads at or above it should be right."""
 BASELINE_DETECTION_CONFIDENCE = 0.3

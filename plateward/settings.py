@@ -74,12 +74,16 @@ class RecognitionSettings(Section):
             " confident plate of a known format."
         ),
     )
-    reader: Literal["plateward", "plateward+rapidocr", "rapidocr", "fast-plate-ocr"] = Field(
-        "rapidocr",
+    reader: Literal[
+        "rapidocr-tuned", "plateward", "plateward+rapidocr", "rapidocr", "fast-plate-ocr"
+    ] = Field(
+        "rapidocr-tuned",
         description=(
-            "Plate text reader: plateward (the plate reader trained for Plateward, shipped in"
-            " the package), plateward+rapidocr (both, fused character by character), rapidocr"
-            " (PP-OCR) or fast-plate-ocr (a local model and plate config)."
+            "Plate text reader: rapidocr-tuned (PP-OCR with its recogniser fine-tuned on plates"
+            " for Plateward, shipped in the package), plateward (the plate reader trained from"
+            " scratch for Plateward, shipped in the package), plateward+rapidocr (it and PP-OCR,"
+            " fused character by character), rapidocr (PP-OCR as rapidocr ships it) or"
+            " fast-plate-ocr (a local model and plate config)."
         ),
     )
     reader_fallback: Literal["none", "rapidocr"] = Field(
@@ -91,7 +95,11 @@ class RecognitionSettings(Section):
         ),
     )
     reader_model: Path | None = Field(
-        None, description="Local ONNX file for the fast-plate-ocr reader back-end."
+        None,
+        description=(
+            "Local ONNX file for the fast-plate-ocr reader back-end, or a retrained model in"
+            " place of the packaged one for plateward and rapidocr-tuned."
+        ),
     )
     reader_config: Path | None = Field(
         None, description="Local plate config (YAML) for the fast-plate-ocr reader back-end."

@@ -1,7 +1,8 @@
 """Which detector and reader the settings ask for, loaded from files on this machine.
 
 The defaults carry their weights inside the installed packages: platedet's in its wheel,
-Plateward's plate reader in ``plateward/recognition/models/`` (PP-OCR's in rapidocr's wheel). The optional back-ends
+Plateward's plate reader and PP-OCR's recogniser tuned on plates in
+``plateward/recognition/models/`` (PP-OCR's own in rapidocr's wheel). The optional back-ends
 (open-image-models' detector, fast-plate-ocr's reader) normally fetch their weights from a hub at
 run time, which an air-gapped agency network cannot do, so Plateward only runs them from model
 files the administrator has placed locally and named in the settings.
@@ -57,6 +58,15 @@ def _load_reader(settings: RecognitionSettings) -> Reader:
         from plateward.recognition.reader_rapidocr import RapidOcrReader
 
         return RapidOcrReader(threads=settings.threads)
+    if settings.reader == "rapidocr-tuned":
+        from plateward.recognition.reader_rapidocr import RapidOcrReader, plate_recogniser_path
+
+        rec = plate_recogniser_path()
+        if settings.reader_model is not None:  # a recogniser tuned again, placed locally
+            rec = _required_file(settings.reader_model, "recognition.reader_model", settings.reader)
+        if not rec.is_file():
+            raise ConfigurationError(f"{rec}: the tuned plate recogniser is missing")
+        return RapidOcrReader(threads=settings.threads, rec_model=rec)
     if settings.reader in ("plateward", "plateward+rapidocr"):
         model, config = packaged_model()
         if settings.reader_model is not None:  # a retrained model the administrator placed

@@ -195,3 +195,21 @@ def test_the_detector_input_size_setting_reaches_platedet() -> None:
     assert isinstance(detector, PlatedetDetector) and detector.input_long_side_px == 512
     with pytest.raises(ValidationError, match="multiple of 32"):
         RecognitionSettings(detector_input_px=600)
+
+
+def test_rapidocr_tuned_reads_with_the_packaged_recogniser_or_falls_back_when_asked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from plateward.recognition.reader_rapidocr import REC_MODEL, RapidOcrReader
+
+    reader = load_reader(RecognitionSettings(threads=1, reader="rapidocr-tuned"))
+    assert isinstance(reader, RapidOcrReader) and reader.rec_name == "plate_rec.onnx"
+    broken = tmp_path / "plate_rec.onnx"
+    broken.write_bytes(b"garbage")
+    settings = RecognitionSettings(threads=1, reader="rapidocr-tuned", reader_model=broken)
+    with pytest.raises(ConfigurationError, match=f"{broken}: cannot load ONNX model"):
+        load_reader(settings)
+    with caplog.at_level("ERROR"):
+        fallback = load_reader(settings.model_copy(update={"reader_fallback": "rapidocr"}))
+    assert isinstance(fallback, RapidOcrReader) and fallback.rec_name == REC_MODEL
+    assert "reading with rapidocr instead" in caplog.text
