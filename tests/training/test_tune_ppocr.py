@@ -22,8 +22,8 @@ from plateward.recognition.reader_rapidocr import (
     plate_columns,
 )
 from plateward.training import fonts
-from plateward.training.synth import synthetic_plate
 from plateward.training.onnx_graph import OnnxGraph
+from plateward.training.synth import synthetic_plate
 from plateward.training.tune_ppocr import (
     TuneConfig,
     export,
