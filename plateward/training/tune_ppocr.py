@@ -48,7 +48,6 @@ from plateward.recognition.reader_rapidocr import (
     REC_MODEL,
     RapidOcrReader,
     model_path,
-    plate_columns,
     rec_tensor,
 )
 from plateward.training import crops as crops_mod
@@ -346,8 +345,8 @@ def export(net: OnnxGraph, model: ModelProto, path: Path, temperature: float = 1
     _store_half(model)
     tmp = path.with_suffix(".tmp")
     onnx.save(model, str(tmp))
+    RapidOcrReader(threads=1, rec_model=tmp)  # refuses, naming it, a file it could not read with
     os.replace(tmp, path)
-    plate_columns(_session(path), path)  # the file the reader will refuse is never shipped
     return path
 
 
@@ -380,12 +379,6 @@ def _store_half(model: ModelProto) -> None:
     nodes = list(graph.node)
     del graph.node[:]
     graph.node.extend(casts + nodes)
-
-
-def _session(path: Path) -> Any:
-    from plateward.recognition.onnx_session import open_session
-
-    return open_session(path, threads=1)
 
 
 def _scores(scores: dict[str, float]) -> str:
