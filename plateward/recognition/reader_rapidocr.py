@@ -102,18 +102,18 @@ class RapidOcrReader:
         """``read_whole_crop=True`` also reads the whole crop and averages: about 2x slower,
         as accurate overall on the dev data (see the module docstring).
         ``rec_model``: a recogniser to read the lines with instead of rapidocr's own, such as
-        the one fine-tuned on plates (``plate_rec_path``)."""
+        the one fine-tuned on plates (``plate_recogniser_path``)."""
         rec_path = rec_model or model_path(REC_MODEL)
         self.rec = open_session(rec_path, threads=threads)
         self.det = open_session(model_path(DET_MODEL), threads=threads) if find_main_line else None
         self.hypotheses = hypotheses
         self.read_whole_crop = read_whole_crop
         self.rec_input = self.rec.get_inputs()[0].name
-        self.plate_columns, self.other_columns = plate_columns(self.rec, rec_path)
+        self.plate_columns, n_columns = plate_columns(self.rec, rec_path)
         self.rec_name = rec_path.name
-        self._check_output(rec_path)
+        self._check_output(rec_path, n_columns)
 
-    def _check_output(self, path: Path) -> None:
+    def _check_output(self, path: Path, n_columns: int) -> None:
         """Refuse a recogniser of the wrong shape when it is loaded, naming its file, rather
         than at the first plate."""
         probe = np.zeros((1, 3, REC_HEIGHT_PX, REC_MIN_WIDTH_PX), dtype=np.float32)
@@ -122,9 +122,9 @@ class RapidOcrReader:
         except Exception as exc:  # onnxruntime raises several unrelated types
             raise ConfigurationError(f"{path}: cannot run as a text recogniser: {exc}") from exc
         shape = np.shape(raw)
-        if len(shape) != 3 or shape[2] != self.other_columns:
+        if len(shape) != 3 or shape[2] != n_columns:
             raise ConfigurationError(
-                f"{path}: output shape {shape}, expected (batch, frames, {self.other_columns})"
+                f"{path}: output shape {shape}, expected (batch, frames, {n_columns})"
                 " for its character list"
             )
 
@@ -199,9 +199,7 @@ class RapidOcrReader:
             batch = np.stack([tensors[i] for i in indices])
             (raw,) = self.rec.run(None, {self.rec_input: batch})[:1]
             for i, probs in zip(indices, np.asarray(raw, dtype=np.float32), strict=True):
-                out[i] = reduce_classes(
-                    probs, self.plate_columns, self.other_columns, self.rec_name
-                )
+                out[i] = reduce_classes(probs, self.plate_columns)
         return [p for p in out if p is not None]
 
 
@@ -218,12 +216,17 @@ def plate_recogniser_path() -> Path:
 
 
 def plate_columns(session: ort.InferenceSession, path: Path) -> tuple[npt.NDArray[np.int64], int]:
-    """Output columns of A-Z0-9 (blank is column 0, the dictionary starts at 1), and how
-    many columns the dictionary implies (it, blank and space)."""
+    """Output columns of A-Z0-9 in a loaded recogniser, and how many columns it has."""
     meta = session.get_modelmeta().custom_metadata_map
     if "character" not in meta:
         raise ConfigurationError(f"{path}: model carries no character list")
-    chars = meta["character"].splitlines()
+    return character_columns(meta["character"], path)
+
+
+def character_columns(characters: str, path: Path) -> tuple[npt.NDArray[np.int64], int]:
+    """Columns of A-Z0-9 for a recogniser's character list (one per line: blank is column 0,
+    the list starts at 1, space follows it), and how many columns that implies."""
+    chars = characters.splitlines()
     index = {c: i + 1 for i, c in enumerate(chars)}
     missing = [c for c in PLATE_CHARS if c not in index]
     if missing:
@@ -251,14 +254,11 @@ def rec_tensor(image: Image) -> FloatArray:
     return padded
 
 
-def reduce_classes(
-    probs: FloatArray, plate_columns: npt.NDArray[np.int64], n_columns: int, name: str = REC_MODEL
-) -> FloatArray:
-    """Fold the dictionary into blank, the 36 plate characters and "other"."""
-    if probs.shape[1] != n_columns:
-        raise ConfigurationError(
-            f"{name}: output has {probs.shape[1]} classes, dictionary implies {n_columns}"
-        )
+def reduce_classes(probs: FloatArray, plate_columns: npt.NDArray[np.int64]) -> FloatArray:
+    """Fold the dictionary into blank, the 36 plate characters and "other".
+
+    The column count was checked against the character list when the model was loaded.
+    """
     blank = probs[:, :1]
     plate = probs[:, plate_columns]
     other = np.clip(1.0 - blank[:, 0] - plate.sum(axis=1), 0.0, 1.0)[:, None]

@@ -56,7 +56,10 @@ class OnnxGraph(nn.Module):
                 self.params[key] = nn.Parameter(value.float())
             else:
                 self.register_buffer(key, value, persistent=True)
-        self.nodes = list(graph.node)
+        self.nodes = [
+            (node, {a.name: helper.get_attribute_value(a) for a in node.attribute})
+            for node in graph.node
+        ]
         self.input_name = graph.input[0].name
         self.output_name = graph.output[0].name
 
@@ -64,11 +67,9 @@ class OnnxGraph(nn.Module):
         values: dict[str, Tensor] = {self.input_name: x}
         for init_name, key in self.names.items():
             values[init_name] = self.params[key] if key in self.params else getattr(self, key)
-        for node in self.nodes:
+        for node, attrs in self.nodes:
             inputs = [values[name] if name else None for name in node.input]
-            attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-            result = _OPS[node.op_type](inputs, attrs, node)
-            values[node.output[0]] = result
+            values[node.output[0]] = _OPS[node.op_type](inputs, attrs, node)
         return values[self.output_name]
 
     def write_weights(self, model: ModelProto) -> None:

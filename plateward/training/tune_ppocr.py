@@ -47,6 +47,7 @@ from plateward.recognition.reader_rapidocr import (
     REC_MIN_WIDTH_PX,
     REC_MODEL,
     RapidOcrReader,
+    character_columns,
     model_path,
     rec_tensor,
 )
@@ -103,9 +104,8 @@ def plate_recogniser(source: Path) -> ModelProto:
     meta = {p.key: p.value for p in model.metadata_props}
     if "character" not in meta:
         raise ConfigurationError(f"{source}: not a PP-OCR recogniser (no character list)")
-    chars = meta["character"].splitlines()
-    index = {c: i + 1 for i, c in enumerate(chars)}
-    keep = [0, *(index[c] for c in PLATE_CHARS), len(chars) + 1]
+    columns, n_columns = character_columns(meta["character"], source)
+    keep = [0, *columns.tolist(), n_columns - 1]
     for init, axis in zip(_classifier(model, source), (1, 0), strict=True):
         cut = np.ascontiguousarray(np.take(numpy_helper.to_array(init), keep, axis=axis))
         init.CopyFrom(numpy_helper.from_array(cut, init.name))

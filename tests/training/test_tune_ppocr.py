@@ -83,6 +83,19 @@ def test_a_model_that_is_not_pp_ocr_is_refused_naming_the_file(tmp_path: Path) -
         plate_recogniser(path)
 
 
+def test_a_dictionary_without_a_plate_character_is_refused_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "latin.onnx"
+    model = onnx.load(str(model_path(REC_MODEL)))
+    meta = {p.key: p.value for p in model.metadata_props}
+    chars = [c for c in meta["character"].splitlines() if c != "Q"]
+    onnx.helper.set_model_props(model, {**meta, "character": "\n".join(chars)})
+    onnx.save(model, str(path))
+    with pytest.raises(ConfigurationError, match=f"{path}: dictionary lacks Q"):
+        plate_recogniser(path)
+
+
 def test_greedy_text_merges_repeats_and_drops_blank_and_space() -> None:
     frames = [0, 11, 11, 0, 2, 37, 2, 0]  # blank, A, A, blank, 1, space, 1, blank
     probs = torch.zeros(len(frames), 38)
