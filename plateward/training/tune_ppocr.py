@@ -5,7 +5,8 @@ hours on the CPU, because drawn plates alone do not teach it real photographs. P
 recogniser already reads real text in any photograph; what it lacks is plates: their fonts,
 W against M and N in shadow, D against O, a symbol that is not a character. Training it
 further on the same synthetic and real plate crops, each cut to the main character line
-exactly as ``RapidOcrReader`` cuts it, teaches it those in a few thousand samples.
+as ``RapidOcrReader`` cuts it (its ends shifted a little, ``LINE_END_SHIFT``), teaches it those
+in a few thousand samples.
 
 * The network is rapidocr's own file, run by PyTorch through ``onnx_graph`` and written back
   into the same graph, so the trained file needs nothing new to run.
@@ -32,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import onnx
 import torch
@@ -46,6 +48,7 @@ from plateward.recognition.reader_rapidocr import (
     PLATE_CHARS,
     REC_MIN_WIDTH_PX,
     REC_MODEL,
+    LineBox,
     RapidOcrReader,
     character_columns,
     model_path,
@@ -63,6 +66,12 @@ HALF_MIN_WEIGHTS = 1024
 """Weights of at least this many numbers are stored as float16 in the exported file."""
 DRAW_TRIES = 8
 """A sample whose line cannot be cut (two lines, wider than the input) is drawn again."""
+LINE_END_SHIFT = (-0.05, 0.3)
+"""Each end of a training line moves out by a share of its height drawn from this range
+(in where negative; past the crop, its edge pixels repeat). The reader's line ends where the
+detector's box ends when that box is tight at the plate's first or last character; tuned
+only on lines with the text map's margin around them, the recogniser dropped such a first
+character (docs/recognizer.md)."""
 
 
 @dataclass
@@ -152,6 +161,7 @@ class LineStream(Dataset[tuple[Tensor, list[int]]]):
         )
         self.plates = PlateStream(stream_config, real)
         self.size = config.steps * config.batch
+        self.seed = config.seed
         self._reader: RapidOcrReader | None = None
 
     def __len__(self) -> int:
@@ -160,21 +170,38 @@ class LineStream(Dataset[tuple[Tensor, list[int]]]):
     def __getitem__(self, index: int) -> tuple[Tensor, list[int]]:
         for attempt in range(DRAW_TRIES):
             image, plate = self.plates.draw(index + attempt * self.size)
-            line = self.line(image)
+            line = self.line(image, np.random.default_rng([self.seed, index, attempt, 2]))
             if line is not None:
                 return torch.from_numpy(line), [PLATE_CHARS.index(c) + 1 for c in plate]
         raise InvalidInput(f"sample {index}: no single-line plate in {DRAW_TRIES} draws")
 
-    def line(self, image: Image) -> np.ndarray | None:
+    def line(self, image: Image, rng: np.random.Generator) -> np.ndarray | None:
         """The recogniser's input for one crop, or None for a two-line or over-wide plate."""
         if self._reader is None:  # one per worker process, made there
             self._reader = RapidOcrReader(threads=1)
         boxes = self._reader.lines(image)
         if len(boxes) > 1:
             return None
-        x1, y1, x2, y2 = boxes[0] if boxes else (0, 0, image.shape[1], image.shape[0])
-        tensor = rec_tensor(image[y1:y2, x1:x2])
+        box = boxes[0] if boxes else (0, 0, image.shape[1], image.shape[0])
+        left, right = (rng.uniform(*LINE_END_SHIFT, 2) * (box[3] - box[1])).round().astype(int)
+        tensor = rec_tensor(cut_line(image, box, int(left), int(right)))
         return tensor if tensor.shape[2] == REC_MIN_WIDTH_PX else None
+
+
+def cut_line(image: Image, box: LineBox, left: int = 0, right: int = 0) -> Image:
+    """The line ``box`` with its ends moved out by ``left`` and ``right`` pixels (in where
+    negative); past the crop's edge the edge's own pixels are repeated."""
+    x1, y1, x2, y2 = box
+    w = image.shape[1]
+    a, b = x1 - left, x2 + right
+    if b - a < 2:
+        a, b = x1, x2
+    line = image[y1:y2, max(0, a) : min(w, b)]
+    pad_left, pad_right = max(0, -a), max(0, b - w)
+    if not (pad_left or pad_right):
+        return line
+    padded = cv2.copyMakeBorder(line, 0, 0, pad_left, pad_right, cv2.BORDER_REPLICATE)
+    return np.asarray(padded, dtype=np.uint8)
 
 
 def _collate(batch: Sequence[tuple[Tensor, list[int]]]) -> tuple[Tensor, Tensor, Tensor]:

@@ -25,7 +25,10 @@ from plateward.training import fonts
 from plateward.training.onnx_graph import OnnxGraph
 from plateward.training.synth import synthetic_plate
 from plateward.training.tune_ppocr import (
+    LINE_END_SHIFT,
+    LineStream,
     TuneConfig,
+    cut_line,
     export,
     greedy_text,
     plate_recogniser,
@@ -94,6 +97,50 @@ def test_a_dictionary_without_a_plate_character_is_refused_naming_the_file(
     onnx.save(model, str(path))
     with pytest.raises(ConfigurationError, match=f"{path}: dictionary lacks Q"):
         plate_recogniser(path)
+
+
+def test_training_lines_end_at_drawn_shifts_seeded_by_the_sample() -> None:
+    """The same sample index cuts the same line; across samples the ends move in and out
+    (a line ends past the crop's edge only in repeated edge pixels)."""
+    fonts.require_all()
+    stream = LineStream(TuneConfig(data=Path("."), out=Path("."), steps=4, batch=4), [])
+    image = synthetic_plate(np.random.default_rng([3, 0])).image
+    box = (10, 5, image.shape[1] - 10, image.shape[0] - 5)
+    stream._reader = _FixedLines(box)  # the reader's line finder, pinned to one box
+    widths = set()
+    for i in range(40):
+        rng = np.random.default_rng([stream.seed, i, 0, 2])
+        first = stream.line(image, rng)
+        again = stream.line(image, np.random.default_rng([stream.seed, i, 0, 2]))
+        assert first is not None and again is not None
+        assert np.array_equal(first, again)
+        content = int((np.abs(first).sum(axis=(0, 1)) > 0).sum())  # columns before the padding
+        widths.add(content)
+    line_height = box[3] - box[1]
+    unshifted = round(48 * (box[2] - box[0]) / line_height)
+    low, high = LINE_END_SHIFT
+    assert min(widths) < unshifted < max(widths)
+    assert max(widths) <= round(48 * (box[2] - box[0] + 2 * high * line_height) / line_height) + 1
+    assert min(widths) >= round(48 * (box[2] - box[0] + 2 * low * line_height) / line_height) - 1
+
+
+class _FixedLines:
+    def __init__(self, box: tuple[int, int, int, int]) -> None:
+        self.box = box
+
+    def lines(self, image: np.ndarray) -> list[tuple[int, int, int, int]]:
+        return [self.box]
+
+
+def test_cut_line_moves_its_ends_and_repeats_the_edge_past_the_crop() -> None:
+    image = np.tile(np.arange(20, dtype=np.uint8)[None, :, None], (10, 1, 3))
+    assert cut_line(image, (2, 1, 18, 9))[0, :, 0].tolist() == list(range(2, 18))
+    out = cut_line(image, (2, 1, 18, 9), left=5, right=4)
+    assert out.shape == (8, 25, 3)
+    assert out[0, :, 0].tolist() == [0, 0, 0, *range(20), 19, 19]
+    assert cut_line(image, (2, 1, 18, 9), left=-3, right=-1)[0, :, 0].tolist() == list(range(5, 17))
+    # ends moved in past each other: the box itself
+    assert cut_line(image, (2, 1, 18, 9), left=-9, right=-9).shape == (8, 16, 3)
 
 
 def test_greedy_text_merges_repeats_and_drops_blank_and_space() -> None:
