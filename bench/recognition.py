@@ -16,8 +16,6 @@ latency per image, for
   (``reader = "plateward"``, docs/recognizer.md), ``plate_regions`` set to the set's region;
 * plateward-fused: the trained reader and PP-OCR fused per character
   (``reader = "plateward+rapidocr"``);
-* plateward-tuned: PP-OCR with its recogniser fine-tuned on plates here
-  (``reader = "rapidocr-tuned"``);
 * plateward-ppocr: PP-OCR as rapidocr ships it (``reader = "rapidocr"``).
 
 For the engine pipelines the detector's and the reader's own time per image are measured too
@@ -64,14 +62,12 @@ PIPELINES = (
     "plateward-any",
     "plateward-trained",
     "plateward-fused",
-    "plateward-tuned",
     "plateward-ppocr",
 )
 DEFAULT_PIPELINES = PIPELINES
 READERS = {
     "plateward-trained": "plateward",
     "plateward-fused": "plateward+rapidocr",
-    "plateward-tuned": "rapidocr-tuned",
     "plateward-ppocr": "rapidocr",
 }
 ALERT_CONFIDENCE = 0.9

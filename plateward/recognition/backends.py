@@ -61,11 +61,12 @@ def _load_reader(settings: RecognitionSettings) -> Reader:
     if settings.reader == "rapidocr-tuned":
         from plateward.recognition.reader_rapidocr import RapidOcrReader, plate_recogniser_path
 
-        rec = plate_recogniser_path()
         if settings.reader_model is not None:  # a recogniser tuned again, placed locally
             rec = _required_file(settings.reader_model, "recognition.reader_model", settings.reader)
-        if not rec.is_file():
-            raise ConfigurationError(f"{rec}: the tuned plate recogniser is missing")
+        else:
+            rec = plate_recogniser_path()
+            if not rec.is_file():
+                raise ConfigurationError(f"{rec}: the tuned plate recogniser is missing")
         return RapidOcrReader(threads=settings.threads, rec_model=rec)
     if settings.reader in ("plateward", "plateward+rapidocr"):
         model, config = packaged_model()

@@ -372,7 +372,11 @@ def export(net: OnnxGraph, model: ModelProto, path: Path, temperature: float = 1
     _store_half(model)
     tmp = path.with_suffix(".tmp")
     onnx.save(model, str(tmp))
-    RapidOcrReader(threads=1, rec_model=tmp)  # refuses, naming it, a file it could not read with
+    try:  # the reader refuses, naming it, a file it could not read with; it is never shipped
+        RapidOcrReader(threads=1, rec_model=tmp, find_main_line=False)
+    except ConfigurationError:
+        tmp.unlink()
+        raise
     os.replace(tmp, path)
     return path
 

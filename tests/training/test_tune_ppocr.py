@@ -75,6 +75,20 @@ def test_the_export_divides_the_logits_by_its_temperature(tmp_path: Path) -> Non
     assert meta["temperature"] == "2.00"
 
 
+def test_an_export_the_reader_refuses_leaves_the_shipped_file_alone(tmp_path: Path) -> None:
+    """A character list one longer than the classifier's output: refused, the file in place kept
+    and no half-written file left beside it."""
+    model = plate_recogniser(model_path(REC_MODEL))
+    meta = {p.key: p.value for p in model.metadata_props}
+    onnx.helper.set_model_props(model, {**meta, "character": meta["character"] + "\n#"})
+    path = tmp_path / "plate_rec.onnx"
+    path.write_bytes(b"the shipped recogniser")
+    with pytest.raises(ConfigurationError, match="plate_rec.tmp: output shape"):
+        export(OnnxGraph(model), model, path)
+    assert path.read_bytes() == b"the shipped recogniser"
+    assert list(tmp_path.iterdir()) == [path]
+
+
 def test_a_model_that_is_not_pp_ocr_is_refused_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "other.onnx"
     model = onnx.load(str(model_path(REC_MODEL)))
