@@ -150,20 +150,25 @@ def tune_command(
 
 @reader_app.command("tune-export")
 def tune_export_command(
-    checkpoint: Annotated[Path, typer.Argument(help="A tuning run's checkpoint.pt.")],
+    runs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Tuning runs' checkpoint.pt files, or recognisers they exported (.onnx);"
+            " more than one: their weights averaged into one recogniser."
+        ),
+    ],
     out: Annotated[Path, typer.Argument(help="The ONNX file to write.")],
     data: Annotated[
         Path, typer.Option(help="The shared data folder: its held-out crops calibrate it.")
     ] = Path("../shared/data"),
 ) -> None:
-    """Export a fine-tuning run's checkpoint (finished or not) as the plate recogniser."""
+    """Export fine-tuning runs (finished or not) as the plate recogniser, one or averaged."""
     _torch_needed()
-    from plateward.training.tune_ppocr import export_checkpoint
+    from plateward.training.average import export_average
+    from plateward.training.crops import default_label_files
 
-    if not checkpoint.is_file():
-        _fail(ConfigurationError(f"{checkpoint}: checkpoint not found"))
     try:
-        model, temperature = export_checkpoint(checkpoint, out, data)
+        model, temperature = export_average(runs, out, default_label_files(data))
     except PlatewardError as exc:
         _fail(exc)
     typer.echo(f"{model}: temperature {temperature:.2f}")

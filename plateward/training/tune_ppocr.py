@@ -115,7 +115,7 @@ def plate_recogniser(source: Path) -> ModelProto:
         raise ConfigurationError(f"{source}: not a PP-OCR recogniser (no character list)")
     columns, n_columns = character_columns(meta["character"], source)
     keep = [0, *columns.tolist(), n_columns - 1]
-    for init, axis in zip(_classifier(model, source), (1, 0), strict=True):
+    for init, axis in zip(classifier(model, source), (1, 0), strict=True):
         cut = np.ascontiguousarray(np.take(numpy_helper.to_array(init), keep, axis=axis))
         init.CopyFrom(numpy_helper.from_array(cut, init.name))
     del graph.output[0].type.tensor_type.shape.dim[:]
@@ -123,7 +123,7 @@ def plate_recogniser(source: Path) -> ModelProto:
     return model
 
 
-def _classifier(model: ModelProto, source: Path) -> tuple[TensorProto, TensorProto]:
+def classifier(model: ModelProto, source: Path) -> tuple[TensorProto, TensorProto]:
     """The weight and bias of the layer under the final Softmax (a MatMul, then an Add)."""
     graph = model.graph
     producers = {out: node for node in graph.node for out in node.output}
@@ -364,7 +364,7 @@ def export(net: OnnxGraph, model: ModelProto, path: Path, temperature: float = 1
     """The trained weights in the recogniser's graph, divided by ``temperature`` in its
     classifier (softmax of logits / T, with no new operator), large ones stored as float16."""
     net.write_weights(model)
-    for init in _classifier(model, path):
+    for init in classifier(model, path):
         scaled = numpy_helper.to_array(init) / np.float32(temperature)
         init.CopyFrom(numpy_helper.from_array(scaled.astype(np.float32), init.name))
     meta = {p.key: p.value for p in model.metadata_props}
@@ -379,17 +379,6 @@ def export(net: OnnxGraph, model: ModelProto, path: Path, temperature: float = 1
         raise
     os.replace(tmp, path)
     return path
-
-
-def export_checkpoint(checkpoint: Path, path: Path, data: Path) -> tuple[Path, float]:
-    """Export a run's checkpoint (one not yet finished, too) as ``tune`` exports its end,
-    calibrated on the held-out crops of ``data``; returns the file and the temperature."""
-    model = plate_recogniser(model_path(REC_MODEL))
-    net = OnnxGraph(model)
-    net.load_state_dict(torch.load(checkpoint, weights_only=False)["model"])
-    real = crops_mod.load_all(crops_mod.default_label_files(data))
-    temperature = fit_temperature(net, held_out_lines(real))
-    return export(net, model, path, temperature), temperature
 
 
 def _store_half(model: ModelProto) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
@@ -159,21 +158,11 @@ def test_greedy_text_merges_repeats_and_drops_blank_and_space() -> None:
 
 
 @pytest.mark.slow
-def test_a_short_run_exports_a_recogniser_the_reader_runs_and_resumes(tmp_path: Path) -> None:
+def test_a_short_run_exports_a_recogniser_the_reader_runs_and_resumes(
+    tmp_path: Path, crop_labels: Path
+) -> None:
     """Two steps on a few drawn plates: the file loads in the reader, reads in its shape, is
     stored at half size, and a second call resumes at the checkpoint's step."""
-    fonts.require_all()
-    folder = tmp_path / "crops"
-    folder.mkdir()
-    rows = []
-    for i in range(12):
-        sample = synthetic_plate(np.random.default_rng([5, i]))
-        cv2.imwrite(str(folder / f"{i}.png"), sample.image)
-        rows.append({"image": f"{i}.png", "plate": sample.plate})
-    with (folder / "labels.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, ["image", "plate"])
-        writer.writeheader()
-        writer.writerows(rows)
     config = TuneConfig(
         data=tmp_path,
         out=tmp_path / "run",
@@ -181,13 +170,13 @@ def test_a_short_run_exports_a_recogniser_the_reader_runs_and_resumes(tmp_path: 
         batch=2,
         workers=0,
         checkpoint_every=1,
-        label_files=[folder / "labels.csv"],
+        label_files=[crop_labels],
     )
     model = tune(config)
     assert model == tmp_path / "run" / "plate_rec.onnx"
     assert model.stat().st_size < 0.6 * model_path(REC_MODEL).stat().st_size
     reader = RapidOcrReader(threads=1, rec_model=model)
-    (readings,) = reader.read([cv2.imread(str(folder / "0.png"))])
+    (readings,) = reader.read([cv2.imread(str(crop_labels.parent / "0.png"))])
     assert all(set(r.text) <= set(PLATE_CHARS) for r in readings)
     weights = model.read_bytes()
     assert tune(config) == model  # the finished run, called again: resumes at its end
