@@ -25,15 +25,13 @@ from plateward.recognition.reader_rapidocr import REC_MODEL, model_path
 from plateward.training import crops as crops_mod
 from plateward.training.onnx_graph import OnnxGraph
 from plateward.training.tune_ppocr import (
+    HALF_SUFFIX,
     classifier,
     export,
     fit_temperature,
     held_out_lines,
     plate_recogniser,
 )
-
-HALF_SUFFIX = ".float16"
-"""The name an exported weight stored as float16 has (``tune_ppocr._store_half``)."""
 
 
 def run_weights(source: Path, net: OnnxGraph, base: ModelProto) -> dict[str, Tensor]:

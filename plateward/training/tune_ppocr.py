@@ -64,6 +64,8 @@ log = logging.getLogger("plateward.training")
 MODEL_NAME = "plate_rec.onnx"
 HALF_MIN_WEIGHTS = 1024
 """Weights of at least this many numbers are stored as float16 in the exported file."""
+HALF_SUFFIX = ".float16"
+"""What a weight stored as float16 adds to its name in the exported file (cast back on load)."""
 DRAW_TRIES = 8
 """A sample whose line cannot be cut (two lines, wider than the input) is drawn again."""
 LINE_END_SHIFT = (-0.05, 0.3)
@@ -394,8 +396,10 @@ def _store_half(model: ModelProto) -> None:
             continue
         name = init.name
         half = numpy_helper.to_array(init).astype(np.float16)
-        init.CopyFrom(numpy_helper.from_array(half, f"{name}.float16"))
-        casts.append(helper.make_node("Cast", [f"{name}.float16"], [name], to=TensorProto.FLOAT))
+        init.CopyFrom(numpy_helper.from_array(half, f"{name}{HALF_SUFFIX}"))
+        casts.append(
+            helper.make_node("Cast", [f"{name}{HALF_SUFFIX}"], [name], to=TensorProto.FLOAT)
+        )
     nodes = list(graph.node)
     del graph.node[:]
     graph.node.extend(casts + nodes)

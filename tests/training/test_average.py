@@ -19,7 +19,7 @@ from plateward.recognition.reader_rapidocr import REC_MODEL, RapidOcrReader, mod
 from plateward.training.average import export_average
 from plateward.training.crops import default_label_files, load_crops
 from plateward.training.onnx_graph import OnnxGraph
-from plateward.training.tune_ppocr import classifier, export, plate_recogniser
+from plateward.training.tune_ppocr import HALF_SUFFIX, classifier, export, plate_recogniser
 
 
 def run_export(path: Path, temperature: float, shift: float) -> Path:
@@ -38,7 +38,7 @@ def trained(path: Path) -> dict[str, np.ndarray]:
     model = onnx.load(str(path))
     meta = {p.key: p.value for p in model.metadata_props}
     arrays = {
-        init.name.removesuffix(".float16"): numpy_helper.to_array(init).astype(np.float32)
+        init.name.removesuffix(HALF_SUFFIX): numpy_helper.to_array(init).astype(np.float32)
         for init in model.graph.initializer
     }
     for init in classifier(plate_recogniser(model_path(REC_MODEL)), path):  # its names
@@ -122,5 +122,6 @@ def test_the_command_averages_every_run_named_before_the_file_it_writes(
     np.testing.assert_allclose(
         trained(out)[name], (trained(a)[name] + trained(b)[name]) / 2, rtol=2e-3, atol=2e-3
     )
-    result = CliRunner().invoke(app, ["reader", "tune-export", str(out)])
-    assert result.exit_code != 0
+    result = CliRunner().invoke(app, ["reader", "tune-export", str(out)])  # no run given
+    assert result.exit_code == 2
+    assert "Missing argument 'runs'" in result.output
