@@ -39,6 +39,7 @@ if str(REPO) not in sys.path:
 
 from bench.docs_section import machine_description, replace_section
 from plateward.recognition.engine import Engine
+from plateward.recognition.evaluate import plates_match
 from plateward.recognition.interfaces import Image
 from plateward.settings import RecognitionSettings
 from plateward.training.crops import LabeledCrop, cut, default_label_files, load_all
@@ -101,6 +102,14 @@ class Tally:
             self.sure += 1
             self.sure_right += right
 
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            self.right + other.right,
+            self.reads + other.reads,
+            self.sure + other.sure,
+            self.sure_right + other.sure_right,
+        )
+
 
 @dataclass
 class Score:
@@ -134,7 +143,7 @@ def _check(engine: Engine, image: Image, crop: LabeledCrop) -> tuple[bool, float
     read = engine.read_crop(image, crop.path.name)
     if read is None:
         return False, None
-    return read.plate.replace("O", "0") == crop.plate.replace("O", "0"), read.confidence
+    return plates_match(crop.plate, read.plate), read.confidence
 
 
 def main(argv: Sequence[str]) -> int:
@@ -169,10 +178,7 @@ def main(argv: Sequence[str]) -> int:
             f"{min(sure):.3f} (lowest set)" if sure else "n/a",
         ]
         first.append("| " + " | ".join(cells) + " |")
-        total = Tally()
-        for t in result.degraded.values():
-            total.right, total.reads = total.right + t.right, total.reads + t.reads
-            total.sure, total.sure_right = total.sure + t.sure, total.sure_right + t.sure_right
+        total = sum(result.degraded.values(), Tally())
         cells = [name] + [f"{t.right}/{t.reads}" for t in result.degraded.values()]
         precision = f"{total.sure_right / total.sure:.3f} of {total.sure}" if total.sure else "n/a"
         cells += [f"{total.right}/{total.reads}", precision]

@@ -17,10 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import onnx
 from onnx import AttributeProto, GraphProto, ModelProto, TensorProto, numpy_helper
 
-from plateward.errors import ConfigurationError
+from plateward.recognition.onnx_file import read_model
 
 _FLOAT16 = TensorProto.FLOAT16
 _FLOAT = TensorProto.FLOAT
@@ -28,11 +27,7 @@ _FLOAT = TensorProto.FLOAT
 
 def load_as_float32(model_path: Path) -> bytes:
     """The model at ``model_path`` with float16 replaced by float32, serialised for onnxruntime."""
-    try:
-        model = onnx.load(str(model_path))
-    except Exception as exc:  # a missing file, a truncated download or not protobuf at all
-        raise ConfigurationError(f"{model_path}: cannot read ONNX model: {exc}") from exc
-    serialised: bytes = float16_to_float32(model).SerializeToString()
+    serialised: bytes = float16_to_float32(read_model(model_path)).SerializeToString()
     return serialised
 
 

@@ -24,6 +24,7 @@ import onnx
 from onnx import ModelProto, TensorProto
 
 from plateward.errors import ConfigurationError
+from plateward.recognition.onnx_file import read_model
 from plateward.recognition.onnx_precision import float16_to_float32
 
 IMAGE_INPUT = "images"
@@ -47,10 +48,7 @@ PROTO_OUTPUT = "output1"  # 32 mask prototypes at a quarter of the input resolut
 
 def load_float32(model_path: Path) -> ModelProto:
     """platedet's model in float32, checked to be the graph whose node names this module uses."""
-    try:
-        model = onnx.load(str(model_path))
-    except Exception as exc:  # missing file, truncated download, not protobuf
-        raise ConfigurationError(f"{model_path}: cannot read ONNX model: {exc}") from exc
+    model = read_model(model_path)
     graph = model.graph
     names = {output for node in graph.node for output in node.output}
     wanted = {*LEVEL_OUTPUTS, *NECK_OUTPUTS, *COEFF_OUTPUTS, PROTO_OUTPUT}

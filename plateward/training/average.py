@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import onnx
 import torch
 from onnx import ModelProto, numpy_helper
 from torch import Tensor
 
 from plateward.errors import ConfigurationError
+from plateward.recognition.onnx_file import read_model
 from plateward.recognition.reader_rapidocr import REC_MODEL, model_path
 from plateward.training import crops as crops_mod
 from plateward.training.onnx_graph import OnnxGraph
@@ -59,10 +59,7 @@ def run_weights(source: Path, net: OnnxGraph, base: ModelProto) -> dict[str, Ten
 
 
 def _exported_arrays(source: Path, base: ModelProto) -> dict[str, np.ndarray]:
-    try:
-        model = onnx.load(str(source))
-    except Exception as exc:  # missing, truncated, not protobuf
-        raise ConfigurationError(f"{source}: cannot read ONNX model: {exc}") from exc
+    model = read_model(source)
     meta = {p.key: p.value for p in model.metadata_props}
     try:
         temperature = float(meta["temperature"])

@@ -44,6 +44,7 @@ from torch.utils.data import DataLoader, Dataset
 from plateward.errors import ConfigurationError, InvalidInput
 from plateward.recognition import confusions
 from plateward.recognition.interfaces import Image
+from plateward.recognition.onnx_file import read_model
 from plateward.recognition.reader_rapidocr import (
     PLATE_CHARS,
     REC_MIN_WIDTH_PX,
@@ -107,10 +108,7 @@ def plate_recogniser(source: Path) -> ModelProto:
     stored weights); its ``character`` metadata becomes the 36 plate characters, so
     ``reader_rapidocr`` finds the same columns in it as in the original.
     """
-    try:
-        model = onnx.load(str(source))
-    except Exception as exc:  # missing, truncated, not protobuf
-        raise ConfigurationError(f"{source}: cannot read ONNX model: {exc}") from exc
+    model = read_model(source)
     graph = model.graph
     meta = {p.key: p.value for p in model.metadata_props}
     if "character" not in meta:
