@@ -457,14 +457,19 @@ def _shortest_side(quad: FloatArray) -> float:
 def order_corners(corners: FloatArray) -> Polygon:
     """Corners as integer (x, y), clockwise on screen (y down), starting at the top-left.
 
-    Clockwise is by angle around the centroid; the top-left is the corner with the smallest
-    x + y, which stays right for plates tilted up to 45 degrees either way.
+    Clockwise is by angle around the centroid. The top-left starts the side that runs most
+    nearly left to right, the top edge, which stays right for plates tilted up to 45 degrees
+    either way whatever their shape. The corner with the smallest x + y, used before, has a
+    margin that shrinks with the plate's height: on a plate twice as wide as tall, tilted 35
+    degrees, a little perspective moved it to the bottom-left corner.
     """
     points = np.asarray(corners, dtype=np.float64).reshape(-1, 2)
     centre = points.mean(axis=0)
     angles = np.arctan2(points[:, 1] - centre[1], points[:, 0] - centre[0])
     clockwise = points[np.argsort(angles, kind="stable")]
-    start = int(np.argmin(clockwise.sum(axis=1)))
+    sides = np.roll(clockwise, -1, axis=0) - clockwise
+    lengths = np.maximum(np.linalg.norm(sides, axis=1), 1e-9)
+    start = int(np.argmax(sides[:, 0] / lengths))
     ordered = np.roll(clockwise, -start, axis=0)
     rounded = np.rint(ordered).astype(int)
     return tuple((int(x), int(y)) for x, y in rounded)
