@@ -1,14 +1,16 @@
 """Which reader to make the default, decided on the held-out training crops, never the test set.
 
     python bench/reader_holdout.py [--readers rapidocr-tuned,plateward,plateward+rapidocr,rapidocr]
-        [--tuned FILE,...] [--no-docs]
+        [--tuned FILE,...] [--second-look T,...] [--no-docs]
 
 The plate readers trained here (PP-OCR's recogniser tuned on plates, the reader trained from
 scratch, and the latter fused with PP-OCR) and PP-OCR itself are compared on the fifth of each
 real crop set that training holds out (``plateward/training/crops.py``: us-crops, eu and br boxes,
 ar-crops), each through ``Engine.read_crop`` with ``plate_regions`` set to the set's region.
 ``--tuned`` adds a row per recogniser file (a candidate from ``plateward reader tune`` or
-``tune-export``), read as ``rapidocr-tuned`` with ``reader_model`` set to it.
+``tune-export``), read as ``rapidocr-tuned`` with ``reader_model`` set to it. ``--second-look``
+reads each rapidocr-tuned row once per threshold given (``recognition.reader_second_look``: 0 never
+looks again, 1.01 always); without it, at the setting's default.
 
 Each crop is read as it is, then degraded five ways with two fixed seeds each (shrunk to a
 plate 45-70 px wide, blurred, shrunk and saved as a JPEG of quality 8-20, cut 2-9% tighter
@@ -146,11 +148,26 @@ def _check(engine: Engine, image: Image, crop: LabeledCrop) -> tuple[bool, float
     return plates_match(crop.plate, read.plate), read.confidence
 
 
+def _second_looks(
+    name: str, settings: RecognitionSettings, thresholds: Sequence[float]
+) -> list[tuple[str, RecognitionSettings]]:
+    """One row per second-look threshold for the tuned reader; other readers take none."""
+    if settings.reader != "rapidocr-tuned":
+        return [(name, settings)]
+    return [
+        (f"{name}, second look below {t}", settings.model_copy(update={"reader_second_look": t}))
+        for t in thresholds
+    ]
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readers", default=",".join(READERS))
     parser.add_argument(
         "--tuned", default="", help="recogniser files to read with, comma-separated"
+    )
+    parser.add_argument(
+        "--second-look", default="", help="reader_second_look thresholds, comma-separated"
     )
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args(argv)
@@ -163,6 +180,9 @@ def main(argv: Sequence[str]) -> int:
     for file in filter(None, args.tuned.split(",")):
         settings = RecognitionSettings(threads=2, reader="rapidocr-tuned", reader_model=Path(file))
         rows.append((f"rapidocr-tuned, `{file}`", settings))
+    thresholds = [float(t) for t in args.second_look.split(",") if t]
+    if thresholds:
+        rows = [row for name, s in rows for row in _second_looks(name, s, thresholds)]
     crops = [c for c in load_all(default_label_files(data)) if c.holdout]
     as_is = ["reader", *(f"{s} (n)" for s in REGIONS), "mean", "precision at >= 0.9"]
     degraded = ["reader", *DEGRADATIONS, "all", "precision at >= 0.9"]

@@ -86,6 +86,17 @@ class RecognitionSettings(Section):
             " fast-plate-ocr (a local model and plate config)."
         ),
     )
+    reader_second_look: float = Field(
+        0.97,
+        ge=0.0,
+        le=1.01,
+        description=(
+            "rapidocr-tuned: where the best reading of a plate's line is less probable than"
+            " this, read the plate twice more (the line with room at its ends, the whole crop)"
+            " and average the three; 0 never does, 1.01 always does. PP-OCR as shipped was not"
+            " trained on those views and reads no better with them, so rapidocr never does."
+        ),
+    )
     reader_fallback: Literal["none", "rapidocr"] = Field(
         "none",
         description=(

@@ -67,7 +67,9 @@ def _load_reader(settings: RecognitionSettings) -> Reader:
             rec = plate_recogniser_path()
             if not rec.is_file():
                 raise ConfigurationError(f"{rec}: the tuned plate recogniser is missing")
-        return RapidOcrReader(threads=settings.threads, rec_model=rec)
+        return RapidOcrReader(
+            threads=settings.threads, rec_model=rec, second_look_below=settings.reader_second_look
+        )
     if settings.reader in ("plateward", "plateward+rapidocr"):
         model, config = packaged_model()
         if settings.reader_model is not None:  # a retrained model the administrator placed

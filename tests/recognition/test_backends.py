@@ -197,6 +197,20 @@ def test_the_detector_input_size_setting_reaches_platedet() -> None:
         RecognitionSettings(detector_input_px=600)
 
 
+def test_the_second_look_setting_reaches_the_tuned_reader_only() -> None:
+    from pydantic import ValidationError
+
+    from plateward.recognition.reader_rapidocr import RapidOcrReader
+
+    for name, expected in (("rapidocr-tuned", 0.5), ("rapidocr", 0.0)):
+        settings = RecognitionSettings(threads=1, reader=name, reader_second_look=0.5)
+        reader = load_reader(settings)
+        assert isinstance(reader, RapidOcrReader) and reader.second_look_below == expected
+    assert RecognitionSettings().reader_second_look == 0.97
+    with pytest.raises(ValidationError, match="reader_second_look"):
+        RecognitionSettings(reader_second_look=1.5)
+
+
 def test_rapidocr_tuned_reads_with_the_packaged_recogniser_or_falls_back_when_asked(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

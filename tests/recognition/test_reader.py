@@ -165,7 +165,7 @@ def test_finds_the_main_line_below_the_state_name(reader: RapidOcrReader) -> Non
     assert box[1] > 30  # below "Ohio"
 
 
-def test_reads_a_rendered_two_line_plate(reader: RapidOcrReader) -> None:
+def rendered_two_line_plate() -> np.ndarray:
     """A motorcycle plate: three characters over four, read top line first."""
     plate = np.full((150, 200, 3), 235, dtype=np.uint8)
     cv2.rectangle(plate, (3, 3), (196, 146), (40, 40, 40), 2)
@@ -173,6 +173,11 @@ def test_reads_a_rendered_two_line_plate(reader: RapidOcrReader) -> None:
         cv2.putText(
             plate, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 1.8, (20, 20, 20), 5, cv2.LINE_AA
         )
+    return plate
+
+
+def test_reads_a_rendered_two_line_plate(reader: RapidOcrReader) -> None:
+    plate = rendered_two_line_plate()
     assert len(reader.lines(plate)) == 2
     (readings,) = reader.read([plate])
     assert readings[0].text == "B473KMR"
@@ -210,11 +215,35 @@ def test_reads_most_of_a_sample_of_real_plates(reader: RapidOcrReader, shared_da
     assert hits / len(rows) >= 0.8, f"{hits}/{len(rows)}"
 
 
-def test_reading_the_whole_crop_too_agrees_on_a_clear_plate() -> None:
-    both = RapidOcrReader(threads=2, read_whole_crop=True)
-    (readings,) = both.read([rendered_plate("HBX4927")])
-    assert readings[0].text == "HBX4927"
-    assert sum(r.confidence for r in readings) <= 1.0 + 1e-6
+def test_the_second_look_widens_the_line_and_adds_the_whole_crop() -> None:
+    image = np.zeros((100, 300, 3), np.uint8)
+    wide, whole = rr.second_look_views(image, (50, 30, 200, 70))
+    room = round(rr.SECOND_LOOK_END_ROOM * 40)
+    assert wide.shape[:2] == (40, 150 + 2 * room)
+    assert whole is image
+    near_edge, _ = rr.second_look_views(image, (5, 30, 290, 70))
+    assert near_edge.shape[:2] == (40, 300)  # the room stops at the crop's edges
+
+
+def test_a_second_look_is_taken_only_below_its_threshold() -> None:
+    """Around the first view's own probability the threshold decides, for one plate."""
+    reader = RapidOcrReader(threads=2, rec_model=rr.plate_recogniser_path())
+    plate = cv2.GaussianBlur(rendered_plate("HBX4927"), (0, 0), 3)
+    (first,) = reader.read([plate])
+    top = first[0].confidence
+    reader.second_look_below = top - 1e-6
+    assert reader.read([plate]) == [first]
+    reader.second_look_below = top + 1e-6
+    (looked,) = reader.read([plate])
+    assert looked != first
+    assert looked[0].text == "HBX4927"
+    assert sum(r.confidence for r in looked) <= 1.0 + 1e-6
+    # A two-line plate is read line by line and never looked at again as one line.
+    two_line = rendered_two_line_plate()
+    reader.second_look_below = 0.0
+    once = reader.read([two_line])
+    reader.second_look_below = 1.01
+    assert reader.read([two_line]) == once
 
 
 def test_main_line_follows_its_faint_ends_but_not_across_a_gap() -> None:
