@@ -8,9 +8,10 @@ scratch, and the latter fused with PP-OCR) and PP-OCR itself are compared on the
 real crop set that training holds out (``plateward/training/crops.py``: us-crops, eu and br boxes,
 ar-crops), each through ``Engine.read_crop`` with ``plate_regions`` set to the set's region.
 ``--tuned`` adds a row per recogniser file (a candidate from ``plateward reader tune`` or
-``tune-export``), read as ``rapidocr-tuned`` with ``reader_model`` set to it. ``--second-look``
-reads each rapidocr-tuned row once per threshold given (``recognition.reader_second_look``: 0 never
-looks again, 1.01 always); without it, at the setting's default.
+``tune-export``), read as ``rapidocr-tuned`` with ``reader_model`` set to it.
+``--second-look`` reads each rapidocr-tuned row once per threshold given
+(``recognition.reader_second_look``: 0 never looks again, 1.01 always); without it, at the
+setting's default.
 
 Each crop is read as it is, then degraded five ways with two fixed seeds each (shrunk to a
 plate 45-70 px wide, blurred, shrunk and saved as a JPEG of quality 8-20, cut 2-9% tighter
@@ -148,6 +149,13 @@ def _check(engine: Engine, image: Image, crop: LabeledCrop) -> tuple[bool, float
     return plates_match(crop.plate, read.plate), read.confidence
 
 
+def _thresholds(text: str) -> list[float]:
+    try:
+        return [float(t) for t in text.split(",") if t]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected numbers such as 0,0.9,0.97") from None
+
+
 def _second_looks(
     name: str, settings: RecognitionSettings, thresholds: Sequence[float]
 ) -> list[tuple[str, RecognitionSettings]]:
@@ -167,7 +175,10 @@ def main(argv: Sequence[str]) -> int:
         "--tuned", default="", help="recogniser files to read with, comma-separated"
     )
     parser.add_argument(
-        "--second-look", default="", help="reader_second_look thresholds, comma-separated"
+        "--second-look",
+        type=_thresholds,
+        default=[],
+        help="reader_second_look thresholds, comma-separated",
     )
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args(argv)
@@ -180,9 +191,8 @@ def main(argv: Sequence[str]) -> int:
     for file in filter(None, args.tuned.split(",")):
         settings = RecognitionSettings(threads=2, reader="rapidocr-tuned", reader_model=Path(file))
         rows.append((f"rapidocr-tuned, `{file}`", settings))
-    thresholds = [float(t) for t in args.second_look.split(",") if t]
-    if thresholds:
-        rows = [row for name, s in rows for row in _second_looks(name, s, thresholds)]
+    if args.second_look:
+        rows = [row for name, s in rows for row in _second_looks(name, s, args.second_look)]
     crops = [c for c in load_all(default_label_files(data)) if c.holdout]
     as_is = ["reader", *(f"{s} (n)" for s in REGIONS), "mean", "precision at >= 0.9"]
     degraded = ["reader", *DEGRADATIONS, "all", "precision at >= 0.9"]

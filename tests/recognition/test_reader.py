@@ -227,6 +227,7 @@ def test_the_second_look_widens_the_line_and_adds_the_whole_crop() -> None:
 
 def test_a_second_look_is_taken_only_below_its_threshold() -> None:
     """Around the first view's own probability the threshold decides, for one plate."""
+    # A reader of its own, not the shared ``tuned`` one: the test changes its threshold.
     reader = RapidOcrReader(threads=2, rec_model=rr.plate_recogniser_path())
     plate = cv2.GaussianBlur(rendered_plate("HBX4927"), (0, 0), 3)
     (first,) = reader.read([plate])
