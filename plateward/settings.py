@@ -124,6 +124,15 @@ class RecognitionSettings(Section):
             " formats, so naming only the ones a deployment sees sharpens the choice."
         ),
     )
+    read_state: bool = Field(
+        True,
+        description=(
+            "Read the other words printed on each plate (the state's name, a motto) to name"
+            " the state it was issued in, and weigh its reading against that state's formats;"
+            " a hot-list entry of another state then does not alert on it. Costs PP-OCR's own"
+            " recogniser a line or two per plate; off, the state is guessed from the format."
+        ),
+    )
     alternatives: int = Field(
         5, ge=0, le=20, description="Alternative readings returned with each read."
     )

@@ -55,12 +55,16 @@ def choose_plate(
 ) -> Choice | None:
     """The most likely plate among the readings of one crop, or None if nothing plate-like.
 
-    ``context_text``: other text read on the plate (a state name narrows the formats).
+    ``context_text``: other text read on the plate (a state's name weighs its formats).
     ``regions``: where plates may come from; a deployment that only sees one country can pass
     e.g. ("us",) to sharpen the prior.
     """
     named = region_from_text(context_text)
-    prior_regions: Sequence[str] = (named,) if named else regions
+    # A named state's formats weigh half, its group's the other half: the state tables list
+    # current series only, and a plate of an older or unlisted one must not read as vanity.
+    prior_regions: Sequence[str] = (
+        tuple(dict.fromkeys((named, formats.region_group(named)))) if named else regions
+    )
     scored: list[tuple[float, str, tuple[float, ...]]] = []
     prior_cache: dict[str, float] = {}
     read_mass = 0.0

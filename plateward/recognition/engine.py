@@ -9,6 +9,7 @@ that best fits the plate formats and OCR confusions. Video (``video.py``) calls 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import cv2
 
@@ -19,22 +20,35 @@ from plateward.recognition.straighten import cut_plate
 from plateward.recognition.types import Detection, PlateRead
 from plateward.settings import RecognitionSettings
 
+if TYPE_CHECKING:
+    from plateward.recognition.plate_words import PlateWordReader
+
 WEAK_DETECTION_READ_CONFIDENCE = 0.9
 """How sure the reading of a weak detection must be, with a standard layout, to count."""
 
 
 class Engine:
-    def __init__(self, detector: Detector, reader: Reader, settings: RecognitionSettings) -> None:
+    def __init__(
+        self,
+        detector: Detector,
+        reader: Reader,
+        settings: RecognitionSettings,
+        words: PlateWordReader | None = None,
+    ) -> None:
+        """``words``: reads the state's name and other words on each plate, when set."""
         self.detector = detector
         self.reader = reader
         self.settings = settings
+        self.words = words
 
     @classmethod
     def from_settings(cls, settings: RecognitionSettings) -> Engine:
         """Load the configured back-ends (the slow part: about a second of model loading)."""
         from plateward.recognition.backends import load_detector, load_reader
+        from plateward.recognition.plate_words import PlateWordReader
 
-        return cls(load_detector(settings), load_reader(settings), settings)
+        words = PlateWordReader(threads=settings.threads) if settings.read_state else None
+        return cls(load_detector(settings), load_reader(settings), settings, words)
 
     def read_image(self, image: Image, source: str) -> list[PlateRead]:
         """Every plate in the image that could be read, best detection first."""
@@ -49,10 +63,16 @@ class Engine:
             return []
         crops = [cut_plate(image, d) for d in detections]
         hypotheses = self.reader.read(crops)
+        words = self.words.words(crops) if self.words else [()] * len(crops)
         reads: list[PlateRead] = []
-        for detection, crop, readings in zip(detections, crops, hypotheses, strict=True):
+        for detection, crop, readings, context in zip(
+            detections, crops, hypotheses, words, strict=True
+        ):
             choice = choose_plate(
-                readings, self.settings.alternatives, regions=self.settings.plate_regions
+                readings,
+                self.settings.alternatives,
+                context_text=context,
+                regions=self.settings.plate_regions,
             )
             if choice is None or (detection.weak and not self._confirms(choice)):
                 continue

@@ -327,7 +327,7 @@ def line_boxes(prob: FloatArray) -> list[tuple[float, float, float, float]]:
     plates (A12 over 0EVP). State names, slogans and stacked county codes are far lower than
     the registration, so they never pair with it.
     """
-    regions = _text_regions(prob)
+    regions = text_regions(prob)
     if not regions:
         return []
     best = max(regions, key=lambda r: (r[3] - r[1], r[2] - r[0]))
@@ -344,7 +344,7 @@ def line_boxes(prob: FloatArray) -> list[tuple[float, float, float, float]]:
 Region = tuple[int, int, int, int]
 
 
-def _text_regions(prob: FloatArray) -> list[Region]:
+def text_regions(prob: FloatArray) -> list[Region]:
     mask = (prob > DET_PIXEL_THRESHOLD).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
     regions: list[Region] = []
