@@ -1,7 +1,7 @@
 """Which reader to make the default, decided on the held-out training crops, never the test set.
 
     python bench/reader_holdout.py [--readers rapidocr-tuned,plateward,plateward+rapidocr,rapidocr]
-        [--tuned FILE,...] [--second-look T,...] [--no-docs]
+        [--tuned FILE,...] [--second-look T,...] [--read-state on,off] [--no-docs]
 
 The plate readers trained here (PP-OCR's recogniser tuned on plates, the reader trained from
 scratch, and the latter fused with PP-OCR) and PP-OCR itself are compared on the fifth of each
@@ -11,7 +11,8 @@ ar-crops), each through ``Engine.read_crop`` with ``plate_regions`` set to the s
 ``tune-export``), read as ``rapidocr-tuned`` with ``reader_model`` set to it.
 ``--second-look`` reads each rapidocr-tuned row once per threshold given
 (``recognition.reader_second_look``: 0 never looks again, 1.01 always); without it, at the
-setting's default.
+setting's default. ``--read-state`` reads each row once per value given
+(``recognition.read_state``: whether the state's name on the plate weighs its formats).
 
 Each crop is read as it is, then degraded five ways with two fixed seeds each (shrunk to a
 plate 45-70 px wide, blurred, shrunk and saved as a JPEG of quality 8-20, cut 2-9% tighter
@@ -168,6 +169,23 @@ def _second_looks(
     ]
 
 
+def _switches(text: str) -> list[bool]:
+    values = {"on": True, "off": False}
+    try:
+        return [values[v] for v in text.split(",") if v]
+    except KeyError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected on, off or on,off") from None
+
+
+def _read_states(
+    name: str, settings: RecognitionSettings, switches: Sequence[bool]
+) -> list[tuple[str, RecognitionSettings]]:
+    return [
+        (f"{name}, state {'on' if on else 'off'}", settings.model_copy(update={"read_state": on}))
+        for on in switches
+    ]
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readers", default=",".join(READERS))
@@ -179,6 +197,9 @@ def main(argv: Sequence[str]) -> int:
         type=_thresholds,
         default=[],
         help="reader_second_look thresholds, comma-separated",
+    )
+    parser.add_argument(
+        "--read-state", type=_switches, default=[], help="read_state values: on, off or on,off"
     )
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args(argv)
@@ -193,6 +214,8 @@ def main(argv: Sequence[str]) -> int:
         rows.append((f"rapidocr-tuned, `{file}`", settings))
     if args.second_look:
         rows = [row for name, s in rows for row in _second_looks(name, s, args.second_look)]
+    if args.read_state:
+        rows = [row for name, s in rows for row in _read_states(name, s, args.read_state)]
     crops = [c for c in load_all(default_label_files(data)) if c.holdout]
     as_is = ["reader", *(f"{s} (n)" for s in REGIONS), "mean", "precision at >= 0.9"]
     degraded = ["reader", *DEGRADATIONS, "all", "precision at >= 0.9"]

@@ -12,14 +12,16 @@ latency per image, for
 * plateward: ``Engine.from_settings(RecognitionSettings(threads=...))`` (the default reader)
   with ``plate_regions`` set to the set's region (us, eu, br, ar), as an agency configures it;
 * plateward-any: the same engine with the default ``plate_regions`` (every region at once);
+* plateward-nostate: the engine as plateward, without reading the state's name and other
+  words on each plate (``read_state = false``), for what reading them costs and gives;
 * plateward-trained: the engine reading with the plate reader trained here
   (``reader = "plateward"``, docs/recognizer.md), ``plate_regions`` set to the set's region;
 * plateward-fused: the trained reader and PP-OCR fused per character
   (``reader = "plateward+rapidocr"``);
 * plateward-ppocr: PP-OCR as rapidocr ships it (``reader = "rapidocr"``).
 
-For the engine pipelines the detector's and the reader's own time per image are measured too
-(medians), with the precision of reads at or above an alert threshold of 0.9 confidence and
+For the engine pipelines the detector's, the reader's and the word reader's own time per image
+are measured too (medians), with the precision of reads at or above an alert threshold of 0.9 confidence and
 the character confusions that remain among misreads of the right length.
 
 Both are scored by ``plateward.recognition.evaluate``, so the rules are the ones ``plateward
@@ -60,6 +62,7 @@ PIPELINES = (
     "baseline",
     "plateward",
     "plateward-any",
+    "plateward-nostate",
     "plateward-trained",
     "plateward-fused",
     "plateward-ppocr",
@@ -233,6 +236,7 @@ def run_worker(pipeline: str, threads: int, limit: int | None, sets: Sequence[st
     engine: Any
     detector: Timed | None = None
     reader: Timed | None = None
+    words: Timed | None = None
     if pipeline == "baseline":
         engine = BaselinePipeline(threads)
     else:
@@ -241,9 +245,13 @@ def run_worker(pipeline: str, threads: int, limit: int | None, sets: Sequence[st
         config: dict[str, Any] = {"threads": threads}
         if pipeline in READERS:
             config["reader"] = READERS[pipeline]
+        if pipeline == "plateward-nostate":
+            config["read_state"] = False
         engine = Engine.from_settings(RecognitionSettings.model_validate(config))
         detector = engine.detector = Timed(engine.detector, "detect")
         reader = engine.reader = Timed(engine.reader, "read")
+        if engine.words is not None:
+            words = engine.words = Timed(engine.words, "words")
     load_s = time.perf_counter() - started
     data = shared_data_folder()
     label_sets: dict[str, LabelSet] = {}
@@ -258,7 +266,7 @@ def run_worker(pipeline: str, threads: int, limit: int | None, sets: Sequence[st
             engine.settings = engine.settings.model_copy(
                 update={"plate_regions": bench_set.plate_regions}
             )
-        for timed in (detector, reader):
+        for timed in (detector, reader, words):
             if timed is not None:
                 timed.times_ms.clear()
         set_started = time.perf_counter()
@@ -275,6 +283,7 @@ def run_worker(pipeline: str, threads: int, limit: int | None, sets: Sequence[st
             "problems": len(evaluation.problems) - len(label_sets[bench_set.labels].problems),
             "detector_ms_median": _median(detector.times_ms) if detector else None,
             "reader_ms_median": _median(reader.times_ms) if reader else None,
+            "words_ms_median": _median(words.times_ms) if words else None,
             **alert_precision(evaluation.outcomes),
             "confusions": confusion_pairs(evaluation.outcomes),
         }
@@ -322,6 +331,7 @@ def results_table(results: dict[str, dict[str, Any]], sets: Sequence[str]) -> li
         ("latency_ms_p90", "p90 ms", "{:.0f}"),
         ("detector_ms_median", "detector p50 ms", "{:.0f}"),
         ("reader_ms_median", "reader p50 ms", "{:.0f}"),
+        ("words_ms_median", "words p50 ms", "{:.0f}"),
         ("alert_precision", "precision at >= 0.9", "{:.3f}"),
         ("alert_coverage", "share at >= 0.9", "{:.3f}"),
     )
@@ -388,7 +398,7 @@ def update_docs(table: list[str], args: argparse.Namespace, notes: list[str]) ->
             "read scored is the one whose box overlaps the labeled box best, with IoU >= 0.3; that",
             "overlap is also what detection recall counts. Latency is the pipeline call per image,",
             "after decoding. Load time is model loading in a fresh process; peak RSS is that",
-            "process's maximum resident memory over the whole run. Detector and reader p50 are",
+            "process's maximum resident memory over the whole run. Detector, reader and words p50 are",
             "their own calls' medians (the rest is cutting, choosing and encoding the crop);",
             "precision at >= 0.9 is the share of right plates among the reads with confidence",
             f"of at least {ALERT_CONFIDENCE} (an alert threshold), share at >= 0.9 how many reads",
