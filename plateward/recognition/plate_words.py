@@ -3,8 +3,8 @@
 The reader reads only a plate's main line, on purpose: state names and slogans read into the
 registration were its worst errors. Yet the state's name is the best evidence of where a plate
 was issued, and an agency needs it: a hot-list entry names a state, and a read that names
-another one is not a hit (``hotlist/matcher.py``), while a read whose state is known is chosen
-against that state's serial formats rather than every state's (``choose.py``).
+another one is not a hit (``hotlist/matcher.py``), and a read whose state is known is weighed
+against that state's serial formats as well as every state's (``choose.py``).
 
 So this reads the crop's other text lines on their own, with PP-OCR's recogniser as rapidocr
 ships it: it reads mixed-case words ("California", "Land of Lincoln"), which the recogniser

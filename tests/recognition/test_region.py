@@ -26,6 +26,10 @@ from plateward.settings import HotlistSettings
         (["Washington, D.C."], "us-dc"),  # not Washington state
         (["TAXATION WITHOUT REPRESENTATION"], "us-dc"),
         (["WASHINGTON", "Evergreen State"], "us-wa"),
+        (["7HAMPSHIRE 200", "LIVE FREE OR DIE"], "us-nh"),  # "NEW" too small to read
+        (["OLIVE FREE OR DIE"], "us-nh"),
+        (["CENTENNIAL 1912-2012", "MEXICO", "ENCHANTMENT", "NEW"], "us-nm"),
+        (["SUNSHINE STATE"], "us-fl"),
     ],
 )
 def test_names_on_the_plate_give_the_region(texts: list[str], region: str) -> None:
@@ -34,7 +38,7 @@ def test_names_on_the_plate_give_the_region(texts: list[str], region: str) -> No
 
 
 def test_text_without_a_name_gives_nothing() -> None:
-    assert region_from_text(["SUNSHINE STATE", "12-07", ""]) is None
+    assert region_from_text(["DEALER", "12-07", "", "Mountain State"]) is None
 
 
 def test_mercosul_layout_points_to_brazil() -> None:
