@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 
 from plateward.recognition import reader_rapidocr as ppocr
@@ -76,15 +75,12 @@ class PlateWordReader:
 
     def _word_lines(self, crop: Image) -> list[Image]:
         h, w = crop.shape[:2]
-        det_w = max(32, round(w * ppocr.DET_HEIGHT_PX / h / 32) * 32)
-        resized = cv2.resize(crop, (det_w, ppocr.DET_HEIGHT_PX)).astype(np.float32)
-        tensor = ((resized / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]
-        (prob,) = self.det.run(None, {self.det.get_inputs()[0].name: tensor})[:1]
-        regions = ppocr.text_regions(np.asarray(prob, dtype=np.float32)[0, 0])
+        prob = ppocr.text_map(self.det, crop)
+        regions = ppocr.text_regions(prob)
         if len(regions) < 2:
             return []
         main = max(regions, key=lambda r: (r[3] - r[1], r[2] - r[0]))
-        fx, fy = w / det_w, h / ppocr.DET_HEIGHT_PX
+        fx, fy = w / prob.shape[1], h / prob.shape[0]
         lines: list[tuple[int, Image]] = []
         for x1, y1, x2, y2 in regions:
             height = y2 - y1

@@ -193,12 +193,9 @@ class RapidOcrReader:
         if self.det is None:
             return []
         h, w = image.shape[:2]
-        det_w = max(32, round(w * DET_HEIGHT_PX / h / 32) * 32)
-        resized = cv2.resize(image, (det_w, DET_HEIGHT_PX)).astype(np.float32)
-        tensor = ((resized / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]
-        (prob,) = self.det.run(None, {self.det.get_inputs()[0].name: tensor})[:1]
-        found = line_boxes(np.asarray(prob, dtype=np.float32)[0, 0])
-        fx, fy = w / det_w, h / DET_HEIGHT_PX
+        prob = text_map(self.det, image)
+        found = line_boxes(prob)
+        fx, fy = w / prob.shape[1], h / prob.shape[0]
         boxes = [
             (max(0, int(x1 * fx)), max(0, int(y1 * fy)), min(w, round(x2 * fx)),
              min(h, round(y2 * fy)))
@@ -315,6 +312,17 @@ def reduce_classes(probs: FloatArray, plate_columns: npt.NDArray[np.int64]) -> F
     plate = probs[:, plate_columns]
     other = np.clip(1.0 - blank[:, 0] - plate.sum(axis=1), 0.0, 1.0)[:, None]
     return np.concatenate([blank, plate, other], axis=1).astype(np.float32)
+
+
+def text_map(det: ort.InferenceSession, image: Image) -> FloatArray:
+    """PP-OCR's text detector's probability map of a crop resized to ``DET_HEIGHT_PX``."""
+    h, w = image.shape[:2]
+    det_w = max(32, round(w * DET_HEIGHT_PX / h / 32) * 32)
+    resized = cv2.resize(image, (det_w, DET_HEIGHT_PX)).astype(np.float32)
+    tensor = ((resized / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]
+    (prob,) = det.run(None, {det.get_inputs()[0].name: tensor})[:1]
+    out: FloatArray = np.asarray(prob, dtype=np.float32)[0, 0]
+    return out
 
 
 def line_boxes(prob: FloatArray) -> list[tuple[float, float, float, float]]:
