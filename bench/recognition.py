@@ -21,8 +21,8 @@ latency per image, for
 * plateward-ppocr: PP-OCR as rapidocr ships it (``reader = "rapidocr"``).
 
 For the engine pipelines the detector's, the reader's and the word reader's own time per image
-are measured too (medians), with the precision of reads at or above an alert threshold of 0.9 confidence and
-the character confusions that remain among misreads of the right length.
+are measured too (medians), with the precision of reads at or above an alert threshold of 0.9
+confidence and the character confusions that remain among misreads of the right length.
 
 Both are scored by ``plateward.recognition.evaluate``, so the rules are the ones ``plateward
 eval`` uses (O and 0 one character; the read whose box best overlaps the label, IoU >= 0.3).

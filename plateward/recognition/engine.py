@@ -46,9 +46,15 @@ class Engine:
         """Load the configured back-ends (the slow part: about a second of model loading)."""
         from plateward.recognition.backends import load_detector, load_reader
         from plateward.recognition.plate_words import PlateWordReader
+        from plateward.recognition.reader_rapidocr import RapidOcrReader
 
-        words = PlateWordReader(threads=settings.threads) if settings.read_state else None
-        return cls(load_detector(settings), load_reader(settings), settings, words)
+        reader = load_reader(settings)
+        words = None
+        if settings.read_state:
+            # PP-OCR's reader has just run the text detector on the same crops: share it.
+            text = reader.text if isinstance(reader, RapidOcrReader) else None
+            words = PlateWordReader(threads=settings.threads, text=text)
+        return cls(load_detector(settings), reader, settings, words)
 
     def read_image(self, image: Image, source: str) -> list[PlateRead]:
         """Every plate in the image that could be read, best detection first."""

@@ -40,10 +40,12 @@ MAX_LINE_WIDTH_PX = 960
 class PlateWordReader:
     """Reads the text lines of plate crops that are not the registration."""
 
-    def __init__(self, *, threads: int = 2) -> None:
+    def __init__(self, *, threads: int = 2, text: ppocr.TextDetector | None = None) -> None:
+        """``text``: the reader's own text detector, whose maps of the crops it has just read
+        are reused here (``RapidOcrReader.text``); without it, one of its own."""
         rec_path = ppocr.model_path(ppocr.REC_MODEL)
         self.rec = open_session(rec_path, threads=threads)
-        self.det = open_session(ppocr.model_path(ppocr.DET_MODEL), threads=threads)
+        self.text = text or ppocr.TextDetector(threads=threads)
         meta = self.rec.get_modelmeta().custom_metadata_map
         # Column 0 is CTC's blank; the dictionary follows from 1, and a space after it.
         self.characters = ["", *meta.get("character", "").splitlines(), " "]
@@ -75,7 +77,7 @@ class PlateWordReader:
 
     def _word_lines(self, crop: Image) -> list[Image]:
         h, w = crop.shape[:2]
-        prob = ppocr.text_map(self.det, crop)
+        prob = self.text.map(crop)
         regions = ppocr.text_regions(prob)
         if len(regions) < 2:
             return []

@@ -36,6 +36,8 @@ slogans, and a lowercase "x" mapped to "X" adds a character that is not there.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -124,7 +126,8 @@ class RapidOcrReader:
         the one fine-tuned on plates (``plate_recogniser_path``)."""
         rec_path = rec_model or model_path(REC_MODEL)
         self.rec = open_session(rec_path, threads=threads)
-        self.det = open_session(model_path(DET_MODEL), threads=threads) if find_main_line else None
+        self.text = TextDetector(threads=threads) if find_main_line else None
+        """PP-OCR's text detector; the word reader (``plate_words``) may share it."""
         self.hypotheses = hypotheses
         self.second_look_below = second_look_below
         self.rec_input = self.rec.get_inputs()[0].name
@@ -190,10 +193,10 @@ class RapidOcrReader:
     def lines(self, image: Image) -> list[LineBox]:
         """The boxes of the plate's character lines inside a crop, top first: one, the two of
         a two-line plate, or none where unsure (then the whole crop is read)."""
-        if self.det is None:
+        if self.text is None:
             return []
         h, w = image.shape[:2]
-        prob = text_map(self.det, image)
+        prob = self.text.map(image)
         found = line_boxes(prob)
         fx, fy = w / prob.shape[1], h / prob.shape[0]
         boxes = [
@@ -314,15 +317,41 @@ def reduce_classes(probs: FloatArray, plate_columns: npt.NDArray[np.int64]) -> F
     return np.concatenate([blank, plate, other], axis=1).astype(np.float32)
 
 
-def text_map(det: ort.InferenceSession, image: Image) -> FloatArray:
-    """PP-OCR's text detector's probability map of a crop resized to ``DET_HEIGHT_PX``."""
-    h, w = image.shape[:2]
-    det_w = max(32, round(w * DET_HEIGHT_PX / h / 32) * 32)
-    resized = cv2.resize(image, (det_w, DET_HEIGHT_PX)).astype(np.float32)
-    tensor = ((resized / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]
-    (prob,) = det.run(None, {det.get_inputs()[0].name: tensor})[:1]
-    out: FloatArray = np.asarray(prob, dtype=np.float32)[0, 0]
-    return out
+class TextDetector:
+    """PP-OCR's text detector, which remembers the maps of the crops it saw last.
+
+    The reader finds a plate's main line in the map and the word reader its other lines in
+    the same map, one after the other on the same crops: remembered, the detector runs once
+    per crop, not twice (it was most of what reading the words cost). A map is reused only
+    for the very image object it was made from, which it keeps alive meanwhile, so a new
+    crop at a freed one's address is never taken for it; crops are not changed in place.
+    """
+
+    REMEMBERED = 32
+
+    def __init__(self, *, threads: int) -> None:
+        self.session = open_session(model_path(DET_MODEL), threads=threads)
+        self._input = self.session.get_inputs()[0].name
+        self._recent: OrderedDict[int, tuple[Image, FloatArray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def map(self, image: Image) -> FloatArray:
+        """The text probability map of a crop resized to ``DET_HEIGHT_PX`` high."""
+        with self._lock:
+            seen = self._recent.get(id(image))
+        if seen is not None and seen[0] is image:
+            return seen[1]
+        h, w = image.shape[:2]
+        det_w = max(32, round(w * DET_HEIGHT_PX / h / 32) * 32)
+        resized = cv2.resize(image, (det_w, DET_HEIGHT_PX)).astype(np.float32)
+        tensor = ((resized / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]
+        (prob,) = self.session.run(None, {self._input: tensor})[:1]
+        out: FloatArray = np.asarray(prob, dtype=np.float32)[0, 0]
+        with self._lock:
+            self._recent[id(image)] = (image, out)
+            while len(self._recent) > self.REMEMBERED:
+                self._recent.popitem(last=False)
+        return out
 
 
 def line_boxes(prob: FloatArray) -> list[tuple[float, float, float, float]]:

@@ -109,6 +109,10 @@ only, and an older series of another state shares the layout). Under the hot lis
 does (``NAME_CONFIDENCE``)."""
 
 _LETTERS = re.compile(r"[^A-Z]")
+_NAMES_LONGEST_FIRST = sorted(
+    {**US_STATE_NAMES, **STATE_WORDS, **COUNTRY_WORDS}.items(), key=lambda nr: -len(nr[0])
+)
+"""Longest first, so "WESTVIRGINIA" wins over "VIRGINIA"."""
 
 
 def guess_region(
@@ -132,11 +136,9 @@ def region_from_text(context_text: Sequence[str]) -> str | None:
         letters = _LETTERS.sub("", text.upper())
         if len(letters) < 4:
             continue
-        names = {**US_STATE_NAMES, **STATE_WORDS, **COUNTRY_WORDS}
-        # Longest names first, so "WESTVIRGINIA" wins over "VIRGINIA".
-        for name in sorted(names, key=len, reverse=True):
+        for name, region in _NAMES_LONGEST_FIRST:
             if name in letters or (len(name) >= 6 and _near_substring(name, letters)):
-                return names[name]
+                return region
     return None
 
 

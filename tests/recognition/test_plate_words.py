@@ -12,6 +12,7 @@ import pytest
 from plateward.hotlist.matcher import ListRule, Matcher, ReadToMatch, Watch
 from plateward.recognition.engine import Engine
 from plateward.recognition.plate_words import PlateWordReader
+from plateward.recognition.reader_rapidocr import RapidOcrReader
 from plateward.recognition.types import Detection
 from plateward.settings import RecognitionSettings
 from tests.recognition.test_reader import rendered_plate
@@ -122,3 +123,18 @@ def test_real_plates_name_their_states(shared_data: Path) -> None:
     }
     assert wrong == {}
     assert sum(r == f"us-{s}" for s, r in named.items()) >= 10, named
+
+
+def test_the_reader_and_the_word_reader_run_the_text_detector_once_per_crop() -> None:
+    engine = Engine.from_settings(RecognitionSettings(threads=2, plate_regions=("us",)))
+    assert isinstance(engine.reader, RapidOcrReader) and engine.reader.text is not None
+    assert engine.words is not None and engine.words.text is engine.reader.text
+    text = engine.reader.text
+    crop = rendered_plate("HBX4927")
+    first = text.map(crop)
+    assert text.map(crop) is first  # the same crop: its map, remembered
+    again = text.map(crop.copy())  # another crop, however alike: its own run
+    assert again is not first and np.array_equal(again, first)
+    for _ in range(text.REMEMBERED):
+        text.map(crop.copy())
+    assert text.map(crop) is not first  # only the latest crops are remembered
